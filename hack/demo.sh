@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# make demo: start the local control plane, run a seed example, show the
+# result and the cluster's view of it, stop the control plane.
+set -euo pipefail
+BIN=${1:?jobernetes binary}
+MODEL=${2:?model file}
+CP_BIN=${3:?control plane bin dir}
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DIR="${ROOT}/_output/demo-cluster"
+
+cluster() { (cd "${ROOT}" && go run ./test/e2e/cmd/cluster "$@"); }
+trap 'echo; echo "== stopping the control plane"; cluster down --dir "${DIR}" >/dev/null 2>&1 || true' EXIT
+
+echo "== starting a local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok fake node)"
+cluster up --dir "${DIR}" --bin-dir "${CP_BIN}" | tee "${DIR}.env"
+export KUBECONFIG="$(sed -n 's/^export KUBECONFIG=//p' "${DIR}.env" | tail -n1)"
+kubectl get nodes
+
+echo
+echo "== jobernetes validate -f ${MODEL}"
+"${BIN}" validate -f "${MODEL}"
+echo
+echo "== jobernetes graph -f ${MODEL}"
+"${BIN}" graph -f "${MODEL}"
+echo
+echo "== jobernetes run -f ${MODEL}"
+rc=0
+"${BIN}" run -f "${MODEL}" -n default || rc=$?
+echo
+echo "== what is left in the cluster (cleanup: true deletes succeeded Jobs; the run record stays)"
+kubectl get jobs,configmaps -n default -l app.kubernetes.io/managed-by=jobernetes
+echo
+echo "jobernetes run exited with ${rc}"
+exit "${rc}"

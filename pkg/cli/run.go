@@ -1,0 +1,211 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/klog/v2"
+
+	"github.com/jobernetes/jobernetes/pkg/config"
+	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/version"
+)
+
+// ExitInterrupted: SIGINT/SIGTERM stopped the orchestrator; the run is left
+// as it is and can be resumed with its run ID (128 + SIGINT, as shells do).
+const ExitInterrupted = 130
+
+type runOptions struct {
+	configFlags *genericclioptions.ConfigFlags
+	streams     genericiooptions.IOStreams
+	filename    string
+	runID       string
+	qps         float32
+	burst       int
+}
+
+func newRunCommand(streams genericiooptions.IOStreams) *cobra.Command {
+	o := &runOptions{
+		configFlags: genericclioptions.NewConfigFlags(true),
+		streams:     streams,
+	}
+	cmd := &cobra.Command{
+		Use:   "run [-f FILE] [--run-id ID]",
+		Short: "Run the model's DAG of Jobs in the cluster and wait for it to finish",
+		Long: `Run creates the model's Jobs phase by phase, each as soon as the Jobs it
+depends on have succeeded, and waits until every Job succeeded (exit 0) or the
+run failed (exit 1). The run ID is printed first; starting run again with
+--run-id ID resumes that run: succeeded Jobs are not run again.
+
+Exit codes: 0 succeeded, 1 run failed, 2 invalid model or usage (nothing
+created), 3 cluster error, 130 interrupted (resume with --run-id).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signalContext(cmd.Context())
+			defer stop()
+			return o.run(ctx)
+		},
+	}
+	cmd.Flags().StringVarP(&o.filename, "filename", "f", "jobermodel.yaml", "model file")
+	cmd.Flags().StringVar(&o.runID, "run-id", "", "run ID to use; an unfinished run with this ID is resumed")
+	cmd.Flags().Float32Var(&o.qps, "kube-api-qps", 100, "queries per second to the API server")
+	cmd.Flags().IntVar(&o.burst, "kube-api-burst", 200, "burst of queries to the API server")
+	o.configFlags.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func (o *runOptions) run(ctx context.Context) error {
+	logger := klog.FromContext(ctx)
+	nsFlag := ""
+	if o.configFlags.Namespace != nil {
+		nsFlag = *o.configFlags.Namespace
+	}
+	model, err := config.Load(o.filename, config.LoadOptions{Namespace: nsFlag})
+	if err != nil {
+		return &ExitError{Code: ExitInvalid, Err: err}
+	}
+	if o.runID != "" {
+		if err := controller.ValidateRunID(o.runID); err != nil {
+			return &ExitError{Code: ExitInvalid, Err: err}
+		}
+	}
+
+	restConfig, err := o.restConfig(model)
+	if err != nil {
+		return &ExitError{Code: ExitCluster, Err: fmt.Errorf("kubernetes client configuration: %w", err)}
+	}
+	ns := o.namespace(model)
+	if err := checkNamespaces(model, ns); err != nil {
+		return &ExitError{Code: ExitInvalid, Err: err}
+	}
+	client, err := kubernetes.NewForConfig(restConfig)
+	if err != nil {
+		return &ExitError{Code: ExitCluster, Err: err}
+	}
+
+	runID := o.runID
+	if runID == "" {
+		runID = controller.NewRunID(modelName(model), time.Now())
+	}
+	fmt.Fprintf(o.streams.Out, "run ID: %s (namespace %s)\n", runID, ns)
+
+	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
+	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events(ns)})
+	defer broadcaster.Shutdown()
+	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "jobernetes"})
+
+	factory := controller.NewInformerFactory(client, ns, runID)
+	ctrl, err := controller.NewController(ctx, client, factory.Batch().V1().Jobs(), controller.Options{
+		Namespace: ns, RunID: runID, Model: model, Progress: o.streams.Out, Recorder: recorder,
+	})
+	if err != nil {
+		return &ExitError{Code: ExitInvalid, Err: err}
+	}
+	res, err := ctrl.Prepare(ctx)
+	if err != nil {
+		return o.runError(err, runID, ns)
+	}
+	if res != nil {
+		fmt.Fprintf(o.streams.Out, "run %s has already finished; nothing to do\n", runID)
+	} else {
+		factory.Start(ctx.Done())
+		res, err = ctrl.Run(ctx)
+		factory.Shutdown()
+		if err != nil {
+			return o.runError(err, runID, ns)
+		}
+	}
+	res.WriteText(o.streams.Out)
+	logger.V(2).Info("Run finished", "run", runID, "succeeded", res.Succeeded)
+	if !res.Succeeded {
+		return &ExitError{Code: ExitRunFailed, Err: fmt.Errorf("run %s failed", runID), Silent: true}
+	}
+	return nil
+}
+
+func (o *runOptions) runError(err error, runID, ns string) error {
+	var mismatch *controller.MismatchError
+	switch {
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintf(o.streams.ErrOut, "interrupted: the run's Jobs are left as they are; resume with:\n  jobernetes run -f %s -n %s --run-id %s\n", o.filename, ns, runID)
+		return &ExitError{Code: ExitInterrupted, Err: err, Silent: true}
+	case errors.As(err, &mismatch):
+		return &ExitError{Code: ExitInvalid, Err: err}
+	case errors.Is(err, controller.ErrCluster):
+		return &ExitError{Code: ExitCluster, Err: err}
+	}
+	return &ExitError{Code: ExitCluster, Err: err}
+}
+
+// restConfig: `incluster: true` forces the Pod's service account; otherwise
+// kubectl's rules (flags, KUBECONFIG, ~/.kube/config), which fall back to the
+// in-cluster config when there is no kubeconfig and we run in a Pod.
+func (o *runOptions) restConfig(model *config.Model) (*rest.Config, error) {
+	var cfg *rest.Config
+	var err error
+	if ic := model.Options.InCluster; ic != nil && *ic {
+		cfg, err = rest.InClusterConfig()
+	} else {
+		cfg, err = o.configFlags.ToRESTConfig()
+	}
+	if err != nil {
+		return nil, err
+	}
+	cfg.QPS, cfg.Burst = o.qps, o.burst
+	cfg.UserAgent = "jobernetes/" + version.Version
+	return cfg, nil
+}
+
+// namespace: -n, then the model's kubernetes_namespace, then the
+// kubeconfig context's (or the Pod's) namespace, then "default".
+func (o *runOptions) namespace(model *config.Model) string {
+	if o.configFlags.Namespace != nil && *o.configFlags.Namespace != "" {
+		return *o.configFlags.Namespace
+	}
+	if model.Options.Namespace != "" {
+		return model.Options.Namespace
+	}
+	if ns, _, err := o.configFlags.ToRawKubeConfigLoader().Namespace(); err == nil && ns != "" {
+		return ns
+	}
+	return "default"
+}
+
+// checkNamespaces rejects manifests that name another namespace than the
+// run's, now that the effective namespace is known.
+func checkNamespaces(m *config.Model, ns string) error {
+	var problems []config.Problem
+	for _, j := range m.Jobs() {
+		for _, mf := range j.Manifests {
+			if mf.Job.Namespace != "" && mf.Job.Namespace != ns {
+				problems = append(problems, config.Problem{File: m.Path, Phase: j.Phase, Job: j.Name, Manifest: mf.Path,
+					Field: "metadata.namespace", Message: fmt.Sprintf("the manifest names namespace %q but the run is in %q", mf.Job.Namespace, ns)})
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return &config.ValidationError{Problems: problems}
+	}
+	return nil
+}
+
+func modelName(m *config.Model) string {
+	if m.Options.JobName != "" {
+		return m.Options.JobName
+	}
+	return "run"
+}
+
+var _ = os.Stderr

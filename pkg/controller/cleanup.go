@@ -1,0 +1,151 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+)
+
+// recordAndCleanup writes newly finished Jobs into the run record, at most
+// once per RecordInterval (so record writes are bounded by the run's length,
+// not its size), and only then deletes the succeeded ones when cleanup is on:
+// a Job is never deleted before the record remembers it.
+func (c *Controller) recordAndCleanup(ctx context.Context, done bool) error {
+	var newly []*unit
+	for _, u := range c.units {
+		if !u.recorded && (u.state == unitSucceeded || u.state == unitFailed) {
+			newly = append(newly, u)
+		}
+	}
+	if len(newly) > 0 || done {
+		if wait := c.opts.RecordInterval - c.now().Sub(c.lastWrite); !done && wait > 0 {
+			c.queue.AddAfter(c.runID, wait)
+		} else if err := c.writeRecord(ctx, newly, done); err != nil {
+			return err
+		}
+	}
+	if c.model.Options.Cleanup {
+		return c.deleteFinished(ctx)
+	}
+	return nil
+}
+
+func (c *Controller) writeRecord(ctx context.Context, newly []*unit, done bool) error {
+	apply := func(rec *Record) {
+		for _, u := range newly {
+			jr := &JobRecord{
+				Job: u.job.Name, Phase: u.job.Phase, UID: string(u.uid),
+				CreatedAt: millis(u.created), StartedAt: millis(u.started), FinishedAt: millis(u.finished),
+				Result: JobSucceeded, Reason: u.reason, Message: u.message,
+			}
+			if u.state == unitFailed {
+				jr.Result = JobFailed
+			}
+			rec.Jobs[u.name] = jr
+		}
+		if done {
+			rec.FinishedAt = c.now().UnixMilli()
+			rec.Result = ResultSucceeded
+			rec.Message = ""
+			if c.failure != nil {
+				rec.Result = ResultFailed
+				rec.Message = c.failureMessage()
+			}
+		}
+	}
+	cms := c.client.CoreV1().ConfigMaps(c.ns)
+	first := true
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		cm, rec := c.cm, c.rec
+		if !first {
+			// Someone else wrote the record (an earlier orchestrator of the
+			// same run): merge into theirs rather than overwrite it.
+			fresh, err := cms.Get(ctx, c.cm.Name, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			if rec, err = DecodeRecord(fresh); err != nil {
+				return err
+			}
+			cm = fresh
+		}
+		first = false
+		next := *rec
+		next.Jobs = make(map[string]*JobRecord, len(rec.Jobs)+len(newly))
+		for k, v := range rec.Jobs {
+			next.Jobs[k] = v
+		}
+		apply(&next)
+		cmCopy := cm.DeepCopy()
+		if err := EncodeRecord(cmCopy, &next); err != nil {
+			return err
+		}
+		updated, err := cms.Update(ctx, cmCopy, metav1.UpdateOptions{})
+		if err != nil {
+			return err
+		}
+		c.cm, c.rec = updated, &next
+		return nil
+	})
+	if err != nil {
+		if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
+			return &fatalError{clusterError("write run record", err)}
+		}
+		return fmt.Errorf("write run record %s/%s: %w", c.ns, c.cm.Name, err)
+	}
+	c.lastWrite = c.now()
+	for _, u := range newly {
+		u.recorded = true
+	}
+	klog.FromContext(ctx).V(2).Info("Wrote run record", "run", c.runID, "newJobs", len(newly), "done", done)
+	return nil
+}
+
+// deleteFinished deletes recorded, succeeded Jobs still in the cache.
+// Failed Jobs are kept for their logs.
+func (c *Controller) deleteFinished(ctx context.Context) error {
+	type victim struct {
+		u   *unit
+		uid string
+	}
+	var todo []victim
+	for _, u := range c.units {
+		if !u.recorded || u.state != unitSucceeded || u.deleting {
+			continue
+		}
+		j, err := c.jobLister.Jobs(c.ns).Get(u.name)
+		if err != nil || !c.isOurs(j) || j.DeletionTimestamp != nil {
+			continue
+		}
+		todo = append(todo, victim{u, string(j.UID)})
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	background := metav1.DeletePropagationBackground
+	var mu sync.Mutex
+	var errs []error
+	workqueue.ParallelizeUntil(ctx, c.opts.CreateWorkers, len(todo), func(i int) {
+		v := todo[i]
+		uid := typesUID(v.uid)
+		err := c.client.BatchV1().Jobs(c.ns).Delete(ctx, v.u.name, metav1.DeleteOptions{
+			PropagationPolicy: &background,
+			Preconditions:     &metav1.Preconditions{UID: &uid},
+		})
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+			errs = append(errs, fmt.Errorf("delete Job %s/%s: %w", c.ns, v.u.name, err))
+			return
+		}
+		v.u.deleting = true
+	})
+	return errors.Join(errs...)
+}

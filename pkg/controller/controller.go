@@ -1,0 +1,259 @@
+// Package controller runs one jobernetes run: a Job informer filtered by the
+// run's label feeds a workqueue, and a level-triggered sync advances the DAG
+// whenever a Job of the run changes: it creates the Jobs that became ready,
+// records what finished and deletes finished Jobs when cleanup is on.
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	batchinformers "k8s.io/client-go/informers/batch/v1"
+	"k8s.io/client-go/kubernetes"
+	batchlisters "k8s.io/client-go/listers/batch/v1"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+
+	"github.com/jobernetes/jobernetes/pkg/config"
+	"github.com/jobernetes/jobernetes/pkg/graph"
+)
+
+// Options configure one run.
+type Options struct {
+	Namespace string
+	RunID     string
+	Model     *config.Model
+	// Progress receives one human-readable line per state change.
+	Progress io.Writer
+	// Recorder, if set, receives Events about the Jobs the run acts on.
+	Recorder record.EventRecorder
+	// Owner, if set, becomes an owner of the run's state ConfigMap (and so,
+	// through the garbage collector, of every Job of the run): the wrapper
+	// Job when jobernetes itself runs as a Job.
+	Owner *metav1.OwnerReference
+	// RecordInterval bounds how often the run record is written while Jobs
+	// finish; finished Jobs are deleted (cleanup) once recorded. Default 1s.
+	RecordInterval time.Duration
+	// CreateWorkers is how many creates or deletes are in flight at once.
+	CreateWorkers int
+	// Now is the clock; tests may replace it.
+	Now func() time.Time
+}
+
+// Controller drives one run. It is not reusable.
+type Controller struct {
+	client    kubernetes.Interface
+	opts      Options
+	ns, runID string
+	model     *config.Model
+	graph     *graph.Graph
+	now       func() time.Time
+
+	jobLister  batchlisters.JobLister
+	jobsSynced cache.InformerSynced
+	queue      workqueue.TypedRateLimitingInterface[string]
+	tracker    *tracker
+	// fatal carries errors that end the run from outside the worker, such as
+	// the informer being refused by the API server.
+	fatal chan error
+
+	// Everything below is owned by the single worker goroutine.
+	units      []*unit
+	nodeUnits  [][]int
+	byName     map[string]int
+	topoPos    []int
+	cm         *corev1.ConfigMap
+	rec        *Record
+	ownerRef   metav1.OwnerReference
+	start      time.Time
+	failure    *failure
+	lastWrite  time.Time
+	phaseSeen  []int // per phase: 0 not started, 1 started, 2 succeeded (for progress lines)
+	foreign    map[string]bool
+	result     *Result
+	resultDone chan struct{}
+}
+
+// ErrCluster marks errors that come from the cluster (unreachable,
+// unauthorized, forbidden) rather than from the run's Jobs.
+var ErrCluster = errors.New("cluster error")
+
+// NewController wires handlers on jobInformer, which the caller must have
+// filtered to the run's label, and starts nothing.
+func NewController(ctx context.Context, client kubernetes.Interface, jobInformer batchinformers.JobInformer, opts Options) (*Controller, error) {
+	if opts.RecordInterval <= 0 {
+		opts.RecordInterval = time.Second
+	}
+	if opts.CreateWorkers <= 0 {
+		opts.CreateWorkers = 16
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Progress == nil {
+		opts.Progress = io.Discard
+	}
+	if err := ValidateRunID(opts.RunID); err != nil {
+		return nil, err
+	}
+	c := &Controller{
+		client:  client,
+		opts:    opts,
+		ns:      opts.Namespace,
+		runID:   opts.RunID,
+		model:   opts.Model,
+		graph:   opts.Model.Graph,
+		now:     opts.Now,
+		tracker: newTracker(),
+		fatal:   make(chan error, 1),
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
+			workqueue.DefaultTypedControllerRateLimiter[string](),
+			workqueue.TypedRateLimitingQueueConfig[string]{Name: "jobernetes"},
+		),
+		foreign:    map[string]bool{},
+		resultDone: make(chan struct{}),
+	}
+	c.buildUnits()
+
+	c.jobLister = jobInformer.Lister()
+	inf := jobInformer.Informer()
+	c.jobsSynced = inf.HasSynced
+	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    c.addJob,
+		UpdateFunc: c.updateJob,
+		DeleteFunc: c.deleteJob,
+	}); err != nil {
+		return nil, err
+	}
+	// A LIST or WATCH refused for lack of rights would otherwise be retried
+	// forever in the background while the run waits for a cache that never
+	// syncs: turn it into a cluster error.
+	_ = inf.SetWatchErrorHandlerWithContext(func(ctx context.Context, r *cache.Reflector, err error) {
+		if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
+			select {
+			case c.fatal <- fmt.Errorf("%w: watching Jobs in namespace %q: %v", ErrCluster, c.ns, err):
+			default:
+			}
+			return
+		}
+		cache.DefaultWatchErrorHandler(ctx, r, err)
+	})
+	return c, nil
+}
+
+// Handlers only note what the cache saw and enqueue: the sync decides.
+
+func (c *Controller) addJob(obj interface{}) {
+	if job, ok := obj.(*batchv1.Job); ok {
+		c.tracker.observed(job.Name)
+	}
+	c.queue.Add(c.runID)
+}
+
+func (c *Controller) updateJob(old, cur interface{}) {
+	o, ok1 := old.(*batchv1.Job)
+	n, ok2 := cur.(*batchv1.Job)
+	if ok1 && ok2 && o.ResourceVersion == n.ResourceVersion {
+		return // periodic resync: nothing changed
+	}
+	if ok2 {
+		c.tracker.observed(n.Name)
+	}
+	c.queue.Add(c.runID)
+}
+
+func (c *Controller) deleteJob(obj interface{}) {
+	job, ok := obj.(*batchv1.Job)
+	if !ok {
+		tomb, ok := obj.(cache.DeletedFinalStateUnknown)
+		if !ok {
+			return
+		}
+		if job, ok = tomb.Obj.(*batchv1.Job); !ok {
+			return
+		}
+	}
+	c.tracker.deleted(job)
+	c.queue.Add(c.runID)
+}
+
+// Run waits for the cache, then advances the run until it ends or ctx is
+// cancelled. Prepare must have been called and the informer started.
+func (c *Controller) Run(ctx context.Context) (*Result, error) {
+	defer utilruntime.HandleCrash()
+	defer c.queue.ShutDown()
+	logger := klog.FromContext(ctx)
+
+	syncCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	synced := make(chan bool, 1)
+	go func() { synced <- cache.WaitForNamedCacheSync("jobernetes", syncCtx.Done(), c.jobsSynced) }()
+	select {
+	case err := <-c.fatal:
+		return nil, err
+	case ok := <-synced:
+		if !ok {
+			return nil, ctx.Err()
+		}
+	}
+	logger.V(2).Info("Job cache synced", "run", c.runID)
+
+	c.queue.Add(c.runID)
+	go func() {
+		for c.processNextWorkItem(ctx) {
+		}
+	}()
+	select {
+	case <-c.resultDone:
+		return c.result, nil
+	case err := <-c.fatal:
+		return nil, err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (c *Controller) processNextWorkItem(ctx context.Context) bool {
+	key, quit := c.queue.Get()
+	if quit {
+		return false
+	}
+	defer c.queue.Done(key)
+	if c.result != nil {
+		return false
+	}
+	if err := c.sync(ctx); err != nil {
+		var fe *fatalError
+		if errors.As(err, &fe) {
+			select {
+			case c.fatal <- fe.err:
+			default:
+			}
+			return false
+		}
+		utilruntime.HandleErrorWithContext(ctx, err, "Sync failed, will retry", "run", c.runID)
+		c.queue.AddRateLimited(key)
+		return true
+	}
+	c.queue.Forget(key)
+	if c.result != nil {
+		close(c.resultDone)
+		return false
+	}
+	return true
+}
+
+// fatalError ends the run from inside sync (not retried).
+type fatalError struct{ err error }
+
+func (e *fatalError) Error() string { return e.err.Error() }

@@ -1,0 +1,114 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/klog/v2"
+)
+
+// newJob turns a manifest into the run's Job: deterministic name, the run's
+// namespace, labels and controller reference; the manifest's own labels,
+// annotations and spec are kept.
+func (c *Controller) newJob(u *unit) *batchv1.Job {
+	src := u.manifest.Job
+	job := &batchv1.Job{
+		TypeMeta: metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:            u.name,
+			Namespace:       c.ns,
+			Labels:          c.runLabels(u, src.Labels),
+			Annotations:     map[string]string{},
+			OwnerReferences: []metav1.OwnerReference{c.ownerRef},
+		},
+		Spec: *src.Spec.DeepCopy(),
+	}
+	for k, v := range src.Annotations {
+		job.Annotations[k] = v
+	}
+	job.Annotations[AnnotationManifest] = u.manifest.RelPath
+	// Pods carry the run's labels too: `kubectl logs -l jobernetes.io/run=ID`.
+	job.Spec.Template.Labels = c.runLabels(u, job.Spec.Template.Labels)
+	return job
+}
+
+func (c *Controller) runLabels(u *unit, base map[string]string) map[string]string {
+	l := make(map[string]string, len(base)+4)
+	for k, v := range base {
+		l[k] = v
+	}
+	l[LabelRun] = c.runID
+	l[LabelJob] = u.job.Name
+	l[LabelPhase] = u.job.Phase
+	l[LabelManagedBy] = ManagedBy
+	return l
+}
+
+// createJobs creates the given units' Jobs concurrently. AlreadyExists means
+// an earlier orchestrator of this run got there first: adopt the Job if it is
+// ours, fail the run if someone else's Job holds the name.
+func (c *Controller) createJobs(ctx context.Context, todo []*unit) error {
+	logger := klog.FromContext(ctx)
+	jobs := c.client.BatchV1().Jobs(c.ns)
+	var mu sync.Mutex
+	var transient []error
+	workqueue.ParallelizeUntil(ctx, c.opts.CreateWorkers, len(todo), func(i int) {
+		u := todo[i]
+		obj := c.newJob(u)
+		created, err := jobs.Create(ctx, obj, metav1.CreateOptions{})
+		if apierrors.IsAlreadyExists(err) {
+			created, err = jobs.Get(ctx, obj.Name, metav1.GetOptions{})
+			if err == nil && !c.isOurs(created) {
+				mu.Lock()
+				u.state = unitFailed
+				u.reason = "NameTaken"
+				u.message = fmt.Sprintf("a Job named %s/%s already exists and was not created by this run", c.ns, obj.Name)
+				mu.Unlock()
+				return
+			}
+			if err == nil {
+				logger.V(2).Info("Adopted existing Job of the run", "job", klog.KObj(created))
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err == nil:
+			c.tracker.expectCreation(created.Name, c.now())
+			u.state = unitActive
+			u.uid = created.UID
+			u.created = created.CreationTimestamp.Time
+			logger.V(2).Info("Created Job", "job", klog.KObj(created), "node", u.job.Name)
+			if c.opts.Recorder != nil {
+				c.opts.Recorder.Eventf(created, corev1.EventTypeNormal, "Created",
+					"Created by jobernetes run %s for job %s of phase %s", c.runID, u.job.Name, u.job.Phase)
+			}
+		case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
+			// The manifest passed validation but the API server refuses it:
+			// permanent, so the job fails instead of being retried forever.
+			u.state = unitFailed
+			u.reason = "CreateRejected"
+			u.message = fmt.Sprintf("the API server rejected the Job from %s: %v", u.manifest.Path, err)
+		case apierrors.IsForbidden(err) && !strings.Contains(err.Error(), "exceeded quota"):
+			transient = append(transient, &fatalError{clusterError("create Job "+obj.Name, err)})
+		default:
+			transient = append(transient, fmt.Errorf("create Job %s/%s: %w", c.ns, obj.Name, err))
+		}
+	})
+	if err := errors.Join(transient...); err != nil {
+		var fe *fatalError
+		if errors.As(err, &fe) {
+			return fe
+		}
+		return err
+	}
+	return nil
+}

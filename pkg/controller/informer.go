@@ -1,0 +1,55 @@
+package controller
+
+import (
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+)
+
+// resync is long on purpose: the sync is driven by watch events, and a
+// resync only guards against a lost event (sync is idempotent).
+const resync = 10 * time.Minute
+
+// NewInformerFactory watches only the run's Jobs (server-side label filter)
+// and keeps only what the sync reads, so memory does not grow with the size
+// of the manifests' pod templates.
+func NewInformerFactory(client kubernetes.Interface, namespace, runID string) informers.SharedInformerFactory {
+	selector := labels.SelectorFromSet(labels.Set{LabelRun: runID}).String()
+	return informers.NewSharedInformerFactoryWithOptions(client, resync,
+		informers.WithNamespace(namespace),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = selector }),
+		informers.WithTransform(StripJob),
+	)
+}
+
+// StripJob is the informer transform: metadata the sync needs and status.
+func StripJob(obj interface{}) (interface{}, error) {
+	job, ok := obj.(*batchv1.Job)
+	if !ok {
+		return obj, nil
+	}
+	return &batchv1.Job{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:              job.Name,
+			Namespace:         job.Namespace,
+			UID:               job.UID,
+			ResourceVersion:   job.ResourceVersion,
+			Labels:            job.Labels,
+			OwnerReferences:   job.OwnerReferences,
+			CreationTimestamp: job.CreationTimestamp,
+			DeletionTimestamp: job.DeletionTimestamp,
+		},
+		Status: batchv1.JobStatus{
+			Conditions:     job.Status.Conditions,
+			StartTime:      job.Status.StartTime,
+			CompletionTime: job.Status.CompletionTime,
+			Active:         job.Status.Active,
+			Succeeded:      job.Status.Succeeded,
+			Failed:         job.Status.Failed,
+		},
+	}, nil
+}

@@ -1,0 +1,90 @@
+package controller
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"fmt"
+	"math/big"
+	"path"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/jobernetes/jobernetes/pkg/config"
+)
+
+// Labels every Job of a run carries (DESIGN.md section 3).
+const (
+	LabelRun       = "jobernetes.io/run"
+	LabelJob       = "jobernetes.io/job"
+	LabelPhase     = "jobernetes.io/phase"
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	ManagedBy      = "jobernetes"
+
+	// AnnotationManifest records which manifest file a Job was made from.
+	AnnotationManifest = "jobernetes.io/manifest"
+
+	stateConfigMapPrefix = "jobernetes-run-"
+	hashLen              = 8
+)
+
+var b32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// JobName is the deterministic name of the Kubernetes Job for one manifest of
+// one model job in one run. Being a pure function of (run ID, job, file) is
+// what makes a restarted orchestrator find its Jobs instead of creating them
+// again; the hash keeps names unique when the readable part is truncated.
+func JobName(runID string, job *config.Job, m *config.Manifest) string {
+	base := config.SanitizeDNS(job.Name)
+	if job.Type == "directory" {
+		stem := strings.TrimSuffix(path.Base(m.RelPath), path.Ext(m.RelPath))
+		if s := config.SanitizeDNS(stem); s != "" {
+			base += "-" + s
+		}
+	}
+	sum := sha256.Sum256([]byte(runID + "\x00" + job.Name + "\x00" + m.RelPath))
+	h := b32.EncodeToString(sum[:])[:hashLen]
+	max := validation.DNS1123LabelMaxLength - 1 - hashLen
+	if len(base) > max {
+		base = strings.TrimRight(base[:max], "-")
+	}
+	if base == "" {
+		return "j" + h
+	}
+	return base + "-" + h
+}
+
+// StateConfigMapName is where a run records what it achieved, so that a
+// resume after cleanup still knows which Jobs succeeded.
+func StateConfigMapName(runID string) string { return stateConfigMapPrefix + runID }
+
+// NewRunID makes a readable, sortable, unique run ID: model-YYYYMMDD-HHMMSS-xxxx.
+func NewRunID(modelName string, now time.Time) string {
+	prefix := config.SanitizeDNS(modelName)
+	if prefix == "" {
+		prefix = "run"
+	}
+	if len(prefix) > 30 {
+		prefix = strings.TrimRight(prefix[:30], "-")
+	}
+	const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
+	suffix := make([]byte, 4)
+	for i := range suffix {
+		n, _ := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+		suffix[i] = alphabet[n.Int64()]
+	}
+	return fmt.Sprintf("%s-%s-%s", prefix, now.UTC().Format("20060102-150405"), suffix)
+}
+
+// ValidateRunID accepts IDs usable as a label value and inside object names.
+func ValidateRunID(id string) error {
+	if errs := validation.IsDNS1123Label(id); len(errs) > 0 {
+		return fmt.Errorf("invalid run ID %q: %s", id, strings.Join(errs, "; "))
+	}
+	if len(StateConfigMapName(id)) > validation.DNS1123SubdomainMaxLength {
+		return fmt.Errorf("invalid run ID %q: too long", id)
+	}
+	return nil
+}

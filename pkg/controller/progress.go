@@ -1,0 +1,72 @@
+package controller
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/jobernetes/jobernetes/pkg/graph"
+)
+
+func (c *Controller) printf(format string, args ...interface{}) {
+	fmt.Fprintf(c.opts.Progress, format, args...)
+}
+
+func (c *Controller) stamp() string {
+	return fmt.Sprintf("[%8s]", "+"+roundDur(c.now().Sub(c.start)).String())
+}
+
+// progressLines prints one line per state change since the last sync, in
+// DAG order, with phase boundaries.
+func (c *Controller) progressLines() {
+	for pi, p := range c.graph.Phases() {
+		started, succeeded := false, true
+		for _, n := range p.Nodes {
+			s := c.nodeState(n)
+			if s != graph.Pending {
+				started = true
+			}
+			if s != graph.Succeeded {
+				succeeded = false
+			}
+		}
+		if started && c.phaseSeen[pi] == 0 {
+			c.phaseSeen[pi] = 1
+			c.printf("%s phase %s started (%d jobs)\n", c.stamp(), p.Name, len(p.Nodes))
+		}
+		for _, n := range p.Nodes {
+			for _, ui := range c.nodeUnits[n] {
+				c.unitLine(c.units[ui])
+			}
+		}
+		if succeeded && c.phaseSeen[pi] < 2 {
+			c.phaseSeen[pi] = 2
+			c.printf("%s phase %s succeeded\n", c.stamp(), p.Name)
+		}
+	}
+}
+
+func (c *Controller) unitLine(u *unit) {
+	if u.state == u.reported {
+		return
+	}
+	u.reported = u.state
+	id := fmt.Sprintf("%s/%s (Job %s)", u.job.Phase, u.job.Name, u.name)
+	switch u.state {
+	case unitActive:
+		c.printf("%s created   %s\n", c.stamp(), id)
+	case unitSucceeded:
+		c.printf("%s succeeded %s in %s\n", c.stamp(), id, roundDur(u.finished.Sub(u.created)))
+	case unitFailed:
+		c.printf("%s FAILED    %s: %s: %s\n", c.stamp(), id, u.reason, u.message)
+	}
+}
+
+func roundDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return 0
+	}
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(100 * time.Millisecond)
+}

@@ -1,0 +1,117 @@
+package controller
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Run results as recorded in the state ConfigMap.
+const (
+	ResultRunning   = "Running"
+	ResultSucceeded = "Succeeded"
+	ResultFailed    = "Failed"
+)
+
+// Job results as recorded.
+const (
+	JobSucceeded = "Succeeded"
+	JobFailed    = "Failed"
+)
+
+const (
+	recordKey      = "state.json"
+	recordGzipKey  = "state.json.gz"
+	recordMaxPlain = 512 << 10 // past this, gzip: a ConfigMap holds at most 1 MiB
+	recordVersion  = 1
+)
+
+// Record is what a run has achieved, kept in the run's ConfigMap. It is the
+// memory that survives cleanup: a Job deleted after success is known only
+// from here, so it is written before any finished Job is deleted.
+type Record struct {
+	Version     int    `json:"version"`
+	RunID       string `json:"runID"`
+	Model       string `json:"model,omitempty"`
+	ModelName   string `json:"modelName,omitempty"`
+	Fingerprint string `json:"fingerprint"`
+	StartedAt   int64  `json:"startedAt"` // unix milliseconds
+	FinishedAt  int64  `json:"finishedAt,omitempty"`
+	Result      string `json:"result"`
+	Message     string `json:"message,omitempty"`
+	// Jobs is keyed by Kubernetes Job name.
+	Jobs map[string]*JobRecord `json:"jobs,omitempty"`
+}
+
+// JobRecord is one finished Kubernetes Job of the run.
+type JobRecord struct {
+	Job        string `json:"job"`
+	Phase      string `json:"phase"`
+	UID        string `json:"uid,omitempty"`
+	CreatedAt  int64  `json:"createdAt,omitempty"`
+	StartedAt  int64  `json:"startedAt,omitempty"`
+	FinishedAt int64  `json:"finishedAt,omitempty"`
+	Result     string `json:"result"`
+	Reason     string `json:"reason,omitempty"`
+	Message    string `json:"message,omitempty"`
+}
+
+// EncodeRecord stores r in cm's data, replacing what was there.
+func EncodeRecord(cm *corev1.ConfigMap, r *Record) error {
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	delete(cm.Data, recordKey)
+	delete(cm.BinaryData, recordGzipKey)
+	if len(raw) <= recordMaxPlain {
+		if cm.Data == nil {
+			cm.Data = map[string]string{}
+		}
+		cm.Data[recordKey] = string(raw)
+		return nil
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write(raw); err != nil {
+		return err
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	if cm.BinaryData == nil {
+		cm.BinaryData = map[string][]byte{}
+	}
+	cm.BinaryData[recordGzipKey] = buf.Bytes()
+	return nil
+}
+
+// DecodeRecord reads the record a run wrote into cm.
+func DecodeRecord(cm *corev1.ConfigMap) (*Record, error) {
+	var raw []byte
+	if s, ok := cm.Data[recordKey]; ok {
+		raw = []byte(s)
+	} else if z, ok := cm.BinaryData[recordGzipKey]; ok {
+		zr, err := gzip.NewReader(bytes.NewReader(z))
+		if err != nil {
+			return nil, fmt.Errorf("configmap %s: %w", cm.Name, err)
+		}
+		if raw, err = io.ReadAll(io.LimitReader(zr, 64<<20)); err != nil {
+			return nil, fmt.Errorf("configmap %s: %w", cm.Name, err)
+		}
+	} else {
+		return nil, fmt.Errorf("configmap %s holds no jobernetes run record", cm.Name)
+	}
+	r := &Record{}
+	if err := json.Unmarshal(raw, r); err != nil {
+		return nil, fmt.Errorf("configmap %s: %w", cm.Name, err)
+	}
+	if r.Jobs == nil {
+		r.Jobs = map[string]*JobRecord{}
+	}
+	return r, nil
+}

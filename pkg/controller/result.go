@@ -1,0 +1,140 @@
+package controller
+
+import (
+	"fmt"
+	"github.com/jobernetes/jobernetes/pkg/graph"
+	"io"
+	"strings"
+	"time"
+)
+
+// Result is how a run ended, for the report and the exit code.
+type Result struct {
+	RunID        string
+	Namespace    string
+	Succeeded    bool
+	Failure      *JobReport // the first failed Job, in DAG order
+	Started      time.Time
+	Finished     time.Time
+	Jobs         []JobReport // every Kubernetes Job of the model, DAG order
+	NeverRan     []string    // model jobs none of whose Jobs was created
+	CriticalPath []string    // model jobs on the longest path
+	CriticalTime time.Duration
+	SummedTime   time.Duration // sum of every Job's run time
+}
+
+// JobReport is one Kubernetes Job of the run.
+type JobReport struct {
+	Phase, Job, Name string
+	State            string // waiting, running, succeeded, failed
+	Created          time.Time
+	Finished         time.Time
+	Wait             time.Duration // run start -> Job created (waiting for its dependencies)
+	Run              time.Duration // Job created -> Job finished
+	Total            time.Duration // run start -> Job finished
+	Reason, Message  string
+}
+
+func (c *Controller) failureMessage() string {
+	f := c.failure
+	return fmt.Sprintf("job %s (phase %s, Job %s/%s) failed: %s: %s", f.unit.job.Name, f.unit.job.Phase, c.ns, f.unit.name, f.reason, f.message)
+}
+
+func (c *Controller) buildResult() *Result {
+	r := &Result{RunID: c.runID, Namespace: c.ns, Started: c.start, Finished: c.now()}
+	if c.rec != nil && c.rec.FinishedAt != 0 {
+		r.Finished = timeFromMillis(c.rec.FinishedAt)
+	}
+	nodeRun := make([]time.Duration, c.graph.Len())
+	for _, n := range c.graph.TopoOrder() {
+		created := false
+		for _, ui := range c.nodeUnits[n] {
+			u := c.units[ui]
+			jr := JobReport{Phase: u.job.Phase, Job: u.job.Name, Name: u.name, State: u.state.String(),
+				Created: u.created, Finished: u.finished, Reason: u.reason, Message: u.message}
+			if !u.created.IsZero() {
+				created = true
+				jr.Wait = nonNeg(u.created.Sub(c.start))
+				if !u.finished.IsZero() {
+					jr.Run = nonNeg(u.finished.Sub(u.created))
+					jr.Total = nonNeg(u.finished.Sub(c.start))
+				}
+			}
+			r.SummedTime += jr.Run
+			if jr.Run > nodeRun[n] {
+				nodeRun[n] = jr.Run
+			}
+			r.Jobs = append(r.Jobs, jr)
+			if u.state == unitFailed && r.Failure == nil {
+				f := jr
+				r.Failure = &f
+			}
+		}
+		if !created && c.nodeState(n) != graph.Succeeded {
+			r.NeverRan = append(r.NeverRan, c.graph.Node(n).Name)
+		}
+	}
+	path, total := c.graph.CriticalPath(func(i int) time.Duration { return nodeRun[i] })
+	for _, n := range path {
+		r.CriticalPath = append(r.CriticalPath, c.graph.Node(n).Name)
+	}
+	r.CriticalTime = total
+	r.Succeeded = r.Failure == nil && c.allSucceeded()
+	return r
+}
+
+// ExitCode follows DESIGN.md: 0 every job succeeded, 1 the run failed.
+func (r *Result) ExitCode() int {
+	if r.Succeeded {
+		return 0
+	}
+	return 1
+}
+
+func nonNeg(d time.Duration) time.Duration {
+	if d < 0 {
+		return 0
+	}
+	return d
+}
+
+// WriteText prints the final report: a table of every Job, then totals.
+func (r *Result) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "\n%-16s %-22s %-36s %-10s %8s %8s %8s\n", "PHASE", "JOB", "KUBERNETES JOB", "STATE", "WAIT", "RUN", "TOTAL")
+	for _, j := range r.Jobs {
+		fmt.Fprintf(w, "%-16s %-22s %-36s %-10s %8s %8s %8s\n", trunc(j.Phase, 16), trunc(j.Job, 22), trunc(j.Name, 36), j.State,
+			durCell(j.Wait, !j.Created.IsZero()), durCell(j.Run, !j.Finished.IsZero()), durCell(j.Total, !j.Finished.IsZero()))
+	}
+	wall := r.Finished.Sub(r.Started)
+	fmt.Fprintf(w, "\nrun %s in namespace %s: ", r.RunID, r.Namespace)
+	if r.Succeeded {
+		fmt.Fprintf(w, "SUCCEEDED\n")
+	} else {
+		fmt.Fprintf(w, "FAILED\n")
+	}
+	fmt.Fprintf(w, "wall-clock %s, summed Job time %s", roundDur(wall), roundDur(r.SummedTime))
+	if wall > 0 {
+		fmt.Fprintf(w, " (parallelism %.1fx)", float64(r.SummedTime)/float64(wall))
+	}
+	fmt.Fprintf(w, "\ncritical path %s: %s\n", roundDur(r.CriticalTime), strings.Join(r.CriticalPath, " -> "))
+	if r.Failure != nil {
+		fmt.Fprintf(w, "failed: job %s (phase %s, Job %s): %s: %s\n", r.Failure.Job, r.Failure.Phase, r.Failure.Name, r.Failure.Reason, r.Failure.Message)
+	}
+	if len(r.NeverRan) > 0 {
+		fmt.Fprintf(w, "never ran: %s\n", strings.Join(r.NeverRan, ", "))
+	}
+}
+
+func durCell(d time.Duration, known bool) string {
+	if !known {
+		return "-"
+	}
+	return roundDur(d).String()
+}
+
+func trunc(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-1] + "~"
+}

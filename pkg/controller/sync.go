@@ -1,0 +1,229 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/klog/v2"
+
+	"github.com/jobernetes/jobernetes/pkg/graph"
+)
+
+// failure is why the run failed: the first failed Job in DAG order.
+type failure struct {
+	unit    *unit
+	reason  string
+	message string
+}
+
+// sync is level-triggered: it rebuilds the run's state from the cache, the
+// tracker and the record, then does what that state asks for. It is safe to
+// call any number of times.
+func (c *Controller) sync(ctx context.Context) error {
+	logger := klog.FromContext(ctx)
+	start := c.now()
+	defer func() {
+		logger.V(4).Info("Finished syncing run", "run", c.runID, "duration", c.now().Sub(start))
+	}()
+
+	jobs, err := c.jobLister.Jobs(c.ns).List(labels.Everything())
+	if err != nil {
+		return err
+	}
+	c.observe(ctx, jobs)
+	c.failure = c.firstFailure()
+
+	if c.failure == nil {
+		if err := c.launch(ctx); err != nil {
+			return err
+		}
+	}
+	c.progressLines()
+
+	done := c.failure != nil && c.activeCount() == 0 || c.allSucceeded()
+	if err := c.recordAndCleanup(ctx, done); err != nil {
+		return err
+	}
+	if done {
+		c.result = c.buildResult()
+	}
+	return nil
+}
+
+// observe folds the cache and the tracker into each unit's state.
+func (c *Controller) observe(ctx context.Context, jobs []*batchv1.Job) {
+	byName := make(map[string]*batchv1.Job, len(jobs))
+	for _, j := range jobs {
+		if !c.isOurs(j) {
+			c.reportForeign(ctx, j)
+			continue
+		}
+		byName[j.Name] = j
+	}
+	for _, u := range c.units {
+		if u.recorded {
+			continue // final: the record is the truth after cleanup
+		}
+		if j, ok := byName[u.name]; ok {
+			c.observeJob(u, j)
+			continue
+		}
+		if c.tracker.isPending(u.name) {
+			u.state = unitActive
+			continue
+		}
+		if last := c.tracker.lastState(u.name); last != nil && c.isOurs(last) {
+			c.observeJob(u, last)
+			if u.state == unitActive && !u.deleting {
+				u.state = unitFailed
+				u.reason = "Deleted"
+				u.message = fmt.Sprintf("Job %s/%s was deleted before it finished, by someone other than this run", c.ns, u.name)
+			}
+			continue
+		}
+		if u.state == unitActive && !u.deleting {
+			// Seen earlier, not in the cache now, no tombstone: gone all the same.
+			u.state = unitFailed
+			u.reason = "Deleted"
+			u.message = fmt.Sprintf("Job %s/%s disappeared before it finished", c.ns, u.name)
+		}
+	}
+}
+
+func (c *Controller) observeJob(u *unit, j *batchv1.Job) {
+	u.uid = j.UID
+	u.created = j.CreationTimestamp.Time
+	if j.Status.StartTime != nil {
+		u.started = j.Status.StartTime.Time
+	}
+	cond := finishedCondition(j)
+	if cond == nil {
+		u.state = unitActive
+		return
+	}
+	u.finished = finishTime(j, cond).Time
+	u.reason, u.message = cond.Reason, cond.Message
+	if cond.Type == batchv1.JobComplete {
+		u.state = unitSucceeded
+	} else {
+		u.state = unitFailed
+	}
+}
+
+// isOurs: created by this run, i.e. controlled by the run's ConfigMap. A Job
+// that merely carries the run's label is never adopted.
+func (c *Controller) isOurs(j *batchv1.Job) bool {
+	ref := metav1.GetControllerOfNoCopy(j)
+	return ref != nil && ref.UID == c.ownerRef.UID && ref.Kind == "ConfigMap"
+}
+
+func (c *Controller) reportForeign(ctx context.Context, j *batchv1.Job) {
+	if c.foreign[j.Name] {
+		return
+	}
+	c.foreign[j.Name] = true
+	msg := fmt.Sprintf("Job %s/%s carries the label %s=%s but was not created by this run: ignored", c.ns, j.Name, LabelRun, c.runID)
+	klog.FromContext(ctx).Info("Ignoring foreign Job", "job", klog.KObj(j), "run", c.runID)
+	c.printf("warning: %s\n", msg)
+	if c.opts.Recorder != nil {
+		c.opts.Recorder.Event(j, "Warning", "NotAdopted", msg)
+	}
+}
+
+func (c *Controller) firstFailure() *failure {
+	var first *unit
+	for _, u := range c.units {
+		if u.state == unitFailed && (first == nil || c.topoPos[u.node] < c.topoPos[first.node]) {
+			first = u
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	return &failure{unit: first, reason: first.reason, message: first.message}
+}
+
+func (c *Controller) activeCount() int {
+	n := 0
+	for _, u := range c.units {
+		if u.state == unitActive {
+			n++
+		}
+	}
+	return n
+}
+
+func (c *Controller) allSucceeded() bool {
+	for _, u := range c.units {
+		if u.state != unitSucceeded {
+			return false
+		}
+	}
+	return true
+}
+
+// launch creates the Jobs that are ready, in DAG order, within the
+// parallelization cap (which counts every created, unfinished Job).
+func (c *Controller) launch(ctx context.Context) error {
+	state := func(n int) graph.State { return c.nodeState(n) }
+	// Nodes already started but not fully created (capped directory jobs)
+	// come first: they became ready earlier.
+	var nodes []int
+	for n := range c.nodeUnits {
+		if state(n) == graph.Running {
+			for _, ui := range c.nodeUnits[n] {
+				if c.units[ui].state == unitNotCreated {
+					nodes = append(nodes, n)
+					break
+				}
+			}
+		}
+	}
+	sort.Slice(nodes, func(a, b int) bool { return c.topoPos[nodes[a]] < c.topoPos[nodes[b]] })
+	nodes = append(nodes, c.graph.Ready(state)...)
+
+	slots := -1
+	if p := c.model.Options.Parallelization; p > 0 {
+		slots = p - c.activeCount()
+		if slots <= 0 {
+			return nil
+		}
+	}
+	var todo []*unit
+	for _, n := range nodes {
+		for _, ui := range c.nodeUnits[n] {
+			u := c.units[ui]
+			if u.state != unitNotCreated {
+				continue
+			}
+			if slots == 0 {
+				break
+			}
+			todo = append(todo, u)
+			slots--
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	return c.createJobs(ctx, todo)
+}
+
+func timeFromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms)
+}
+
+func millis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}

@@ -1,0 +1,58 @@
+package controller
+
+import (
+	"sync"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+)
+
+// tracker bridges the gaps between the API server and the informer cache,
+// like the Job controller's expectations: a Job this run created but the
+// cache has not shown yet is still active, and a Job that left the cache
+// between two syncs is remembered with its final state, so a deletion by
+// someone else is never mistaken for "not created yet".
+type tracker struct {
+	mu      sync.Mutex
+	pending map[string]time.Time    // created by us, not yet seen in the cache
+	gone    map[string]*batchv1.Job // deleted from the cache, last known state
+}
+
+func newTracker() *tracker {
+	return &tracker{pending: map[string]time.Time{}, gone: map[string]*batchv1.Job{}}
+}
+
+func (t *tracker) expectCreation(name string, at time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.pending[name] = at
+	delete(t.gone, name)
+}
+
+// observed is called from informer handlers.
+func (t *tracker) observed(name string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.pending, name)
+}
+
+// deleted is called from the informer's delete handler with the final state.
+func (t *tracker) deleted(job *batchv1.Job) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.pending, job.Name)
+	t.gone[job.Name] = job
+}
+
+func (t *tracker) isPending(name string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_, ok := t.pending[name]
+	return ok
+}
+
+func (t *tracker) lastState(name string) *batchv1.Job {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.gone[name]
+}
