@@ -1,0 +1,391 @@
+package controller
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes/fake"
+	core "k8s.io/client-go/testing"
+	"k8s.io/klog/v2/ktesting"
+
+	"github.com/jobernetes/jobernetes/pkg/config"
+	"github.com/jobernetes/jobernetes/pkg/graph"
+)
+
+// testModel builds a model from phases of "name<-dep1,dep2" strings; a job
+// named "dir:NAME:N" is a directory job with N manifests.
+func testModel(t testing.TB, parallelization int, cleanup bool, phases ...[]string) *config.Model {
+	t.Helper()
+	m := &config.Model{Path: "jobermodel.yaml", Options: config.Options{Parallelization: parallelization, Cleanup: cleanup}}
+	var specs []graph.PhaseSpec
+	idx := 0
+	for pi, p := range phases {
+		ph := config.Phase{Name: "p" + string(rune('0'+pi))}
+		spec := graph.PhaseSpec{Name: ph.Name}
+		for _, s := range p {
+			name, deps, _ := strings.Cut(s, "<-")
+			typ, n := "file", 1
+			if strings.HasPrefix(name, "dir:") {
+				parts := strings.Split(name, ":")
+				name, typ = parts[1], "directory"
+				n = int(parts[2][0] - '0')
+			}
+			j := &config.Job{Name: name, Phase: ph.Name, PhaseIndex: pi, Index: idx, Type: typ, Path: name + ".yaml"}
+			idx++
+			if deps != "" {
+				j.DependsOn = strings.Split(deps, ",")
+			}
+			for i := 0; i < n; i++ {
+				rel := name + ".yaml"
+				if typ == "directory" {
+					rel = name + "/m" + string(rune('0'+i)) + ".yaml"
+				}
+				j.Manifests = append(j.Manifests, &config.Manifest{Path: rel, RelPath: rel, Job: manifest()})
+			}
+			ph.Jobs = append(ph.Jobs, j)
+			spec.Nodes = append(spec.Nodes, graph.NodeSpec{Name: name, DependsOn: j.DependsOn})
+		}
+		m.Phases = append(m.Phases, ph)
+		specs = append(specs, spec)
+	}
+	g, err := graph.Build(specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Graph = g
+	return m
+}
+
+func manifest() *batchv1.Job {
+	return &batchv1.Job{
+		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"team": "data"}},
+		Spec: batchv1.JobSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
+			RestartPolicy: corev1.RestartPolicyNever,
+			Containers:    []corev1.Container{{Name: "c", Image: "busybox"}},
+		}}},
+	}
+}
+
+type fixture struct {
+	t       *testing.T
+	ctx     context.Context
+	client  *fake.Clientset
+	factory informers.SharedInformerFactory
+	c       *Controller
+	now     time.Time
+	uids    int
+}
+
+func newFixture(t *testing.T, m *config.Model) *fixture {
+	_, ctx := ktesting.NewTestContext(t)
+	f := &fixture{t: t, ctx: ctx, client: fake.NewClientset(), now: time.Unix(1_800_000_000, 0)}
+	// The fake clientset sets no UIDs; the controller relies on them.
+	f.client.PrependReactor("create", "*", func(a core.Action) (bool, runtime.Object, error) {
+		obj := a.(core.CreateAction).GetObject().(metav1.Object)
+		f.uids++
+		obj.SetUID(types.UID("uid-" + obj.GetName()))
+		obj.SetCreationTimestamp(metav1.NewTime(f.now))
+		return false, nil, nil
+	})
+	f.factory = informers.NewSharedInformerFactory(f.client, 0)
+	c, err := NewController(ctx, f.client, f.factory.Batch().V1().Jobs(), Options{
+		Namespace: "ns", RunID: "r1", Model: m, Now: func() time.Time { return f.now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.c = c
+	if res, err := c.Prepare(ctx); err != nil || res != nil {
+		t.Fatalf("Prepare: %v %v", res, err)
+	}
+	f.client.ClearActions()
+	return f
+}
+
+// sync runs one sync after copying the fake server's Jobs into the lister,
+// as the informer would.
+func (f *fixture) sync() {
+	f.t.Helper()
+	idx := f.factory.Batch().V1().Jobs().Informer().GetIndexer()
+	for _, o := range idx.List() {
+		_ = idx.Delete(o)
+	}
+	jobs, _ := f.client.BatchV1().Jobs("ns").List(f.ctx, metav1.ListOptions{})
+	for i := range jobs.Items {
+		j := jobs.Items[i]
+		_ = idx.Add(&j)
+		f.c.tracker.observed(j.Name)
+	}
+	f.client.ClearActions()
+	if err := f.c.sync(f.ctx); err != nil {
+		f.t.Fatalf("sync: %v", err)
+	}
+}
+
+// finish marks the Job of a node Complete (or Failed) on the fake server.
+func (f *fixture) finish(node string, ok bool) {
+	f.t.Helper()
+	jobs, _ := f.client.BatchV1().Jobs("ns").List(f.ctx, metav1.ListOptions{})
+	found := false
+	for i := range jobs.Items {
+		j := &jobs.Items[i]
+		if j.Labels[LabelJob] != node {
+			continue
+		}
+		found = true
+		typ, reason := batchv1.JobComplete, ""
+		if !ok {
+			typ, reason = batchv1.JobFailed, "BackoffLimitExceeded"
+		}
+		j.Status.Conditions = append(j.Status.Conditions, batchv1.JobCondition{Type: typ, Status: corev1.ConditionTrue, Reason: reason, LastTransitionTime: metav1.NewTime(f.now)})
+		if _, err := f.client.BatchV1().Jobs("ns").UpdateStatus(f.ctx, j, metav1.UpdateOptions{}); err != nil {
+			f.t.Fatal(err)
+		}
+	}
+	if !found {
+		f.t.Fatalf("no Job for node %s", node)
+	}
+}
+
+// created lists the model jobs whose Jobs the last sync created.
+func (f *fixture) actions(verb, resource string) []string {
+	var out []string
+	for _, a := range f.client.Actions() {
+		if a.GetVerb() != verb || a.GetResource().Resource != resource {
+			continue
+		}
+		switch a := a.(type) {
+		case core.CreateAction:
+			out = append(out, a.GetObject().(metav1.Object).GetLabels()[LabelJob])
+		case core.DeleteAction:
+			out = append(out, a.GetName())
+		default:
+			out = append(out, resource)
+		}
+	}
+	return out
+}
+
+func eq(a, b []string) bool { return strings.Join(a, ",") == strings.Join(b, ",") }
+
+//	phase p0:   a --> b
+//	             \
+//	              c
+//	phase p1:   d
+func TestSyncAdvancesTheDAG(t *testing.T) {
+	f := newFixture(t, testModel(t, 0, false, []string{"a", "b<-a", "c<-a"}, []string{"d"}))
+	steps := []struct {
+		finish []string
+		want   []string
+	}{
+		{nil, []string{"a"}},
+		{nil, nil}, // nothing changed: nothing created (idempotent)
+		{[]string{"a"}, []string{"b", "c"}},
+		{[]string{"b"}, nil}, // phase p1 waits for all of p0
+		{[]string{"c"}, []string{"d"}},
+	}
+	for i, s := range steps {
+		for _, n := range s.finish {
+			f.finish(n, true)
+		}
+		f.sync()
+		if got := f.actions("create", "jobs"); !eq(got, s.want) {
+			t.Errorf("step %d: created %v, want %v", i, got, s.want)
+		}
+	}
+	f.finish("d", true)
+	f.now = f.now.Add(2 * time.Second)
+	f.sync()
+	if f.c.result == nil || !f.c.result.Succeeded {
+		t.Fatalf("run not finished successfully: %+v", f.c.result)
+	}
+}
+
+func TestCreatedJobCarriesLabelsAndOwner(t *testing.T) {
+	f := newFixture(t, testModel(t, 0, false, []string{"a"}))
+	f.sync()
+	jobs, _ := f.client.BatchV1().Jobs("ns").List(f.ctx, metav1.ListOptions{})
+	if len(jobs.Items) != 1 {
+		t.Fatalf("%d Jobs", len(jobs.Items))
+	}
+	j := jobs.Items[0]
+	if j.Labels["team"] != "data" {
+		t.Errorf("manifest label lost: %v", j.Labels)
+	}
+	for k, v := range map[string]string{LabelRun: "r1", LabelJob: "a", LabelPhase: "p0", LabelManagedBy: ManagedBy} {
+		if j.Labels[k] != v || j.Spec.Template.Labels[k] != v {
+			t.Errorf("label %s: Job %q, pod template %q, want %q", k, j.Labels[k], j.Spec.Template.Labels[k], v)
+		}
+	}
+	ref := metav1.GetControllerOf(&j)
+	if ref == nil || ref.Kind != "ConfigMap" || ref.Name != StateConfigMapName("r1") {
+		t.Errorf("controller reference %+v, want the run's ConfigMap", ref)
+	}
+	if j.Name != JobName("r1", f.c.model.Jobs()[0], f.c.model.Jobs()[0].Manifests[0]) {
+		t.Errorf("name %s is not the deterministic name", j.Name)
+	}
+}
+
+// parallelization 2 over a fan-out of 5 plus a directory job of 3.
+func TestSyncParallelizationCap(t *testing.T) {
+	f := newFixture(t, testModel(t, 2, false, []string{"a", "b", "c", "dir:d:3", "e"}))
+	f.sync()
+	if got := f.actions("create", "jobs"); !eq(got, []string{"a", "b"}) {
+		t.Fatalf("created %v, want [a b]", got)
+	}
+	f.finish("a", true)
+	f.sync()
+	if got := f.actions("create", "jobs"); !eq(got, []string{"c"}) {
+		t.Fatalf("created %v, want [c]", got)
+	}
+	f.finish("b", true)
+	f.finish("c", true)
+	f.sync()
+	if got := f.actions("create", "jobs"); !eq(got, []string{"d", "d"}) {
+		t.Fatalf("created %v, want two of d's three Jobs", got)
+	}
+	f.finish("d", true)
+	f.sync()
+	// The rest of the started directory job comes before e.
+	if got := f.actions("create", "jobs"); !eq(got, []string{"d", "e"}) {
+		t.Fatalf("created %v, want [d e]", got)
+	}
+}
+
+func TestSyncFailureStopsLaunching(t *testing.T) {
+	f := newFixture(t, testModel(t, 0, false, []string{"a", "b", "c<-a"}, []string{"d"}))
+	f.sync()
+	f.finish("a", false)
+	f.sync()
+	if got := f.actions("create", "jobs"); len(got) != 0 {
+		t.Fatalf("created %v after a failure", got)
+	}
+	if f.c.result != nil {
+		t.Fatalf("run ended while b is still running")
+	}
+	f.finish("b", true)
+	f.sync()
+	r := f.c.result
+	if r == nil || r.Succeeded || r.Failure == nil || r.Failure.Job != "a" || r.Failure.Reason != "BackoffLimitExceeded" {
+		t.Fatalf("result %+v, want a failure of a", r)
+	}
+	if !eq(r.NeverRan, []string{"c", "d"}) {
+		t.Errorf("never ran %v, want [c d]", r.NeverRan)
+	}
+}
+
+// cleanup records a success before deleting the Job, with Background
+// propagation and a UID precondition; failed Jobs are kept.
+func TestSyncCleanupRecordsThenDeletes(t *testing.T) {
+	f := newFixture(t, testModel(t, 0, true, []string{"a", "b"}))
+	f.sync()
+	f.finish("a", true)
+	f.now = f.now.Add(5 * time.Second)
+	f.sync()
+	var sawUpdate, sawDelete bool
+	for _, a := range f.client.Actions() {
+		if a.GetVerb() == "update" && a.GetResource().Resource == "configmaps" {
+			if sawDelete {
+				t.Errorf("record written after the delete")
+			}
+			sawUpdate = true
+			rec, err := DecodeRecord(a.(core.UpdateAction).GetObject().(*corev1.ConfigMap))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rec.Jobs) != 1 {
+				t.Errorf("record holds %d Jobs, want 1", len(rec.Jobs))
+			}
+		}
+		if a.GetVerb() == "delete" && a.GetResource().Resource == "jobs" {
+			sawDelete = true
+			opts := a.(core.DeleteActionImpl).DeleteOptions
+			if opts.PropagationPolicy == nil || *opts.PropagationPolicy != metav1.DeletePropagationBackground {
+				t.Errorf("delete without Background propagation")
+			}
+			if opts.Preconditions == nil || opts.Preconditions.UID == nil {
+				t.Errorf("delete without UID precondition")
+			}
+		}
+	}
+	if !sawUpdate || !sawDelete {
+		t.Fatalf("update %v delete %v, want both", sawUpdate, sawDelete)
+	}
+	f.finish("b", false)
+	f.now = f.now.Add(5 * time.Second)
+	f.sync()
+	if got := f.actions("delete", "jobs"); len(got) != 0 {
+		t.Errorf("failed Job deleted: %v", got)
+	}
+}
+
+// A resumed run trusts its record: recorded Jobs are not created again,
+// even when cleanup deleted them.
+func TestResumeFromRecord(t *testing.T) {
+	m := testModel(t, 0, true, []string{"a", "b<-a"})
+	f := newFixture(t, m)
+	f.sync()
+	f.finish("a", true)
+	f.now = f.now.Add(5 * time.Second)
+	f.sync() // records a, deletes it
+
+	// A new orchestrator process with the same run ID.
+	client := f.client
+	factory := informers.NewSharedInformerFactory(client, 0)
+	c2, err := NewController(f.ctx, client, factory.Batch().V1().Jobs(), Options{Namespace: "ns", RunID: "r1", Model: m, Now: func() time.Time { return f.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := c2.Prepare(f.ctx); err != nil || res != nil {
+		t.Fatalf("Prepare: %v %v", res, err)
+	}
+	f.c, f.factory = c2, factory
+	f.sync()
+	if got := f.actions("create", "jobs"); !eq(got, nil) {
+		// b was created by the first process already and is in the lister.
+		t.Errorf("resume created %v, want nothing", got)
+	}
+	if f.c.units[0].state != unitSucceeded {
+		t.Errorf("a is %v after resume, want succeeded", f.c.units[0].state)
+	}
+}
+
+// A Job that holds our deterministic name but was not created by the run is
+// never adopted: the job fails with a message that says so.
+func TestForeignJobIsNotAdopted(t *testing.T) {
+	m := testModel(t, 0, false, []string{"a"})
+	f := newFixture(t, m)
+	name := JobName("r1", m.Jobs()[0], m.Jobs()[0].Manifests[0])
+	foreign := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", Labels: map[string]string{LabelRun: "r1"}}}
+	if _, err := f.client.BatchV1().Jobs("ns").Create(f.ctx, foreign, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.sync()
+	f.sync()
+	r := f.c.result
+	if r == nil || r.Failure == nil || r.Failure.Reason != "NameTaken" {
+		t.Fatalf("result %+v, want NameTaken failure", r)
+	}
+}
+
+// A Job deleted by someone else before it finished fails the run.
+func TestDeletedJobFailsTheRun(t *testing.T) {
+	f := newFixture(t, testModel(t, 0, false, []string{"a", "b<-a"}))
+	f.sync()
+	jobs, _ := f.client.BatchV1().Jobs("ns").List(f.ctx, metav1.ListOptions{})
+	f.c.tracker.deleted(&jobs.Items[0])
+	_ = f.client.BatchV1().Jobs("ns").Delete(f.ctx, jobs.Items[0].Name, metav1.DeleteOptions{})
+	f.sync()
+	r := f.c.result
+	if r == nil || r.Failure == nil || r.Failure.Reason != "Deleted" || !strings.Contains(r.Failure.Message, "deleted before it finished") {
+		t.Fatalf("result %+v, want a Deleted failure", r)
+	}
+}
