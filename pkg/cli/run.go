@@ -9,6 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
@@ -18,6 +20,7 @@ import (
 	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2"
 
+	"github.com/jobernetes/jobernetes/pkg/bundle"
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/version"
@@ -109,6 +112,7 @@ func (o *runOptions) run(ctx context.Context) error {
 	factory := controller.NewInformerFactory(client, ns, runID)
 	ctrl, err := controller.NewController(ctx, client, factory.Batch().V1().Jobs(), controller.Options{
 		Namespace: ns, RunID: runID, Model: model, Progress: o.streams.Out, Recorder: recorder,
+		Owner: ownerFromEnv(),
 	})
 	if err != nil {
 		return &ExitError{Code: ExitInvalid, Err: err}
@@ -208,4 +212,13 @@ func modelName(m *config.Model) string {
 	return "run"
 }
 
-var _ = os.Stderr
+// ownerFromEnv: inside the wrapper Job of `jobernetes cronjob`, the
+// downward API gives the Job's name and UID; owning the run record by that
+// Job makes deleting it (or the CronJob's history limit) remove the run.
+func ownerFromEnv() *metav1.OwnerReference {
+	name, uid := os.Getenv(bundle.EnvOwnerJobName), os.Getenv(bundle.EnvOwnerJobUID)
+	if name == "" || uid == "" {
+		return nil
+	}
+	return &metav1.OwnerReference{APIVersion: "batch/v1", Kind: "Job", Name: name, UID: types.UID(uid)}
+}

@@ -176,10 +176,12 @@ func (f *fixture) actions(verb, resource string) []string {
 
 func eq(a, b []string) bool { return strings.Join(a, ",") == strings.Join(b, ",") }
 
-//	phase p0:   a --> b
-//	             \
-//	              c
-//	phase p1:   d
+// phase p0:   a --> b
+//
+//	\
+//	 c
+//
+// phase p1:   d
 func TestSyncAdvancesTheDAG(t *testing.T) {
 	f := newFixture(t, testModel(t, 0, false, []string{"a", "b<-a", "c<-a"}, []string{"d"}))
 	steps := []struct {

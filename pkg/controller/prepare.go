@@ -59,6 +59,7 @@ func (c *Controller) Prepare(ctx context.Context) (*Result, error) {
 			Version: recordVersion, RunID: c.runID, Model: c.model.Path,
 			ModelName: c.model.Options.JobName, Fingerprint: fp,
 			StartedAt: c.start.UnixMilli(), Result: ResultRunning, Jobs: map[string]*JobRecord{},
+			Plan: c.plan(),
 		}
 		cm = &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{
 			Name:      name,
@@ -104,6 +105,18 @@ func (c *Controller) Prepare(ctx context.Context) (*Result, error) {
 		APIVersion: "v1", Kind: "ConfigMap", Name: c.cm.Name, UID: c.cm.UID, Controller: &isController,
 	}
 	return nil, nil
+}
+
+func (c *Controller) plan() []PlanJob {
+	out := make([]PlanJob, 0, len(c.nodeUnits))
+	for _, j := range c.model.Jobs() {
+		pj := PlanJob{Phase: j.Phase, Job: j.Name, DependsOn: j.DependsOn}
+		for _, ui := range c.nodeUnits[j.Index] {
+			pj.KubernetesJobs = append(pj.KubernetesJobs, c.units[ui].name)
+		}
+		out = append(out, pj)
+	}
+	return out
 }
 
 // restoreFromRecord marks recorded Jobs finished: after cleanup the record

@@ -43,8 +43,20 @@ type Record struct {
 	FinishedAt  int64  `json:"finishedAt,omitempty"`
 	Result      string `json:"result"`
 	Message     string `json:"message,omitempty"`
+	// Plan is the model's DAG as the run sees it, so that `status` can show
+	// a run from the cluster alone, waiting jobs included.
+	Plan []PlanJob `json:"plan,omitempty"`
 	// Jobs is keyed by Kubernetes Job name.
 	Jobs map[string]*JobRecord `json:"jobs,omitempty"`
+}
+
+// PlanJob is one model job of the run.
+type PlanJob struct {
+	Phase     string   `json:"phase"`
+	Job       string   `json:"job"`
+	DependsOn []string `json:"dependsOn,omitempty"`
+	// KubernetesJobs are the names of its Jobs, one per manifest.
+	KubernetesJobs []string `json:"kubernetesJobs"`
 }
 
 // JobRecord is one finished Kubernetes Job of the run.
