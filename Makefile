@@ -13,7 +13,7 @@ DEMO_MODEL ?= examples/advanced/jobermodel.yaml
 # The control plane's binaries are built once into a cache outside git.
 CP_BIN      = $(shell hack/build-control-plane.sh | tail -n 1)
 
-.PHONY: all build test unit e2e lint vet fmt demo cluster-up cluster-down control-plane image clean help
+.PHONY: all build test unit e2e lint vet fmt demo cluster-up cluster-down cluster-status control-plane image clean help
 
 all: build
 
@@ -45,10 +45,13 @@ fmt:
 	@test -z "$$(gofmt -l cmd pkg test)" || { gofmt -l cmd pkg test; echo "gofmt needed"; exit 1; }
 
 cluster-up: ## start a local control plane in the background; prints the KUBECONFIG line
-	go run ./test/e2e/cmd/cluster up --dir $(CLUSTER_DIR) --bin-dir "$(CP_BIN)"
+	@JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" go run ./test/e2e/cmd/cluster up --dir $(CLUSTER_DIR)
 
 cluster-down: ## stop the control plane that cluster-up started
-	go run ./test/e2e/cmd/cluster down --dir $(CLUSTER_DIR)
+	@go run ./test/e2e/cmd/cluster down --dir $(CLUSTER_DIR)
+
+cluster-status: ## is the cluster-up control plane running?
+	@go run ./test/e2e/cmd/cluster status --dir $(CLUSTER_DIR)
 
 demo: build ## build, start the local control plane, run the advanced example, stop
 	hack/demo.sh $(BIN) $(DEMO_MODEL) "$(CP_BIN)"

@@ -7,12 +7,13 @@ MODEL=${2:?model file}
 CP_BIN=${3:?control plane bin dir}
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DIR="${ROOT}/_output/demo-cluster"
+mkdir -p "${ROOT}/_output"
 
 cluster() { (cd "${ROOT}" && go run ./test/e2e/cmd/cluster "$@"); }
 trap 'echo; echo "== stopping the control plane"; cluster down --dir "${DIR}" >/dev/null 2>&1 || true' EXIT
 
 echo "== starting a local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok fake node)"
-cluster up --dir "${DIR}" --bin-dir "${CP_BIN}" | tee "${DIR}.env"
+JOBERNETES_CONTROL_PLANE_BIN="${CP_BIN}" cluster up --dir "${DIR}" | tee "${DIR}.env"
 export KUBECONFIG="$(sed -n 's/^export KUBECONFIG=//p' "${DIR}.env" | tail -n1)"
 kubectl get nodes
 

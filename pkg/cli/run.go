@@ -124,8 +124,11 @@ func (o *runOptions) run(ctx context.Context) error {
 	if res != nil {
 		fmt.Fprintf(o.streams.Out, "run %s has already finished; nothing to do\n", runID)
 	} else {
-		factory.Start(ctx.Done())
+		// The informers stop with their own context: Shutdown waits for them.
+		informerCtx, stopInformers := context.WithCancel(ctx)
+		factory.Start(informerCtx.Done())
 		res, err = ctrl.Run(ctx)
+		stopInformers()
 		factory.Shutdown()
 		if err != nil {
 			return o.runError(err, runID, ns)

@@ -197,7 +197,7 @@ func (c *Controller) Run(ctx context.Context) (*Result, error) {
 	syncCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	synced := make(chan bool, 1)
-	go func() { synced <- cache.WaitForNamedCacheSync("jobernetes", syncCtx.Done(), c.jobsSynced) }()
+	go func() { synced <- cache.WaitForCacheSync(syncCtx.Done(), c.jobsSynced) }()
 	select {
 	case err := <-c.fatal:
 		return nil, err

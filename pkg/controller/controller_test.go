@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -174,14 +175,19 @@ func (f *fixture) actions(verb, resource string) []string {
 	return out
 }
 
-func eq(a, b []string) bool { return strings.Join(a, ",") == strings.Join(b, ",") }
+// eq compares as sets: the Jobs one sync creates are created concurrently.
+func eq(a, b []string) bool {
+	a, b = append([]string(nil), a...), append([]string(nil), b...)
+	sort.Strings(a)
+	sort.Strings(b)
+	return strings.Join(a, ",") == strings.Join(b, ",")
+}
 
-// phase p0:   a --> b
+// The DAG:
 //
-//	\
-//	 c
-//
-// phase p1:   d
+//	phase p0:   a --> b
+//	            a --> c
+//	phase p1:   d        (waits for all of p0)
 func TestSyncAdvancesTheDAG(t *testing.T) {
 	f := newFixture(t, testModel(t, 0, false, []string{"a", "b<-a", "c<-a"}, []string{"d"}))
 	steps := []struct {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -85,7 +86,10 @@ func (c *Controller) createJobs(ctx context.Context, todo []*unit) error {
 			c.tracker.expectCreation(created.Name, c.now())
 			u.state = unitActive
 			u.uid = created.UID
-			u.created = created.CreationTimestamp.Time
+			u.created = c.now()
+			if ct := created.CreationTimestamp.Time; !ct.IsZero() && c.now().Sub(ct) > 2*time.Second {
+				u.created = created.CreationTimestamp.Time // adopted: created by an earlier process
+			}
 			logger.V(2).Info("Created Job", "job", klog.KObj(created), "node", u.job.Name)
 			if c.opts.Recorder != nil {
 				c.opts.Recorder.Eventf(created, corev1.EventTypeNormal, "Created",

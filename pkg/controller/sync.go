@@ -95,9 +95,14 @@ func (c *Controller) observe(ctx context.Context, jobs []*batchv1.Job) {
 	}
 }
 
+// observeJob reads a Job's state. Times the API server keeps have
+// one-second resolution, so what this process saw itself (the create's
+// return, the sync that saw the condition) is preferred when it is recent.
 func (c *Controller) observeJob(u *unit, j *batchv1.Job) {
 	u.uid = j.UID
-	u.created = j.CreationTimestamp.Time
+	if u.created.IsZero() {
+		u.created = j.CreationTimestamp.Time
+	}
 	if j.Status.StartTime != nil {
 		u.started = j.Status.StartTime.Time
 	}
@@ -106,7 +111,12 @@ func (c *Controller) observeJob(u *unit, j *batchv1.Job) {
 		u.state = unitActive
 		return
 	}
-	u.finished = finishTime(j, cond).Time
+	if u.finished.IsZero() {
+		u.finished = finishTime(j, cond).Time
+		if now := c.now(); now.Sub(u.finished) < 2*time.Second && u.state == unitActive {
+			u.finished = now
+		}
+	}
 	u.reason, u.message = cond.Reason, cond.Message
 	if cond.Type == batchv1.JobComplete {
 		u.state = unitSucceeded

@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/jobernetes/jobernetes/pkg/config"
+)
+
+// maxDirectPhaseEdges bounds the dashed phase order edges drawn straight
+// from each sink of a phase to each source of the next; past it they meet
+// in one point, so that wide phases stay linear in size.
+const maxDirectPhaseEdges = 64
+
+// writeDot prints a Graphviz digraph: one cluster per phase, an edge per
+// dependency, and dashed phase order edges from each phase's sinks to the
+// next phase's sources.
+func writeDot(w io.Writer, m *config.Model) {
+	fmt.Fprintln(w, "digraph jobernetes {")
+	fmt.Fprintln(w, "    node [shape=box];")
+	for p, phase := range m.Phases {
+		fmt.Fprintf(w, "    subgraph cluster_%d {\n", p)
+		fmt.Fprintf(w, "        label=%s;\n", dotString(phase.Name))
+		for _, j := range phase.Jobs {
+			label := j.Name
+			if len(j.Manifests) != 1 {
+				label += "\n" + manifestCount(j)
+			}
+			fmt.Fprintf(w, "        n%d [label=%s];\n", j.Index, dotString(label))
+		}
+		fmt.Fprintln(w, "    }")
+	}
+	for _, n := range m.Graph.Nodes() {
+		for _, d := range n.Deps {
+			fmt.Fprintf(w, "    n%d -> n%d;\n", d, n.Index)
+		}
+	}
+	for p := 1; p < len(m.Phases); p++ {
+		sinks, _ := phaseEnds(m, p-1)
+		_, sources := phaseEnds(m, p)
+		if len(sinks)*len(sources) <= maxDirectPhaseEdges {
+			for _, s := range sinks {
+				for _, t := range sources {
+					fmt.Fprintf(w, "    n%d -> n%d [style=dashed];\n", s, t)
+				}
+			}
+			continue
+		}
+		fmt.Fprintf(w, "    phase_%d [shape=point];\n", p)
+		for _, s := range sinks {
+			fmt.Fprintf(w, "    n%d -> phase_%d [style=dashed, arrowhead=none];\n", s, p)
+		}
+		for _, t := range sources {
+			fmt.Fprintf(w, "    phase_%d -> n%d [style=dashed];\n", p, t)
+		}
+	}
+	fmt.Fprintln(w, "}")
+}
+
+// dotString quotes s as a DOT string.
+func dotString(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s) + `"`
+}

@@ -1,0 +1,117 @@
+package config
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// LoadOptions tune Load.
+type LoadOptions struct {
+	// Namespace is the effective namespace override (-n) for the
+	// metadata.namespace check; "" = use the model's kubernetes_namespace
+	// (if any). With neither, manifests' namespaces are not compared.
+	Namespace string
+
+	// confine refuses job paths outside the model's folder, so that a
+	// fuzzed model cannot make Load walk the whole file system.
+	confine bool
+}
+
+// maxModelSize bounds the model file. A model of 100,000 jobs is a few MiB.
+const maxModelSize = 64 << 20
+
+// Load reads the model file at path, every manifest it names, and validates
+// all of it. Anything the user must fix, an unreadable model file included,
+// comes back as a *ValidationError listing every problem in model order.
+func Load(path string, opts LoadOptions) (*Model, error) {
+	ps := &problems{file: path}
+	namespace := opts.Namespace
+	if namespace != "" {
+		if msg := namespaceProblem(namespace); msg != "" {
+			ps.at("", "namespace (-n) "+msg)
+			namespace = "" // reported once; not compared with manifests
+		}
+	}
+	data, ok := readModel(path, ps)
+	if !ok {
+		return nil, &ValidationError{Problems: ps.sorted()}
+	}
+	raw := parseModel(data, ps)
+	if raw == nil {
+		return nil, &ValidationError{Problems: ps.sorted()}
+	}
+
+	if opts.Namespace == "" {
+		namespace = raw.options.Namespace
+	}
+	m := &Model{Path: path, Dir: filepath.Dir(path), Options: raw.options}
+	loader := &manifestLoader{
+		dir:       m.Dir,
+		namespace: namespace,
+		confine:   opts.confine,
+		cache:     map[string]*decoded{},
+		paths:     map[string]resolved{},
+	}
+	for _, rp := range raw.phases {
+		phase := Phase{Name: rp.name}
+		for _, rj := range rp.jobs {
+			job := &Job{
+				Name:       rj.name,
+				Phase:      rp.name,
+				PhaseIndex: len(m.Phases),
+				Index:      rj.node,
+				Type:       rj.typ,
+				Path:       rj.path,
+				DependsOn:  rj.dependsOn,
+			}
+			if rj.usable {
+				job.Manifests = loader.manifests(rj, ps)
+			}
+			phase.Jobs = append(phase.Jobs, job)
+			m.jobs = append(m.jobs, job)
+		}
+		m.Phases = append(m.Phases, phase)
+	}
+	m.Graph = buildGraph(raw, ps)
+
+	if !ps.empty() {
+		return nil, &ValidationError{Problems: ps.sorted()}
+	}
+	return m, nil
+}
+
+// readModel reads the model file, reporting why it cannot. Pipes such as
+// /dev/stdin work too.
+func readModel(path string, ps *problems) ([]byte, bool) {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		ps.at("", "model file not found (use -f to name another one)")
+		return nil, false
+	case err != nil:
+		ps.at("", "cannot read the model file: "+unwrapPathError(err))
+		return nil, false
+	case fi.IsDir():
+		ps.at("", "is a folder; -f must name the model file (such as jobermodel.yaml)")
+		return nil, false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		ps.at("", "cannot read the model file: "+unwrapPathError(err))
+		return nil, false
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxModelSize+1))
+	switch {
+	case err != nil:
+		ps.at("", "cannot read the model file: "+unwrapPathError(err))
+		return nil, false
+	case len(data) > maxModelSize:
+		ps.at("", "the model file is too large")
+		return nil, false
+	}
+	return data, true
+}

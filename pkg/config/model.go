@@ -1,0 +1,80 @@
+package config
+
+import (
+	batchv1 "k8s.io/api/batch/v1"
+
+	"github.com/jobernetes/jobernetes/pkg/graph"
+)
+
+// Model is a loaded, valid model.
+type Model struct {
+	Path    string // the model file path as given
+	Dir     string // folder of the model file (job_path is relative to it)
+	Options Options
+	Phases  []Phase
+	Graph   *graph.Graph // node i == Jobs()[i] (model order)
+
+	jobs []*Job // filled by Load
+}
+
+// Phase is one phase of the model, its jobs in the order written.
+type Phase struct {
+	Name string
+	Jobs []*Job
+}
+
+// Job types.
+const (
+	TypeFile      = "file"
+	TypeDirectory = "directory"
+)
+
+// Job is one job of the model: one Kubernetes Job for a file job, one per
+// manifest for a directory job.
+type Job struct {
+	Name       string
+	Phase      string
+	PhaseIndex int
+	Index      int    // graph node index
+	Type       string // TypeFile or TypeDirectory
+	Path       string // job_path as written
+	DependsOn  []string
+	// Manifests holds 1 manifest for a file job; for a directory job, every
+	// .yaml/.yml/.json file under the folder, subfolders included, sorted by
+	// RelPath.
+	Manifests []*Manifest
+}
+
+// Manifest is one Job manifest file.
+type Manifest struct {
+	Path    string       // path for messages: as the user would type it (model dir joined with the relative path)
+	RelPath string       // slash-separated path relative to the model's folder; stable; used to derive Job names
+	Job     *batchv1.Job // strictly decoded; each Manifest has its own copy
+}
+
+// Jobs are all jobs in model order, which is also graph node order. Load
+// fills them once; a Model built by hand (in tests) gets them from its
+// Phases on each call. Jobs never writes to the Model, so concurrent calls
+// are safe.
+func (m *Model) Jobs() []*Job {
+	if m.jobs != nil {
+		return m.jobs
+	}
+	var jobs []*Job
+	for _, p := range m.Phases {
+		jobs = append(jobs, p.Jobs...)
+	}
+	return jobs
+}
+
+// KubernetesJobs is the number of Kubernetes Jobs a run creates: one per
+// manifest.
+func (m *Model) KubernetesJobs() int {
+	n := 0
+	for _, p := range m.Phases {
+		for _, j := range p.Jobs {
+			n += len(j.Manifests)
+		}
+	}
+	return n
+}

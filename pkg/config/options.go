@@ -1,0 +1,124 @@
+package config
+
+import (
+	"encoding/json"
+	"math"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Options is the jobernetes_config section. Absent keys keep the original
+// tool's defaults.
+type Options struct {
+	Cleanup             bool    // `cleanup`, default false (the original tool's default)
+	Namespace           string  // `kubernetes_namespace`; "" when absent (the CLI then falls back to kubeconfig's namespace, then "default")
+	InCluster           *bool   // `incluster`; nil = detect automatically
+	Parallelization     int     // `parallelization`, 0 = unlimited; negative is an error
+	RefreshTime         float64 // legacy `refresh_time`, accepted, no effect; must be >= 0
+	SSLInsecureWarnings bool    // legacy `ssl_insecure_warnings`, default true
+	JobName             string  // `jobname`, optional model name: must be usable in a label value / DNS label once sanitised
+}
+
+// DefaultOptions are the options of a model without jobernetes_config.
+func DefaultOptions() Options {
+	return Options{RefreshTime: 5, SSLInsecureWarnings: true}
+}
+
+var optionKeys = []string{"cleanup", "incluster", "jobname", "kubernetes_namespace",
+	"parallelization", "refresh_time", "ssl_insecure_warnings"}
+
+// decodeOptions reads the jobernetes_config mapping (nil: defaults).
+func decodeOptions(v any, ps *problems) Options {
+	o := DefaultOptions()
+	if v == nil {
+		return o
+	}
+	root := field.NewPath("jobernetes_config")
+	m, ok := v.(map[string]any)
+	if !ok {
+		ps.at(root.String(), "must be a mapping of options, not "+describe(v))
+		return o
+	}
+	for _, key := range sortedKeys(m) {
+		fp := root.Child(key)
+		val := m[key]
+		if val == nil {
+			// An empty value keeps the default; the original tool would
+			// have used None, which only makes sense for incluster.
+			continue
+		}
+		switch key {
+		case "cleanup":
+			o.Cleanup, _ = boolValue(val, fp, ps)
+		case "ssl_insecure_warnings":
+			o.SSLInsecureWarnings, _ = boolValue(val, fp, ps)
+		case "incluster":
+			if b, ok := boolValue(val, fp, ps); ok {
+				o.InCluster = &b
+			}
+		case "kubernetes_namespace":
+			if s, ok := stringValue(val, fp, ps.at); ok {
+				if msg := namespaceProblem(s); msg != "" {
+					ps.at(fp.String(), msg)
+				} else {
+					o.Namespace = s
+				}
+			}
+		case "jobname":
+			if s, ok := stringValue(val, fp, ps.at); ok {
+				if msg := nameProblem("model name", s); msg != "" {
+					ps.at(fp.String(), msg)
+				} else {
+					o.JobName = s
+				}
+			}
+		case "parallelization":
+			n, ok := val.(json.Number)
+			i, err := n.Int64()
+			switch {
+			case !ok || err != nil:
+				ps.at(fp.String(), "must be a whole number (0 = unlimited), not "+describe(val))
+			case i < 0:
+				ps.at(fp.String(), "must be 0 (unlimited) or more, not "+n.String())
+			case i > math.MaxInt32:
+				ps.at(fp.String(), "is too large: "+n.String())
+			default:
+				o.Parallelization = int(i)
+			}
+		case "refresh_time":
+			n, ok := val.(json.Number)
+			f, err := n.Float64()
+			switch {
+			case !ok || err != nil:
+				ps.at(fp.String(), "must be a number of seconds, not "+describe(val))
+			case f < 0:
+				ps.at(fp.String(), "must be 0 or more, not "+n.String())
+			default:
+				o.RefreshTime = f
+			}
+		default:
+			ps.at(fp.String(), unknownKeyMessage(key, optionKeys))
+		}
+	}
+	return o
+}
+
+// boolValue accepts a YAML boolean, which includes YAML 1.1's True, False,
+// yes, no, on and off: sigs.k8s.io/yaml reads YAML through go.yaml.in/yaml/v2,
+// a YAML 1.1 parser, so they arrive here as JSON booleans already.
+func boolValue(v any, fp *field.Path, ps *problems) (bool, bool) {
+	b, ok := v.(bool)
+	if !ok {
+		ps.at(fp.String(), "must be true or false, not "+describe(v))
+	}
+	return b, ok
+}
+
+// stringValue accepts a string and reports anything else through report.
+func stringValue(v any, fp *field.Path, report func(field, msg string)) (string, bool) {
+	s, ok := v.(string)
+	if !ok {
+		report(fp.String(), "must be a string, not "+describe(v)+yaml11Hint(v))
+	}
+	return s, ok
+}

@@ -1,0 +1,314 @@
+package config
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	yamlv2 "go.yaml.in/yaml/v2"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+)
+
+// rawModel is the model as written, before manifests are read.
+type rawModel struct {
+	options Options
+	phases  []*rawPhase
+}
+
+type rawPhase struct {
+	index int // position in the jobernetes list
+	name  string
+	field *field.Path
+	jobs  []*rawJob
+}
+
+type rawJob struct {
+	phase     *rawPhase
+	index     int // position in the phase's jobs list
+	node      int // graph node index: position among all decoded jobs
+	name      string
+	typ       string
+	path      string // job_path as written
+	dependsOn []string
+	depIndex  []int // position in the written depends_on list of each dependsOn entry
+	field     *field.Path
+	usable    bool // type and job_path decoded: manifests can be looked for
+}
+
+var (
+	topKeys   = []string{"jobernetes", "jobernetes_config"}
+	phaseKeys = []string{"jobs", "phase_name"}
+	jobKeys   = []string{"depends_on", "job_path", "name", "type"}
+)
+
+// parseModel decodes the model file's bytes. It returns nil when the file is
+// not even a YAML mapping; otherwise every problem found is in ps and the
+// rest of the model is decoded as far as it goes, so that later stages can
+// report their problems too.
+func parseModel(data []byte, ps *problems) *rawModel {
+	doc, ok := singleDocument(data, "model file", ps.at)
+	if !ok {
+		return nil
+	}
+	tree, ok := yamlTree(doc, ps.at)
+	if !ok {
+		return nil
+	}
+	top, ok := tree.(map[string]any)
+	if !ok {
+		msg := "the model must be a mapping with the keys jobernetes_config and jobernetes"
+		if tree == nil {
+			msg = "the model file is empty; " + msg
+		} else {
+			msg += ", not " + describe(tree)
+		}
+		ps.at("", msg)
+		return nil
+	}
+	for _, k := range sortedKeys(top) {
+		if !contains(topKeys, k) {
+			ps.at(k, unknownKeyMessage(k, topKeys))
+		}
+	}
+	m := &rawModel{options: decodeOptions(top["jobernetes_config"], ps)}
+	m.phases = decodePhases(top["jobernetes"], ps)
+	return m
+}
+
+// singleDocument returns the one YAML document of data. A model or a
+// manifest is one document; a second one would be silently ignored by YAML
+// decoders, so it is an error here. Documents holding only comments do not
+// count.
+func singleDocument(data []byte, what string, report func(field, msg string)) ([]byte, bool) {
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	var docs [][]byte
+	for {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			report("", "cannot read the "+what+": "+err.Error())
+			return nil, false
+		}
+		if !blankDocument(doc) {
+			docs = append(docs, doc)
+		}
+	}
+	switch len(docs) {
+	case 0:
+		return nil, true // empty: the caller says what it expected
+	case 1:
+		return docs[0], true
+	}
+	report("", "the "+what+" holds "+strconv.Itoa(len(docs))+" YAML documents; it must hold exactly one")
+	return nil, false
+}
+
+// blankDocument reports whether a YAML document holds nothing but blank
+// lines, comments, directives and document markers.
+func blankDocument(doc []byte) bool {
+	for line := range strings.SplitSeq(string(doc), "\n") {
+		line = strings.TrimSpace(line)
+		if line != "" && !strings.HasPrefix(line, "#") && !strings.HasPrefix(line, "%") && line != "---" && line != "..." {
+			return false
+		}
+	}
+	return true
+}
+
+// yamlTree converts one YAML document into a generic JSON tree with
+// sigs.k8s.io/yaml. Duplicate keys are reported, each with its line, and the
+// document is then read again leniently so that the rest of the model is
+// still checked.
+func yamlTree(doc []byte, report func(field, msg string)) (any, bool) {
+	if doc == nil {
+		return nil, true
+	}
+	j, err := yaml.YAMLToJSONStrict(doc)
+	if err != nil {
+		var te *yamlv2.TypeError
+		if !errors.As(err, &te) {
+			report("", "not valid YAML: "+strings.TrimPrefix(err.Error(), "yaml: "))
+			return nil, false
+		}
+		for _, e := range te.Errors {
+			report("", duplicateKeyMessage(e))
+		}
+		if j, err = yaml.YAMLToJSON(doc); err != nil {
+			return nil, false
+		}
+	}
+	var tree any
+	d := json.NewDecoder(bytes.NewReader(j))
+	d.UseNumber()
+	if err := d.Decode(&tree); err != nil {
+		report("", "not valid YAML: "+err.Error())
+		return nil, false
+	}
+	return tree, true
+}
+
+// duplicateKeyMessage rewords go-yaml's `line 4: key "name" already set in
+// map` as `line 4: duplicate key "name"`.
+func duplicateKeyMessage(e string) string {
+	if line, rest, ok := strings.Cut(e, ": key "); ok && strings.HasSuffix(rest, " already set in map") {
+		return line + ": duplicate key " + strings.TrimSuffix(rest, " already set in map") + "; each key may appear only once"
+	}
+	return e
+}
+
+func decodePhases(v any, ps *problems) []*rawPhase {
+	root := field.NewPath("jobernetes")
+	list, ok := v.([]any)
+	switch {
+	case v == nil:
+		ps.at(root.String(), "required: the list of phases is missing or empty")
+		return nil
+	case !ok:
+		ps.at(root.String(), "must be a list of phases, not "+describe(v))
+		return nil
+	case len(list) == 0:
+		ps.at(root.String(), "required: the model needs at least one phase")
+		return nil
+	}
+	var phases []*rawPhase
+	node := 0
+	for i, pv := range list {
+		fp := root.Index(i)
+		pm, ok := pv.(map[string]any)
+		if !ok {
+			ps.phase(i, "", fp.String(), "a phase must be a mapping with the keys phase_name and jobs, not "+describe(pv))
+			continue
+		}
+		ph := &rawPhase{index: i, field: fp}
+		report := func(f, msg string) { ps.phase(i, ph.name, f, msg) }
+		nameField := fp.Child("phase_name")
+		if nv := pm["phase_name"]; nv != nil {
+			if s, ok := stringValue(nv, nameField, report); ok {
+				ph.name = s
+				if msg := nameProblem("phase name", s); msg != "" {
+					report(nameField.String(), msg)
+				}
+			}
+		} else {
+			report(nameField.String(), "required: every phase needs a phase_name")
+		}
+		for _, k := range sortedKeys(pm) {
+			if !contains(phaseKeys, k) {
+				report(fp.Child(k).String(), unknownKeyMessage(k, phaseKeys))
+			}
+		}
+		jobsField := fp.Child("jobs")
+		jobs, ok := pm["jobs"].([]any)
+		switch {
+		case pm["jobs"] != nil && !ok:
+			report(jobsField.String(), "must be a list of jobs, not "+describe(pm["jobs"]))
+		case len(jobs) == 0:
+			report(jobsField.String(), "required: every phase needs at least one job")
+		}
+		for j, jv := range jobs {
+			if job := decodeJob(jv, ph, j, ps); job != nil {
+				job.node = node
+				node++
+				ph.jobs = append(ph.jobs, job)
+			}
+		}
+		phases = append(phases, ph)
+	}
+	return phases
+}
+
+func decodeJob(v any, ph *rawPhase, index int, ps *problems) *rawJob {
+	fp := ph.field.Child("jobs").Index(index)
+	job := &rawJob{phase: ph, index: index, field: fp, typ: TypeFile}
+	m, ok := v.(map[string]any)
+	if !ok {
+		ps.job(job, "", fp.String(), "a job must be a mapping with the keys name and job_path, not "+describe(v))
+		return nil
+	}
+	report := func(f, msg string) { ps.job(job, "", f, msg) }
+	nameField := fp.Child("name")
+	if nv := m["name"]; nv != nil {
+		if s, ok := stringValue(nv, nameField, report); ok {
+			job.name = s
+			if msg := nameProblem("job name", s); msg != "" {
+				report(nameField.String(), msg)
+			}
+		}
+	} else {
+		report(nameField.String(), "required: every job needs a name")
+	}
+	for _, k := range sortedKeys(m) {
+		if !contains(jobKeys, k) {
+			report(fp.Child(k).String(), unknownKeyMessage(k, jobKeys))
+		}
+	}
+	typeOK := true
+	if tv := m["type"]; tv != nil {
+		tf := fp.Child("type")
+		s, ok := stringValue(tv, tf, report)
+		switch {
+		case !ok:
+			typeOK = false
+		case s != TypeFile && s != TypeDirectory:
+			report(tf.String(), "Unsupported value "+strconv.Quote(s)+": must be file (the default) or directory")
+			typeOK = false
+		default:
+			job.typ = s
+		}
+	}
+	pathOK := false
+	pf := fp.Child("job_path")
+	if pv := m["job_path"]; pv != nil {
+		if s, ok := stringValue(pv, pf, report); ok {
+			if s == "" {
+				report(pf.String(), "required: job_path must not be empty")
+			} else {
+				job.path, pathOK = s, true
+			}
+		}
+	} else {
+		report(pf.String(), "required: the path of the Job manifest file (or folder, with type: directory), relative to the model file's folder")
+	}
+	job.usable = typeOK && pathOK
+	if dv := m["depends_on"]; dv != nil {
+		df := fp.Child("depends_on")
+		list, ok := dv.([]any)
+		if !ok {
+			hint := ""
+			if s, isString := dv.(string); isString {
+				hint = "; write [" + s + "]"
+			}
+			report(df.String(), "must be a list of job names, not "+describe(dv)+hint)
+		}
+		for k, item := range list {
+			s, ok := stringValue(item, df.Index(k), report)
+			if !ok {
+				continue
+			}
+			if s == "" {
+				report(df.Index(k).String(), "required: a dependency must name a job")
+				continue
+			}
+			job.dependsOn = append(job.dependsOn, s)
+			job.depIndex = append(job.depIndex, k)
+		}
+	}
+	return job
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,5 @@
+// Package graph is the pure DAG of a jobernetes model: ordered phases whose
+// nodes may depend on nodes of the same phase. Phase N+1 waits for all of
+// phase N. It has no Kubernetes imports so that it can be tested, fuzzed and
+// benchmarked on its own; the controller asks it which nodes are ready.
+package graph

@@ -1,0 +1,96 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jobernetes/jobernetes/test/e2e/framework"
+)
+
+// thirtyJobs: a fan, chains and another fan, 1 s pods.
+func thirtyJobs(cleanup bool) string {
+	var b strings.Builder
+	b.WriteString("  - phase_name: first\n    jobs:\n")
+	for i := 0; i < 10; i++ {
+		fmt.Fprintf(&b, "      - {name: f%d, job_path: ok.yaml}\n", i)
+	}
+	b.WriteString("  - phase_name: chains\n    jobs:\n")
+	for i := 0; i < 5; i++ {
+		fmt.Fprintf(&b, "      - {name: c%d_0, job_path: ok.yaml}\n", i)
+		fmt.Fprintf(&b, "      - {name: c%d_1, job_path: ok.yaml, depends_on: [c%d_0]}\n", i, i)
+	}
+	b.WriteString("  - phase_name: last\n    jobs:\n")
+	for i := 0; i < 10; i++ {
+		fmt.Fprintf(&b, "      - {name: l%d, job_path: ok.yaml}\n", i)
+	}
+	return model(cleanup, 0, b.String())
+}
+
+// SIGKILL the orchestrator at several points of a 30-Job run and restart it
+// with the same run ID until it finishes: every node's Job is created
+// exactly once, and the run succeeds.
+func TestResumeAfterSIGKILL(t *testing.T) {
+	cp := framework.RequireCluster(t)
+	for _, cleanup := range []bool{true, false} {
+		t.Run(fmt.Sprintf("cleanup=%v", cleanup), func(t *testing.T) {
+			ns := cp.NewNamespace(t)
+			dir := writeFiles(t, map[string]string{
+				"jobermodel.yaml": thirtyJobs(cleanup),
+				"ok.yaml":         jobYAML("1s", false),
+			})
+			modelPath := filepath.Join(dir, "jobermodel.yaml")
+			rec := watchJobs(t, ns)
+			runID := fmt.Sprintf("resume-%d", time.Now().UnixNano()%100000)
+			// Kill points chosen to land before, during and between phases
+			// (including right after creates, before the cache catches up).
+			kills := []time.Duration{700 * time.Millisecond, 1500 * time.Millisecond, 2500 * time.Millisecond, 900 * time.Millisecond, 3 * time.Second}
+			for i, d := range kills {
+				cmd := exec.Command(binary, "run", "-f", modelPath, "-n", ns, "--run-id", runID)
+				cmd.Env = append(os.Environ(), "KUBECONFIG="+cp.AdminKubeconfig)
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				exited := make(chan error, 1)
+				go func() { exited <- cmd.Wait() }()
+				select {
+				case <-time.After(d):
+					_ = cmd.Process.Kill()
+					<-exited
+					t.Logf("kill %d after %s: %d Jobs created so far", i+1, d, len(rec.snapshot()))
+				case err := <-exited:
+					t.Logf("run %d ended by itself before its kill point: %v", i+1, err)
+				}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			r := jobernetes(ctx, t, "run", "-f", modelPath, "-n", ns, "--run-id", runID)
+			if r.code != 0 {
+				t.Fatalf("final run: exit %d, want 0", r.code)
+			}
+			// And once more: a finished run creates nothing.
+			r = jobernetes(ctx, t, "run", "-f", modelPath, "-n", ns, "--run-id", runID)
+			if r.code != 0 || !strings.Contains(r.stdout, "already finished") {
+				t.Errorf("re-running a finished run: exit %d, output %q", r.code, r.stdout)
+			}
+			time.Sleep(300 * time.Millisecond)
+			nodes := byNode(rec.snapshot())
+			if len(nodes) != 30 {
+				t.Errorf("%d nodes got Jobs, want 30", len(nodes))
+			}
+			for node, evs := range nodes {
+				if len(evs) != 1 {
+					t.Errorf("node %s: %d Jobs created (UIDs), want exactly 1", node, len(evs))
+				}
+			}
+			for i := 0; i < 5; i++ {
+				assertOrder(t, nodes, fmt.Sprintf("c%d_1", i), fmt.Sprintf("c%d_0", i))
+			}
+		})
+	}
+}
