@@ -32,6 +32,7 @@ func (c *Controller) progressLines() {
 		if started && c.phaseSeen[pi] == 0 {
 			c.phaseSeen[pi] = 1
 			c.printf("%s phase %s started (%d jobs)\n", c.stamp(), p.Name, len(p.Nodes))
+			c.emit(Transition{Phase: p.Name, State: "started"})
 		}
 		for _, n := range p.Nodes {
 			for _, ui := range c.nodeUnits[n] {
@@ -41,6 +42,7 @@ func (c *Controller) progressLines() {
 		if succeeded && c.phaseSeen[pi] < 2 {
 			c.phaseSeen[pi] = 2
 			c.printf("%s phase %s succeeded\n", c.stamp(), p.Name)
+			c.emit(Transition{Phase: p.Name, State: "succeeded"})
 		}
 	}
 }
@@ -51,6 +53,8 @@ func (c *Controller) unitLine(u *unit) {
 	}
 	u.reported = u.state
 	id := fmt.Sprintf("%s/%s (Job %s)", u.job.Phase, u.job.Name, u.name)
+	defer c.emit(Transition{Phase: u.job.Phase, Job: u.job.Name, Name: u.name, State: u.state.String(),
+		Reason: u.reason, Message: u.message, Reaction: u.reaction})
 	switch u.state {
 	case unitActive:
 		c.printf("%s created   %s\n", c.stamp(), id)
@@ -59,6 +63,15 @@ func (c *Controller) unitLine(u *unit) {
 	case unitFailed:
 		c.printf("%s FAILED    %s: %s: %s\n", c.stamp(), id, u.reason, u.message)
 	}
+}
+
+func (c *Controller) emit(t Transition) {
+	if c.opts.OnTransition == nil {
+		return
+	}
+	t.Time = c.now()
+	t.Elapsed = t.Time.Sub(c.start)
+	c.opts.OnTransition(t)
 }
 
 func roundDur(d time.Duration) time.Duration {

@@ -221,7 +221,43 @@ func (c *Controller) launch(ctx context.Context) error {
 	if len(todo) == 0 {
 		return nil
 	}
+	now := c.now()
+	phaseDone := map[int]time.Time{} // computed once per phase per launch
+	for _, u := range todo {
+		if ready := c.readySince(u.node, phaseDone); !ready.IsZero() {
+			u.reaction = nonNeg(now.Sub(ready))
+		}
+	}
 	return c.createJobs(ctx, todo)
+}
+
+// readySince is when node n's last predecessor (a dependency, or any job
+// of the previous phase) was seen finished; zero for the first phase's roots.
+func (c *Controller) readySince(n int, phaseDone map[int]time.Time) time.Time {
+	latest := func(nodes []int) time.Time {
+		var last time.Time
+		for _, m := range nodes {
+			for _, ui := range c.nodeUnits[m] {
+				if f := c.units[ui].finished; f.After(last) {
+					last = f
+				}
+			}
+		}
+		return last
+	}
+	node := c.graph.Node(n)
+	if len(node.Deps) > 0 {
+		return latest(node.Deps)
+	}
+	if node.Phase == 0 {
+		return time.Time{}
+	}
+	t, ok := phaseDone[node.Phase-1]
+	if !ok {
+		t = latest(c.graph.Phases()[node.Phase-1].Nodes)
+		phaseDone[node.Phase-1] = t
+	}
+	return t
 }
 
 func timeFromMillis(ms int64) time.Time {

@@ -49,8 +49,9 @@ type unit struct {
 	finished time.Time
 	reason   string
 	message  string
-	recorded bool // its final state is in the run record
-	deleting bool // cleanup delete issued
+	reaction time.Duration // ready -> created, when this process created it
+	recorded bool          // its final state is in the run record
+	deleting bool          // cleanup delete issued
 }
 
 func (c *Controller) buildUnits() {
