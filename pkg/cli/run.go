@@ -31,12 +31,13 @@ import (
 const ExitInterrupted = 130
 
 type runOptions struct {
-	configFlags *genericclioptions.ConfigFlags
-	streams     genericiooptions.IOStreams
-	filename    string
-	runID       string
-	qps         float32
-	burst       int
+	configFlags   *genericclioptions.ConfigFlags
+	streams       genericiooptions.IOStreams
+	filename      string
+	runID         string
+	qps           float32
+	burst         int
+	leaseDuration time.Duration
 }
 
 func newRunCommand(streams genericiooptions.IOStreams) *cobra.Command {
@@ -65,6 +66,8 @@ created), 3 cluster error, 130 interrupted (resume with --run-id).`,
 	cmd.Flags().StringVar(&o.runID, "run-id", "", "run ID to use; an unfinished run with this ID is resumed")
 	cmd.Flags().Float32Var(&o.qps, "kube-api-qps", 100, "queries per second to the API server")
 	cmd.Flags().IntVar(&o.burst, "kube-api-burst", 200, "burst of queries to the API server")
+	cmd.Flags().DurationVar(&o.leaseDuration, "lease-duration", controller.DefaultLeaseDuration,
+		"how long the run's Lease outlives a killed orchestrator (a restart waits at most this long)")
 	o.configFlags.AddFlags(cmd.Flags())
 	return cmd
 }
@@ -109,31 +112,43 @@ func (o *runOptions) run(ctx context.Context) error {
 	defer broadcaster.Shutdown()
 	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "jobernetes"})
 
-	factory := controller.NewInformerFactory(client, ns, runID)
-	ctrl, err := controller.NewController(ctx, client, factory.Batch().V1().Jobs(), controller.Options{
-		Namespace: ns, RunID: runID, Model: model, Progress: o.streams.Out, Recorder: recorder,
-		Owner: ownerFromEnv(),
-	})
-	if err != nil {
-		return &ExitError{Code: ExitInvalid, Err: err}
-	}
-	res, err := ctrl.Prepare(ctx)
-	if err != nil {
-		return o.runError(err, runID, ns)
-	}
-	if res != nil {
-		fmt.Fprintf(o.streams.Out, "run %s has already finished; nothing to do\n", runID)
-	} else {
+	// Everything that touches the run happens while holding its Lease: a
+	// second orchestrator of the same run waits instead of acting too.
+	var res *controller.Result
+	leaseOpts := controller.LeaseOptions{Duration: o.leaseDuration, Out: o.streams.ErrOut}
+	err = controller.WithRunLease(ctx, client, ns, runID, leaseOpts, func(ctx context.Context) error {
+		factory := controller.NewInformerFactory(client, ns, runID)
+		ctrl, err := controller.NewController(ctx, client, factory.Batch().V1().Jobs(), controller.Options{
+			Namespace: ns, RunID: runID, Model: model, Progress: o.streams.Out, Recorder: recorder,
+			Owner: ownerFromEnv(),
+		})
+		if err != nil {
+			return &ExitError{Code: ExitInvalid, Err: err}
+		}
+		if res, err = ctrl.Prepare(ctx); err != nil || res != nil {
+			if res != nil {
+				fmt.Fprintf(o.streams.Out, "run %s has already finished; nothing to do\n", runID)
+			}
+			return err
+		}
 		// The informers stop with their own context: Shutdown waits for them.
 		informerCtx, stopInformers := context.WithCancel(ctx)
+		defer func() {
+			stopInformers()
+			factory.Shutdown()
+		}()
 		factory.Start(informerCtx.Done())
 		res, err = ctrl.Run(ctx)
-		stopInformers()
-		factory.Shutdown()
-		if err != nil {
-			return o.runError(err, runID, ns)
+		return err
+	})
+	if err != nil {
+		var ee *ExitError
+		if errors.As(err, &ee) {
+			return ee
 		}
+		return o.runError(err, runID, ns)
 	}
+	controller.DeleteRunLease(context.WithoutCancel(ctx), client, ns, runID)
 	res.WriteText(o.streams.Out)
 	logger.V(2).Info("Run finished", "run", runID, "succeeded", res.Succeeded)
 	if !res.Succeeded {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
 
@@ -51,7 +53,9 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 			// (including right after creates, before the cache catches up).
 			kills := []time.Duration{700 * time.Millisecond, 1500 * time.Millisecond, 2500 * time.Millisecond, 900 * time.Millisecond, 3 * time.Second}
 			for i, d := range kills {
-				cmd := exec.Command(binary, "run", "-f", modelPath, "-n", ns, "--run-id", runID)
+				// A short lease: a restart waits at most this long for the
+				// killed process's claim on the run to expire.
+				cmd := exec.Command(binary, "run", "-f", modelPath, "-n", ns, "--run-id", runID, "--lease-duration", "2s")
 				cmd.Env = append(os.Environ(), "KUBECONFIG="+cp.AdminKubeconfig)
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
@@ -69,7 +73,7 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
-			r := jobernetes(ctx, t, "run", "-f", modelPath, "-n", ns, "--run-id", runID)
+			r := jobernetes(ctx, t, "run", "-f", modelPath, "-n", ns, "--run-id", runID, "--lease-duration", "2s")
 			if r.code != 0 {
 				t.Fatalf("final run: exit %d, want 0", r.code)
 			}
@@ -92,5 +96,94 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 				assertOrder(t, nodes, fmt.Sprintf("c%d_1", i), fmt.Sprintf("c%d_0", i))
 			}
 		})
+	}
+}
+
+// Two orchestrators of one run at once: one drives it, the other waits for
+// the Lease, then finds the run finished. No Job is created twice.
+func TestConcurrentOrchestrators(t *testing.T) {
+	cp := framework.RequireCluster(t)
+	ns := cp.NewNamespace(t)
+	dir := writeFiles(t, map[string]string{
+		"jobermodel.yaml": thirtyJobs(true),
+		"ok.yaml":         jobYAML("1s", false),
+	})
+	modelPath := filepath.Join(dir, "jobermodel.yaml")
+	rec := watchJobs(t, ns)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	results := make(chan result, 2)
+	for i := 0; i < 2; i++ {
+		go func() {
+			results <- jobernetes(ctx, t, "run", "-f", modelPath, "-n", ns, "--run-id", "twins", "--lease-duration", "3s")
+		}()
+	}
+	a, b := <-results, <-results
+	if a.code != 0 || b.code != 0 {
+		t.Fatalf("exit codes %d and %d, want 0 and 0", a.code, b.code)
+	}
+	if !strings.Contains(a.stderr+b.stderr, "is being driven by") {
+		t.Errorf("neither process said it waited for the other")
+	}
+	if !strings.Contains(a.stdout+b.stdout, "already finished") {
+		t.Errorf("the waiting process did not find the run finished")
+	}
+	time.Sleep(300 * time.Millisecond)
+	for node, evs := range byNode(rec.snapshot()) {
+		if len(evs) != 1 {
+			t.Errorf("node %s: %d Jobs created, want exactly 1", node, len(evs))
+		}
+	}
+}
+
+// SIGINT stops creating, leaves the cluster as it is, says how to resume,
+// and exits 130; the resumed run finishes.
+func TestInterruptAndResume(t *testing.T) {
+	cp := framework.RequireCluster(t)
+	ns := cp.NewNamespace(t)
+	dir := writeFiles(t, map[string]string{
+		"jobermodel.yaml": model(false, 0, `
+  - phase_name: one
+    jobs:
+      - {name: a, job_path: slow.yaml}
+      - {name: b, job_path: ok.yaml, depends_on: [a]}
+`),
+		"slow.yaml": jobYAML("3s", false),
+		"ok.yaml":   jobYAML("0s", false),
+	})
+	modelPath := filepath.Join(dir, "jobermodel.yaml")
+	rec := watchJobs(t, ns)
+	var out, errb strings.Builder
+	cmd := exec.Command(binary, "run", "-f", modelPath, "-n", ns, "--run-id", "interrupted")
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+cp.AdminKubeconfig)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "Job a", func() bool { return len(byNode(rec.snapshot())["a"]) == 1 })
+	_ = cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	code := cmd.ProcessState.ExitCode()
+	t.Logf("interrupted run: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errb.String())
+	if code != 130 {
+		t.Errorf("exit %d after SIGINT, want 130", code)
+	}
+	if !strings.Contains(errb.String(), "--run-id interrupted") {
+		t.Errorf("no resume hint")
+	}
+	jobs, _ := cp.Client.BatchV1().Jobs(ns).List(context.Background(), metav1.ListOptions{})
+	if len(jobs.Items) != 1 {
+		t.Errorf("%d Jobs after the interrupt, want a's Job left as it was", len(jobs.Items))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	r := jobernetes(ctx, t, "run", "-f", modelPath, "-n", ns, "--run-id", "interrupted")
+	if r.code != 0 {
+		t.Fatalf("resumed run: exit %d, want 0", r.code)
+	}
+	for node, evs := range byNode(rec.snapshot()) {
+		if len(evs) != 1 {
+			t.Errorf("node %s: %d Jobs created, want exactly 1", node, len(evs))
+		}
 	}
 }
