@@ -38,6 +38,7 @@ type runOptions struct {
 	qps           float32
 	burst         int
 	leaseDuration time.Duration
+	retryFailed   bool
 }
 
 func newRunCommand(streams genericiooptions.IOStreams) *cobra.Command {
@@ -66,6 +67,8 @@ created), 3 cluster error, 130 interrupted (resume with --run-id).`,
 	cmd.Flags().StringVar(&o.runID, "run-id", "", "run ID to use; an unfinished run with this ID is resumed")
 	cmd.Flags().Float32Var(&o.qps, "kube-api-qps", 100, "queries per second to the API server")
 	cmd.Flags().IntVar(&o.burst, "kube-api-burst", 200, "burst of queries to the API server")
+	cmd.Flags().BoolVar(&o.retryFailed, "retry-failed", false,
+		"with --run-id of a failed run: run its failed, skipped and never-run jobs again (succeeded ones stay done)")
 	cmd.Flags().DurationVar(&o.leaseDuration, "lease-duration", controller.DefaultLeaseDuration,
 		"how long the run's Lease outlives a killed orchestrator (a restart waits at most this long)")
 	o.configFlags.AddFlags(cmd.Flags())
@@ -120,7 +123,7 @@ func (o *runOptions) run(ctx context.Context) error {
 		factory := controller.NewInformerFactory(client, ns, runID)
 		ctrl, err := controller.NewController(ctx, client, factory.Batch().V1().Jobs(), controller.Options{
 			Namespace: ns, RunID: runID, Model: model, Progress: o.streams.Out, Recorder: recorder,
-			Owner: ownerFromEnv(),
+			Owner: ownerFromEnv(), RetryFailed: o.retryFailed,
 		})
 		if err != nil {
 			return &ExitError{Code: ExitInvalid, Err: err}
@@ -128,6 +131,9 @@ func (o *runOptions) run(ctx context.Context) error {
 		if res, err = ctrl.Prepare(ctx); err != nil || res != nil {
 			if res != nil {
 				fmt.Fprintf(o.streams.Out, "run %s has already finished; nothing to do\n", runID)
+				if !res.Succeeded {
+					fmt.Fprintf(o.streams.ErrOut, "to run its failed part again: jobernetes run -f %s -n %s --run-id %s --retry-failed\n", o.filename, ns, runID)
+				}
 			}
 			return err
 		}

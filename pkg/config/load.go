@@ -70,6 +70,10 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 			if rj.usable {
 				job.Manifests = loader.manifests(rj, ps)
 			}
+			job.TriggerRule = rj.triggerRule
+			if rj.revertPath != "" {
+				job.Revert = loader.revert(rj, ps)
+			}
 			phase.Jobs = append(phase.Jobs, job)
 			m.jobs = append(m.jobs, job)
 		}

@@ -43,6 +43,12 @@ type Job struct {
 	// .yaml/.yml/.json file under the folder, subfolders included, sorted by
 	// RelPath.
 	Manifests []*Manifest
+
+	// TriggerRule is RuleAllSucceeded unless the job says otherwise.
+	TriggerRule string
+	// Revert is the compensating Job of `revert_path`, run when the run
+	// fails after this job succeeded; nil when there is none.
+	Revert *Manifest
 }
 
 // Manifest is one Job manifest file.

@@ -3,6 +3,8 @@ package config
 import (
 	"encoding/json"
 	"math"
+	"strconv"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -17,15 +19,35 @@ type Options struct {
 	RefreshTime         float64 // legacy `refresh_time`, accepted, no effect; must be >= 0
 	SSLInsecureWarnings bool    // legacy `ssl_insecure_warnings`, default true
 	JobName             string  // `jobname`, optional model name: must be usable in a label value / DNS label once sanitised
+
+	// Failure handling (new keys; absent = the original tool's behaviour).
+	FailurePolicy string        // `failure_policy`: stop (default), abort or continue
+	FinallyPhase  string        // `finally_phase`: the last phase, which runs whatever happened
+	RunTimeout    time.Duration // `run_timeout`: "30m", "90s" or seconds; 0 = none
 }
+
+// Failure policies: what the run does once a Job has failed.
+const (
+	PolicyStop     = "stop"     // launch nothing more that needs success; running Jobs finish
+	PolicyAbort    = "abort"    // also delete running Jobs (with their pods)
+	PolicyContinue = "continue" // keep running every job that does not depend on the failure
+)
+
+// Trigger rules: when a job runs, given its upstream (its depends_on, and
+// for a job without depends_on the whole previous phase).
+const (
+	RuleAllSucceeded = "all_succeeded" // default: every upstream job succeeded
+	RuleAllDone      = "all_done"      // every upstream job finished or was skipped, whatever the result
+	RuleOneFailed    = "one_failed"    // at least one upstream job failed
+)
 
 // DefaultOptions are the options of a model without jobernetes_config.
 func DefaultOptions() Options {
-	return Options{RefreshTime: 5, SSLInsecureWarnings: true}
+	return Options{RefreshTime: 5, SSLInsecureWarnings: true, FailurePolicy: PolicyStop}
 }
 
-var optionKeys = []string{"cleanup", "incluster", "jobname", "kubernetes_namespace",
-	"parallelization", "refresh_time", "ssl_insecure_warnings"}
+var optionKeys = []string{"cleanup", "failure_policy", "finally_phase", "incluster", "jobname",
+	"kubernetes_namespace", "parallelization", "refresh_time", "run_timeout", "ssl_insecure_warnings"}
 
 // decodeOptions reads the jobernetes_config mapping (nil: defaults).
 func decodeOptions(v any, ps *problems) Options {
@@ -96,11 +118,50 @@ func decodeOptions(v any, ps *problems) Options {
 			default:
 				o.RefreshTime = f
 			}
+		case "failure_policy":
+			if s, ok := stringValue(val, fp, ps.at); ok {
+				switch s {
+				case PolicyStop, PolicyAbort, PolicyContinue:
+					o.FailurePolicy = s
+				default:
+					ps.at(fp.String(), "Unsupported value "+strconv.Quote(s)+": must be stop (the default), abort or continue")
+				}
+			}
+		case "finally_phase":
+			if s, ok := stringValue(val, fp, ps.at); ok {
+				o.FinallyPhase = s
+			}
+		case "run_timeout":
+			o.RunTimeout = durationValue(val, fp, ps)
 		default:
 			ps.at(fp.String(), unknownKeyMessage(key, optionKeys))
 		}
 	}
 	return o
+}
+
+// durationValue accepts a Go duration ("90s", "1h30m") or a number of
+// seconds; it must be positive.
+func durationValue(v any, fp *field.Path, ps *problems) time.Duration {
+	var d time.Duration
+	switch x := v.(type) {
+	case json.Number:
+		f, err := x.Float64()
+		if err != nil || f <= 0 || f > math.MaxInt64/float64(time.Second) {
+			ps.at(fp.String(), "must be a positive number of seconds or a duration such as 30m, not "+x.String())
+			return 0
+		}
+		d = time.Duration(f * float64(time.Second))
+	case string:
+		var err error
+		if d, err = time.ParseDuration(x); err != nil || d <= 0 {
+			ps.at(fp.String(), "must be a positive duration such as 90s or 1h30m, not "+strconv.Quote(x))
+			return 0
+		}
+	default:
+		ps.at(fp.String(), "must be a duration such as 30m or a number of seconds, not "+describe(v))
+	}
+	return d
 }
 
 // boolValue accepts a YAML boolean, which includes YAML 1.1's True, False,

@@ -39,12 +39,15 @@ type rawJob struct {
 	depIndex  []int // position in the written depends_on list of each dependsOn entry
 	field     *field.Path
 	usable    bool // type and job_path decoded: manifests can be looked for
+
+	triggerRule string // RuleAllSucceeded unless written
+	revertPath  string // revert_path as written, "" when absent
 }
 
 var (
 	topKeys   = []string{"jobernetes", "jobernetes_config"}
 	phaseKeys = []string{"jobs", "phase_name"}
-	jobKeys   = []string{"depends_on", "job_path", "name", "type"}
+	jobKeys   = []string{"depends_on", "job_path", "name", "revert_path", "trigger_rule", "type"}
 )
 
 // parseModel decodes the model file's bytes. It returns nil when the file is
@@ -278,6 +281,28 @@ func decodeJob(v any, ph *rawPhase, index int, ps *problems) *rawJob {
 		report(pf.String(), "required: the path of the Job manifest file (or folder, with type: directory), relative to the model file's folder")
 	}
 	job.usable = typeOK && pathOK
+	job.triggerRule = RuleAllSucceeded
+	if rv := m["trigger_rule"]; rv != nil {
+		rf := fp.Child("trigger_rule")
+		if s, ok := stringValue(rv, rf, report); ok {
+			switch s {
+			case RuleAllSucceeded, RuleAllDone, RuleOneFailed:
+				job.triggerRule = s
+			default:
+				report(rf.String(), "Unsupported value "+strconv.Quote(s)+": must be all_succeeded (the default), all_done or one_failed")
+			}
+		}
+	}
+	if rv := m["revert_path"]; rv != nil {
+		rf := fp.Child("revert_path")
+		if s, ok := stringValue(rv, rf, report); ok {
+			if s == "" {
+				report(rf.String(), "must not be empty: the path of the compensating Job manifest")
+			} else {
+				job.revertPath = s
+			}
+		}
+	}
 	if dv := m["depends_on"]; dv != nil {
 		df := fp.Child("depends_on")
 		list, ok := dv.([]any)

@@ -20,7 +20,7 @@ import (
 func (c *Controller) recordAndCleanup(ctx context.Context, done bool) error {
 	var newly []*unit
 	for _, u := range c.units {
-		if !u.recorded && (u.state == unitSucceeded || u.state == unitFailed) {
+		if !u.recorded && (u.state == unitSucceeded || u.state == unitFailed || u.state == unitSkipped) {
 			newly = append(newly, u)
 		}
 	}
@@ -43,10 +43,13 @@ func (c *Controller) writeRecord(ctx context.Context, newly []*unit, done bool) 
 			jr := &JobRecord{
 				Job: u.job.Name, Phase: u.job.Phase, UID: string(u.uid),
 				CreatedAt: millis(u.created), StartedAt: millis(u.started), FinishedAt: millis(u.finished),
-				Result: JobSucceeded, Reason: u.reason, Message: u.message,
+				Result: JobSucceeded, Revert: u.revert, Reason: u.reason, Message: u.message,
 			}
-			if u.state == unitFailed {
+			switch u.state {
+			case unitFailed:
 				jr.Result = JobFailed
+			case unitSkipped:
+				jr.Result = JobSkipped
 			}
 			rec.Jobs[u.name] = jr
 		}

@@ -48,6 +48,10 @@ type Options struct {
 	CreateWorkers int
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
+	// RetryFailed, on a failed run, runs its failed, skipped and never-run
+	// Jobs again under new names (the failed Jobs are kept); succeeded ones
+	// stay done unless their revert ran.
+	RetryFailed bool
 	// OnTransition, if set, is called (from the worker goroutine) for every
 	// state change of a Job or a phase of the run, after its progress line.
 	OnTransition func(Transition)
@@ -88,7 +92,11 @@ type Controller struct {
 
 	// Everything below is owned by the single worker goroutine.
 	units      []*unit
-	nodeUnits  [][]int
+	nodeUnits  [][]int // main units of each node (not its revert)
+	revertUnit []int   // the revert unit of each node, -1 when none
+	finally    []bool  // node is in the finally phase
+	attempt    int     // run attempt: 1, then +1 per --retry-failed
+	deadline   bool    // run_timeout passed
 	byName     map[string]int
 	topoPos    []int
 	cm         *corev1.ConfigMap

@@ -22,7 +22,8 @@ import (
 )
 
 // testModel builds a model from phases of "name<-dep1,dep2" strings; a job
-// named "dir:NAME:N" is a directory job with N manifests.
+// named "dir:NAME:N" is a directory job with N manifests; a "!" after the
+// name (and deps) gives it a revert Job, "?rule" a trigger rule.
 func testModel(t testing.TB, parallelization int, cleanup bool, phases ...[]string) *config.Model {
 	t.Helper()
 	m := &config.Model{Path: "jobermodel.yaml", Options: config.Options{Parallelization: parallelization, Cleanup: cleanup}}
@@ -32,6 +33,9 @@ func testModel(t testing.TB, parallelization int, cleanup bool, phases ...[]stri
 		ph := config.Phase{Name: "p" + string(rune('0'+pi))}
 		spec := graph.PhaseSpec{Name: ph.Name}
 		for _, s := range p {
+			s, rule, _ := strings.Cut(s, "?")
+			revert := strings.Contains(s, "!")
+			s = strings.ReplaceAll(s, "!", "")
 			name, deps, _ := strings.Cut(s, "<-")
 			typ, n := "file", 1
 			if strings.HasPrefix(name, "dir:") {
@@ -39,7 +43,10 @@ func testModel(t testing.TB, parallelization int, cleanup bool, phases ...[]stri
 				name, typ = parts[1], "directory"
 				n = int(parts[2][0] - '0')
 			}
-			j := &config.Job{Name: name, Phase: ph.Name, PhaseIndex: pi, Index: idx, Type: typ, Path: name + ".yaml"}
+			j := &config.Job{Name: name, Phase: ph.Name, PhaseIndex: pi, Index: idx, Type: typ, Path: name + ".yaml", TriggerRule: rule}
+			if revert {
+				j.Revert = &config.Manifest{Path: name + "-revert.yaml", RelPath: name + "-revert.yaml", Job: manifest()}
+			}
 			idx++
 			if deps != "" {
 				j.DependsOn = strings.Split(deps, ",")
@@ -395,5 +402,24 @@ func TestDeletedJobFailsTheRun(t *testing.T) {
 	r := f.c.result
 	if r == nil || r.Failure == nil || r.Failure.Reason != "Deleted" || !strings.Contains(r.Failure.Message, "deleted before it finished") {
 		t.Fatalf("result %+v, want a Deleted failure", r)
+	}
+}
+
+type runtimeObject = runtime.Object
+
+// finishName marks one Job, by name, Complete or Failed.
+func (f *fixture) finishName(name string, ok bool) {
+	f.t.Helper()
+	j, err := f.client.BatchV1().Jobs("ns").Get(f.ctx, name, metav1.GetOptions{})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	typ, reason := batchv1.JobComplete, ""
+	if !ok {
+		typ, reason = batchv1.JobFailed, "BackoffLimitExceeded"
+	}
+	j.Status.Conditions = append(j.Status.Conditions, batchv1.JobCondition{Type: typ, Status: corev1.ConditionTrue, Reason: reason, LastTransitionTime: metav1.NewTime(f.now)})
+	if _, err := f.client.BatchV1().Jobs("ns").UpdateStatus(f.ctx, j, metav1.UpdateOptions{}); err != nil {
+		f.t.Fatal(err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -50,6 +51,12 @@ func (c *Controller) runLabels(u *unit, base map[string]string) map[string]strin
 	l[LabelJob] = u.job.Name
 	l[LabelPhase] = u.job.Phase
 	l[LabelManagedBy] = ManagedBy
+	if u.revert {
+		l[LabelRevert] = "true"
+	}
+	if u.attempt > 1 {
+		l[LabelAttempt] = strconv.Itoa(u.attempt)
+	}
 	return l
 }
 

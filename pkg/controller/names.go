@@ -21,7 +21,10 @@ const (
 	LabelJob       = "jobernetes.io/job"
 	LabelPhase     = "jobernetes.io/phase"
 	LabelManagedBy = "app.kubernetes.io/managed-by"
-	ManagedBy      = "jobernetes"
+	// LabelRevert marks a compensating Job; LabelAttempt a Job of a retry.
+	LabelRevert  = "jobernetes.io/revert"
+	LabelAttempt = "jobernetes.io/attempt"
+	ManagedBy    = "jobernetes"
 
 	// AnnotationManifest records which manifest file a Job was made from.
 	AnnotationManifest = "jobernetes.io/manifest"
@@ -37,14 +40,31 @@ var b32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(bas
 // what makes a restarted orchestrator find its Jobs instead of creating them
 // again; the hash keeps names unique when the readable part is truncated.
 func JobName(runID string, job *config.Job, m *config.Manifest) string {
+	return jobName(runID, job, m, 1, false)
+}
+
+// jobName: attempt > 1 (a retry of a failed run) and revert Jobs get names
+// of their own, so a retry never collides with the failed Jobs it keeps for
+// their logs.
+func jobName(runID string, job *config.Job, m *config.Manifest, attempt int, revert bool) string {
 	base := config.SanitizeDNS(job.Name)
-	if job.Type == "directory" {
+	if revert {
+		base = "revert-" + base
+	}
+	if job.Type == "directory" && !revert {
 		stem := strings.TrimSuffix(path.Base(m.RelPath), path.Ext(m.RelPath))
 		if s := config.SanitizeDNS(stem); s != "" {
 			base += "-" + s
 		}
 	}
-	sum := sha256.Sum256([]byte(runID + "\x00" + job.Name + "\x00" + m.RelPath))
+	key := runID + "\x00" + job.Name + "\x00" + m.RelPath
+	if revert {
+		key += "\x00revert"
+	}
+	if attempt > 1 {
+		key += fmt.Sprintf("\x00attempt=%d", attempt)
+	}
+	sum := sha256.Sum256([]byte(key))
 	h := b32.EncodeToString(sum[:])[:hashLen]
 	max := validation.DNS1123LabelMaxLength - 1 - hashLen
 	if len(base) > max {

@@ -34,6 +34,23 @@ func Fingerprint(m *config.Model) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// StructureFingerprint identifies the DAG's shape only (phases, jobs, edges,
+// manifest paths): a retry may run fixed manifests, not another DAG.
+func StructureFingerprint(m *config.Model) string {
+	h := sha256.New()
+	enc := json.NewEncoder(h)
+	for _, p := range m.Phases {
+		_ = enc.Encode(p.Name)
+		for _, j := range p.Jobs {
+			_ = enc.Encode([]interface{}{j.Name, j.Type, j.DependsOn, j.TriggerRule})
+			for _, mf := range j.Manifests {
+				_ = enc.Encode(mf.RelPath)
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // MismatchError says a run ID is already used by a different model.
 type MismatchError struct{ RunID string }
 
@@ -57,7 +74,7 @@ func (c *Controller) Prepare(ctx context.Context) (*Result, error) {
 	case apierrors.IsNotFound(err):
 		rec := &Record{
 			Version: recordVersion, RunID: c.runID, Model: c.model.Path,
-			ModelName: c.model.Options.JobName, Fingerprint: fp,
+			ModelName: c.model.Options.JobName, Fingerprint: fp, Structure: StructureFingerprint(c.model),
 			StartedAt: c.start.UnixMilli(), Result: ResultRunning, Jobs: map[string]*JobRecord{},
 			Plan: c.plan(),
 		}
@@ -88,15 +105,30 @@ func (c *Controller) Prepare(ctx context.Context) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if rec.Fingerprint != fp {
+		retry := rec.Result == ResultFailed && c.opts.RetryFailed
+		switch {
+		case rec.Fingerprint == fp:
+		case retry && rec.Structure != "" && rec.Structure == StructureFingerprint(c.model):
+			// A retry may run fixed manifests of the same DAG.
+			rec.Fingerprint = fp
+		default:
 			return nil, &MismatchError{RunID: c.runID}
 		}
 		c.cm, c.rec = cm, rec
 		c.start = timeFromMillis(rec.StartedAt)
-		c.restoreFromRecord()
-		if rec.Result != ResultRunning {
-			c.result = c.buildResult()
-			return c.result, nil
+		c.attempt = max(rec.Attempt, 1)
+		if rec.Result == ResultFailed && c.opts.RetryFailed {
+			if err := c.retry(ctx); err != nil {
+				return nil, err
+			}
+			logger.Info("Retrying the failed part of the run", "run", c.runID, "attempt", c.attempt)
+		} else {
+			c.setAttempts(nil)
+			c.restoreFromRecord()
+			if rec.Result != ResultRunning {
+				c.result = c.buildResult()
+				return c.result, nil
+			}
 		}
 		logger.Info("Resuming run", "run", c.runID, "recordedJobs", len(rec.Jobs))
 	}
@@ -119,6 +151,65 @@ func (c *Controller) plan() []PlanJob {
 	return out
 }
 
+// setAttempts gives each unit the attempt of the Job that stands for it:
+// on a retry (keep non-nil), a main Job that succeeded in an earlier attempt,
+// and was not reverted, keeps its name; everything else gets the new
+// attempt's name.
+func (c *Controller) setAttempts(keep map[*unit]int) {
+	for _, u := range c.units {
+		u.attempt = c.attempt
+		if a, ok := keep[u]; ok {
+			u.attempt = a
+		}
+	}
+	c.renameUnits()
+}
+
+// retry turns a failed run into a running one under the next attempt.
+func (c *Controller) retry(ctx context.Context) error {
+	prev := c.attempt
+	c.attempt++
+	keep := map[*unit]int{}
+	for _, u := range c.units {
+		if u.revert {
+			continue
+		}
+		for a := prev; a >= 1; a-- {
+			jr, ok := c.rec.Jobs[jobName(c.runID, u.job, u.manifest, a, false)]
+			if !ok {
+				continue
+			}
+			reverted := false
+			if ri := c.revertUnit[u.node]; ri >= 0 {
+				r := c.units[ri]
+				rr, ok := c.rec.Jobs[jobName(c.runID, r.job, r.manifest, a, true)]
+				reverted = ok && rr.Result == JobSucceeded
+			}
+			if jr.Result == JobSucceeded && !reverted {
+				keep[u] = a
+			}
+			break
+		}
+	}
+	c.setAttempts(keep)
+	c.restoreFromRecord()
+	next := *c.rec
+	next.Attempt = c.attempt
+	next.Result, next.Message, next.FinishedAt = ResultRunning, "", 0
+	next.StartedAt = c.now().UnixMilli()
+	next.Plan = c.plan()
+	cm := c.cm.DeepCopy()
+	if err := EncodeRecord(cm, &next); err != nil {
+		return err
+	}
+	updated, err := c.client.CoreV1().ConfigMaps(c.ns).Update(ctx, cm, metav1.UpdateOptions{})
+	if err != nil {
+		return clusterError("start retry of the run", err)
+	}
+	c.cm, c.rec, c.start = updated, &next, c.now()
+	return nil
+}
+
 // restoreFromRecord marks recorded Jobs finished: after cleanup the record
 // is the only memory of them.
 func (c *Controller) restoreFromRecord() {
@@ -134,9 +225,12 @@ func (c *Controller) restoreFromRecord() {
 		u.started = timeFromMillis(jr.StartedAt)
 		u.finished = timeFromMillis(jr.FinishedAt)
 		u.reason, u.message = jr.Reason, jr.Message
-		if jr.Result == JobSucceeded {
+		switch jr.Result {
+		case JobSucceeded:
 			u.state = unitSucceeded
-		} else {
+		case JobSkipped:
+			u.state = unitSkipped
+		default:
 			u.state = unitFailed
 		}
 		u.reported = u.state // already reported by the run that saw it

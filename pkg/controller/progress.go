@@ -39,6 +39,11 @@ func (c *Controller) progressLines() {
 				c.unitLine(c.units[ui])
 			}
 		}
+		for _, n := range p.Nodes {
+			if ri := c.revertUnit[n]; ri >= 0 {
+				c.unitLine(c.units[ri])
+			}
+		}
 		if succeeded && c.phaseSeen[pi] < 2 {
 			c.phaseSeen[pi] = 2
 			c.printf("%s phase %s succeeded\n", c.stamp(), p.Name)
@@ -52,7 +57,11 @@ func (c *Controller) unitLine(u *unit) {
 		return
 	}
 	u.reported = u.state
-	id := fmt.Sprintf("%s/%s (Job %s)", u.job.Phase, u.job.Name, u.name)
+	kind := "Job"
+	if u.revert {
+		kind = "revert Job"
+	}
+	id := fmt.Sprintf("%s/%s (%s %s)", u.job.Phase, u.job.Name, kind, u.name)
 	defer c.emit(Transition{Phase: u.job.Phase, Job: u.job.Name, Name: u.name, State: u.state.String(),
 		Reason: u.reason, Message: u.message, Reaction: u.reaction})
 	switch u.state {
@@ -62,6 +71,11 @@ func (c *Controller) unitLine(u *unit) {
 		c.printf("%s succeeded %s in %s\n", c.stamp(), id, roundDur(u.finished.Sub(u.created)))
 	case unitFailed:
 		c.printf("%s FAILED    %s: %s: %s\n", c.stamp(), id, u.reason, u.message)
+	case unitSkipped:
+		if c.nodeUnits[u.node][0] != u.index {
+			return // one line per job
+		}
+		c.printf("%s skipped   %s/%s: %s\n", c.stamp(), u.job.Phase, u.job.Name, u.message)
 	}
 }
 

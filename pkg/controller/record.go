@@ -21,6 +21,7 @@ const (
 const (
 	JobSucceeded = "Succeeded"
 	JobFailed    = "Failed"
+	JobSkipped   = "Skipped"
 )
 
 const (
@@ -39,10 +40,14 @@ type Record struct {
 	Model       string `json:"model,omitempty"`
 	ModelName   string `json:"modelName,omitempty"`
 	Fingerprint string `json:"fingerprint"`
-	StartedAt   int64  `json:"startedAt"` // unix milliseconds
+	Structure   string `json:"structure,omitempty"` // StructureFingerprint
+	StartedAt   int64  `json:"startedAt"`           // unix milliseconds
 	FinishedAt  int64  `json:"finishedAt,omitempty"`
 	Result      string `json:"result"`
 	Message     string `json:"message,omitempty"`
+	// Attempt counts --retry-failed: Jobs of attempt N > 1 have names of
+	// their own.
+	Attempt int `json:"attempt,omitempty"`
 	// Plan is the model's DAG as the run sees it, so that `status` can show
 	// a run from the cluster alone, waiting jobs included.
 	Plan []PlanJob `json:"plan,omitempty"`
@@ -68,6 +73,7 @@ type JobRecord struct {
 	StartedAt  int64  `json:"startedAt,omitempty"`
 	FinishedAt int64  `json:"finishedAt,omitempty"`
 	Result     string `json:"result"`
+	Revert     bool   `json:"revert,omitempty"`
 	Reason     string `json:"reason,omitempty"`
 	Message    string `json:"message,omitempty"`
 }

@@ -10,17 +10,20 @@ import (
 
 // Result is how a run ended, for the report and the exit code.
 type Result struct {
-	RunID        string
-	Namespace    string
-	Succeeded    bool
-	Failure      *JobReport // the first failed Job, in DAG order
-	Started      time.Time
-	Finished     time.Time
-	Jobs         []JobReport // every Kubernetes Job of the model, DAG order
-	NeverRan     []string    // model jobs none of whose Jobs was created
-	CriticalPath []string    // model jobs on the longest path
-	CriticalTime time.Duration
-	SummedTime   time.Duration // sum of every Job's run time
+	RunID     string
+	Namespace string
+	Succeeded bool
+	Failure   *JobReport // the first failed Job, in DAG order
+	Started   time.Time
+	Finished  time.Time
+	Jobs      []JobReport // every Kubernetes Job of the model, DAG order
+	NeverRan  []string    // model jobs none of whose Jobs was created
+	Skipped   []string    // model jobs decided never to run (trigger rule, policy, deadline)
+	// FailedReverts are the jobs whose revert Job failed.
+	FailedReverts []string
+	CriticalPath  []string // model jobs on the longest path
+	CriticalTime  time.Duration
+	SummedTime    time.Duration // sum of every Job's run time
 }
 
 // JobReport is one Kubernetes Job of the run.
@@ -37,6 +40,9 @@ type JobReport struct {
 
 func (c *Controller) failureMessage() string {
 	f := c.failure
+	if f.unit == nil {
+		return f.reason + ": " + f.message
+	}
 	return fmt.Sprintf("job %s (phase %s, Job %s/%s) failed: %s: %s", f.unit.job.Name, f.unit.job.Phase, c.ns, f.unit.name, f.reason, f.message)
 }
 
@@ -45,12 +51,23 @@ func (c *Controller) buildResult() *Result {
 	if c.rec != nil && c.rec.FinishedAt != 0 {
 		r.Finished = timeFromMillis(c.rec.FinishedAt)
 	}
+	if c.failure == nil {
+		c.failure = c.firstFailure()
+	}
 	nodeRun := make([]time.Duration, c.graph.Len())
 	for _, n := range c.graph.TopoOrder() {
 		created := false
-		for _, ui := range c.nodeUnits[n] {
+		units := c.nodeUnits[n]
+		if ri := c.revertUnit[n]; ri >= 0 && c.units[ri].state != unitNotCreated {
+			units = append(append([]int(nil), units...), ri)
+		}
+		for _, ui := range units {
 			u := c.units[ui]
-			jr := JobReport{Phase: u.job.Phase, Job: u.job.Name, Name: u.name, State: u.state.String(),
+			job := u.job.Name
+			if u.revert {
+				job += " (revert)"
+			}
+			jr := JobReport{Phase: u.job.Phase, Job: job, Name: u.name, State: u.state.String(),
 				Created: u.created, Finished: u.finished, Reason: u.reason, Message: u.message}
 			if !u.created.IsZero() {
 				created = true
@@ -61,17 +78,23 @@ func (c *Controller) buildResult() *Result {
 				}
 			}
 			r.SummedTime += jr.Run
-			if jr.Run > nodeRun[n] {
+			if jr.Run > nodeRun[n] && !u.revert {
 				nodeRun[n] = jr.Run
 			}
 			r.Jobs = append(r.Jobs, jr)
-			if u.state == unitFailed && r.Failure == nil {
+			if u.state == unitFailed && !u.revert && r.Failure == nil {
 				f := jr
 				r.Failure = &f
+			}
+			if u.state == unitFailed && u.revert {
+				r.FailedReverts = append(r.FailedReverts, u.job.Name)
 			}
 		}
 		if !created && c.nodeState(n) != graph.Succeeded {
 			r.NeverRan = append(r.NeverRan, c.graph.Node(n).Name)
+		}
+		if c.view(n).skipped {
+			r.Skipped = append(r.Skipped, c.graph.Node(n).Name)
 		}
 	}
 	path, total := c.graph.CriticalPath(func(i int) time.Duration { return nodeRun[i] })
@@ -79,7 +102,13 @@ func (c *Controller) buildResult() *Result {
 		r.CriticalPath = append(r.CriticalPath, c.graph.Node(n).Name)
 	}
 	r.CriticalTime = total
-	r.Succeeded = r.Failure == nil && c.allSucceeded()
+	if r.Failure == nil && c.failure != nil {
+		r.Failure = &JobReport{State: "failed", Reason: c.failure.reason, Message: c.failure.message}
+	}
+	if r.Failure == nil && c.rec != nil && c.rec.Result == ResultFailed {
+		r.Failure = &JobReport{State: "failed", Reason: "Failed", Message: c.rec.Message}
+	}
+	r.Succeeded = r.Failure == nil
 	return r
 }
 
@@ -117,8 +146,16 @@ func (r *Result) WriteText(w io.Writer) {
 		fmt.Fprintf(w, " (parallelism %.1fx)", float64(r.SummedTime)/float64(wall))
 	}
 	fmt.Fprintf(w, "\ncritical path %s: %s\n", roundDur(r.CriticalTime), strings.Join(r.CriticalPath, " -> "))
-	if r.Failure != nil {
-		fmt.Fprintf(w, "failed: job %s (phase %s, Job %s): %s: %s\n", r.Failure.Job, r.Failure.Phase, r.Failure.Name, r.Failure.Reason, r.Failure.Message)
+	if f := r.Failure; f != nil && f.Name != "" {
+		fmt.Fprintf(w, "failed: job %s (phase %s, Job %s): %s: %s\n", f.Job, f.Phase, f.Name, f.Reason, f.Message)
+	} else if f != nil {
+		fmt.Fprintf(w, "failed: %s: %s\n", f.Reason, f.Message)
+	}
+	if len(r.Skipped) > 0 {
+		fmt.Fprintf(w, "skipped: %s\n", strings.Join(r.Skipped, ", "))
+	}
+	if len(r.FailedReverts) > 0 {
+		fmt.Fprintf(w, "revert failed: %s\n", strings.Join(r.FailedReverts, ", "))
 	}
 	if len(r.NeverRan) > 0 {
 		fmt.Fprintf(w, "never ran: %s\n", strings.Join(r.NeverRan, ", "))

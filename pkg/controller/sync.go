@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"sort"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -11,7 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/klog/v2"
 
-	"github.com/jobernetes/jobernetes/pkg/graph"
+	"github.com/jobernetes/jobernetes/pkg/config"
 )
 
 // failure is why the run failed: the first failed Job in DAG order.
@@ -36,16 +35,25 @@ func (c *Controller) sync(ctx context.Context) error {
 		return err
 	}
 	c.observe(ctx, jobs)
+	c.checkDeadline()
 	c.failure = c.firstFailure()
-
-	if c.failure == nil {
-		if err := c.launch(ctx); err != nil {
+	if c.failure != nil && (c.model.Options.FailurePolicy == config.PolicyAbort) {
+		if err := c.abortActive(ctx); err != nil {
 			return err
 		}
 	}
+	if c.deadline {
+		// The deadline bounds the orchestrator: nothing more starts, and
+		// the run ends now (running Jobs are left as the policy says).
+		for n := range c.nodeUnits {
+			c.skip(n)
+		}
+	} else if err := c.launch(ctx); err != nil {
+		return err
+	}
 	c.progressLines()
 
-	done := c.failure != nil && c.activeCount() == 0 || c.allSucceeded()
+	done := c.deadline || c.settled()
 	if err := c.recordAndCleanup(ctx, done); err != nil {
 		return err
 	}
@@ -79,11 +87,23 @@ func (c *Controller) observe(ctx context.Context, jobs []*batchv1.Job) {
 		}
 		if last := c.tracker.lastState(u.name); last != nil && c.isOurs(last) {
 			c.observeJob(u, last)
+			if u.state == unitActive && u.aborting {
+				u.state = unitFailed
+				u.reason = "Aborted"
+				u.message = "deleted by jobernetes: the run was aborted"
+				continue
+			}
 			if u.state == unitActive && !u.deleting {
 				u.state = unitFailed
 				u.reason = "Deleted"
 				u.message = fmt.Sprintf("Job %s/%s was deleted before it finished, by someone other than this run", c.ns, u.name)
 			}
+			continue
+		}
+		if u.state == unitActive && u.aborting {
+			u.state = unitFailed
+			u.reason = "Aborted"
+			u.message = "deleted by jobernetes: the run was aborted"
 			continue
 		}
 		if u.state == unitActive && !u.deleting {
@@ -145,14 +165,20 @@ func (c *Controller) reportForeign(ctx context.Context, j *batchv1.Job) {
 	}
 }
 
+// firstFailure is the first failed Job in DAG order (reverts do not count:
+// they run because the run failed), or the deadline.
 func (c *Controller) firstFailure() *failure {
 	var first *unit
 	for _, u := range c.units {
-		if u.state == unitFailed && (first == nil || c.topoPos[u.node] < c.topoPos[first.node]) {
+		if u.state == unitFailed && !u.revert && (first == nil || c.topoPos[u.node] < c.topoPos[first.node]) {
 			first = u
 		}
 	}
 	if first == nil {
+		if c.deadline {
+			return &failure{reason: "DeadlineExceeded",
+				message: fmt.Sprintf("the run did not finish within its run_timeout of %s", c.model.Options.RunTimeout)}
+		}
 		return nil
 	}
 	return &failure{unit: first, reason: first.reason, message: first.message}
@@ -168,54 +194,14 @@ func (c *Controller) activeCount() int {
 	return n
 }
 
-func (c *Controller) allSucceeded() bool {
-	for _, u := range c.units {
-		if u.state != unitSucceeded {
-			return false
-		}
-	}
-	return true
-}
-
-// launch creates the Jobs that are ready, in DAG order, within the
-// parallelization cap (which counts every created, unfinished Job).
+// launch creates the Jobs the state machine asks for, in its order, within
+// the parallelization cap (which counts every created, unfinished Job).
 func (c *Controller) launch(ctx context.Context) error {
-	state := func(n int) graph.State { return c.nodeState(n) }
-	// Nodes already started but not fully created (capped directory jobs)
-	// come first: they became ready earlier.
-	var nodes []int
-	for n := range c.nodeUnits {
-		if state(n) == graph.Running {
-			for _, ui := range c.nodeUnits[n] {
-				if c.units[ui].state == unitNotCreated {
-					nodes = append(nodes, n)
-					break
-				}
-			}
-		}
-	}
-	sort.Slice(nodes, func(a, b int) bool { return c.topoPos[nodes[a]] < c.topoPos[nodes[b]] })
-	nodes = append(nodes, c.graph.Ready(state)...)
-
-	slots := -1
+	todo := c.decide()
 	if p := c.model.Options.Parallelization; p > 0 {
-		slots = p - c.activeCount()
-		if slots <= 0 {
-			return nil
-		}
-	}
-	var todo []*unit
-	for _, n := range nodes {
-		for _, ui := range c.nodeUnits[n] {
-			u := c.units[ui]
-			if u.state != unitNotCreated {
-				continue
-			}
-			if slots == 0 {
-				break
-			}
-			todo = append(todo, u)
-			slots--
+		slots := max(p-c.activeCount(), 0)
+		if len(todo) > slots {
+			todo = todo[:slots]
 		}
 	}
 	if len(todo) == 0 {

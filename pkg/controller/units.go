@@ -17,6 +17,7 @@ const (
 	unitActive               // created (maybe not yet in the cache), not finished
 	unitSucceeded
 	unitFailed
+	unitSkipped // decided never to run (trigger rule, failure policy, deadline)
 )
 
 func (s unitState) String() string {
@@ -27,6 +28,8 @@ func (s unitState) String() string {
 		return "succeeded"
 	case unitFailed:
 		return "failed"
+	case unitSkipped:
+		return "skipped"
 	}
 	return "waiting"
 }
@@ -40,6 +43,8 @@ type unit struct {
 	job      *config.Job
 	manifest *config.Manifest
 	name     string
+	revert   bool // the compensating Job of its node
+	attempt  int  // the run attempt whose name it has
 
 	state    unitState
 	reported unitState // last state printed as a progress line
@@ -52,25 +57,43 @@ type unit struct {
 	reaction time.Duration // ready -> created, when this process created it
 	recorded bool          // its final state is in the run record
 	deleting bool          // cleanup delete issued
+	aborting bool          // deleted by the abort failure policy or the deadline
 }
 
 func (c *Controller) buildUnits() {
 	jobs := c.model.Jobs()
 	c.nodeUnits = make([][]int, len(jobs))
 	c.byName = map[string]int{}
+	c.revertUnit = make([]int, len(jobs))
 	for _, j := range jobs {
 		for _, m := range j.Manifests {
-			u := &unit{index: len(c.units), node: j.Index, job: j, manifest: m, name: JobName(c.runID, j, m)}
+			u := &unit{index: len(c.units), node: j.Index, job: j, manifest: m, attempt: 1}
 			c.units = append(c.units, u)
 			c.nodeUnits[j.Index] = append(c.nodeUnits[j.Index], u.index)
-			c.byName[u.name] = u.index
 		}
+		c.revertUnit[j.Index] = -1
+		if j.Revert != nil {
+			u := &unit{index: len(c.units), node: j.Index, job: j, manifest: j.Revert, revert: true, attempt: 1}
+			c.units = append(c.units, u)
+			c.revertUnit[j.Index] = u.index
+		}
+		c.finally = append(c.finally, c.model.Options.FinallyPhase != "" && j.Phase == c.model.Options.FinallyPhase)
 	}
+	c.renameUnits()
 	c.topoPos = make([]int, c.graph.Len())
 	for pos, n := range c.graph.TopoOrder() {
 		c.topoPos[n] = pos
 	}
 	c.phaseSeen = make([]int, len(c.graph.Phases()))
+}
+
+// renameUnits gives every unit the name of its attempt.
+func (c *Controller) renameUnits() {
+	c.byName = make(map[string]int, len(c.units))
+	for _, u := range c.units {
+		u.name = jobName(c.runID, u.job, u.manifest, u.attempt, u.revert)
+		c.byName[u.name] = u.index
+	}
 }
 
 // nodeState folds a node's units into the graph's view.

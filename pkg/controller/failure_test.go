@@ -1,0 +1,224 @@
+package controller
+
+import (
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/informers"
+
+	"github.com/jobernetes/jobernetes/pkg/config"
+)
+
+func withPolicy(m *config.Model, policy string) *config.Model {
+	m.Options.FailurePolicy = policy
+	return m
+}
+
+// Trigger rules under failure_policy continue:
+//
+//	phase p0:  a (fails) --> b  all_succeeded: skipped
+//	                     --> c  one_failed:    runs
+//	           a, b      --> d  all_done:      runs once b is skipped
+//	           e                independent:   runs
+func TestTriggerRules(t *testing.T) {
+	f := newFixture(t, withPolicy(testModel(t, 0, false,
+		[]string{"a", "b<-a", "c<-a?one_failed", "d<-a,b?all_done", "e"}), config.PolicyContinue))
+	f.sync()
+	if got := f.actions("create", "jobs"); !eq(got, []string{"a", "e"}) {
+		t.Fatalf("created %v, want [a e]", got)
+	}
+	f.finish("a", false)
+	f.sync()
+	if got := f.actions("create", "jobs"); !eq(got, []string{"c", "d"}) {
+		t.Fatalf("created %v, want [c d]", got)
+	}
+	if s := f.c.units[1].state; s != unitSkipped {
+		t.Errorf("b is %v, want skipped", s)
+	}
+	f.finish("c", true)
+	f.finish("d", true)
+	f.finish("e", true)
+	f.sync()
+	r := f.c.result
+	if r == nil || r.Succeeded || r.Failure == nil || r.Failure.Job != "a" {
+		t.Fatalf("result %+v: want the run failed by a", r)
+	}
+	if !eq(r.Skipped, []string{"b"}) {
+		t.Errorf("skipped %v, want [b]", r.Skipped)
+	}
+}
+
+// failure_policy stop (default) skips what needs success, even when
+// independent of the failure; continue runs it.
+func TestFailurePolicyStopAndContinue(t *testing.T) {
+	for _, tc := range []struct {
+		policy string
+		want   []string
+	}{
+		{config.PolicyStop, nil},
+		{config.PolicyContinue, []string{"c"}},
+	} {
+		t.Run(tc.policy, func(t *testing.T) {
+			f := newFixture(t, withPolicy(testModel(t, 2, false, []string{"a", "b", "c"}), tc.policy))
+			f.sync() // a and b (cap 2)
+			f.finish("a", false)
+			f.sync()
+			if got := f.actions("create", "jobs"); !eq(got, tc.want) {
+				t.Errorf("created %v after a failed, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// failure_policy abort deletes the running Jobs with their pods.
+func TestFailurePolicyAbort(t *testing.T) {
+	f := newFixture(t, withPolicy(testModel(t, 0, false, []string{"a", "b"}, []string{"c"}), config.PolicyAbort))
+	f.sync()
+	f.finish("a", false)
+	f.sync()
+	deleted := f.actions("delete", "jobs")
+	if len(deleted) != 1 {
+		t.Fatalf("deleted %v, want b's Job", deleted)
+	}
+	jobs, _ := f.client.BatchV1().Jobs("ns").List(f.ctx, metav1.ListOptions{})
+	for i := range jobs.Items {
+		if jobs.Items[i].Labels[LabelJob] == "b" {
+			f.c.tracker.deleted(&jobs.Items[i])
+			_ = f.client.BatchV1().Jobs("ns").Delete(f.ctx, jobs.Items[i].Name, metav1.DeleteOptions{})
+		}
+	}
+	f.sync()
+	r := f.c.result
+	if r == nil || r.Succeeded {
+		t.Fatalf("result %+v, want failed", r)
+	}
+	if u := f.c.units[1]; u.state != unitFailed || u.reason != "Aborted" {
+		t.Errorf("b: %v %s, want failed Aborted", u.state, u.reason)
+	}
+}
+
+// The finally phase runs after everything else, whatever happened, and its
+// failure fails the run.
+func TestFinallyPhase(t *testing.T) {
+	m := testModel(t, 0, false, []string{"a"}, []string{"b"}, []string{"notify", "report<-notify"})
+	m.Options.FinallyPhase = "p2"
+	f := newFixture(t, m)
+	f.sync()
+	f.finish("a", false)
+	f.sync()
+	if got := f.actions("create", "jobs"); !eq(got, []string{"notify"}) {
+		t.Fatalf("created %v after a failed, want the finally phase's notify", got)
+	}
+	f.finish("notify", true)
+	f.sync()
+	if got := f.actions("create", "jobs"); !eq(got, []string{"report"}) {
+		t.Fatalf("created %v, want report", got)
+	}
+	f.finish("report", false)
+	f.sync()
+	if r := f.c.result; r == nil || r.Succeeded || !eq(r.Skipped, []string{"b"}) {
+		t.Fatalf("result %+v", r)
+	}
+}
+
+// Reverts run in reverse dependency order once the run failed:
+//
+//	phase p0:  a! --> b!        (both succeed)
+//	phase p1:  c!               (fails: no revert for it)
+//
+// revert b first, then revert a.
+func TestRevertOrder(t *testing.T) {
+	f := newFixture(t, testModel(t, 0, false, []string{"a!", "b!<-a"}, []string{"c!"}))
+	f.sync()
+	f.finish("a", true)
+	f.sync()
+	f.finish("b", true)
+	f.sync()
+	f.finish("c", false)
+	f.sync()
+	created := func() []string {
+		var out []string
+		for _, a := range f.client.Actions() {
+			if a.GetVerb() == "create" && a.GetResource().Resource == "jobs" {
+				out = append(out, a.(interface{ GetObject() runtimeObject }).GetObject().(metav1.Object).GetName())
+			}
+		}
+		return out
+	}
+	got := created()
+	if len(got) != 1 || got[0] != f.c.units[f.c.revertUnit[1]].name {
+		t.Fatalf("created %v, want only b's revert", got)
+	}
+	f.finishName(got[0], true)
+	f.sync()
+	got = created()
+	if len(got) != 1 || got[0] != f.c.units[f.c.revertUnit[0]].name {
+		t.Fatalf("created %v, want a's revert", got)
+	}
+	f.finishName(got[0], false) // a failed revert is reported, not fatal to the others
+	f.sync()
+	r := f.c.result
+	if r == nil || r.Succeeded || !eq(r.FailedReverts, []string{"a"}) {
+		t.Fatalf("result %+v", r)
+	}
+}
+
+// run_timeout: once passed, the run fails at once and nothing more starts.
+func TestRunTimeout(t *testing.T) {
+	m := testModel(t, 0, false, []string{"a"}, []string{"b"})
+	m.Options.RunTimeout = 5 * time.Second
+	f := newFixture(t, m)
+	f.sync()
+	f.now = f.now.Add(6 * time.Second)
+	f.sync()
+	r := f.c.result
+	if r == nil || r.Succeeded || r.Failure == nil || r.Failure.Reason != "DeadlineExceeded" {
+		t.Fatalf("result %+v, want DeadlineExceeded", r)
+	}
+	if got := f.actions("create", "jobs"); len(got) != 0 {
+		t.Errorf("created %v after the deadline", got)
+	}
+}
+
+// --retry-failed: succeeded Jobs stay done; the failed and never-run ones
+// run again under new names; the failed Jobs are kept.
+func TestRetryFailed(t *testing.T) {
+	m := testModel(t, 0, false, []string{"a", "b"}, []string{"c"})
+	f := newFixture(t, m)
+	f.sync()
+	f.finish("a", true)
+	f.finish("b", false)
+	f.now = f.now.Add(5 * time.Second)
+	f.sync()
+	if f.c.result == nil || f.c.result.Succeeded {
+		t.Fatalf("first attempt should fail")
+	}
+	oldB := f.c.units[1].name
+
+	factory := informers.NewSharedInformerFactory(f.client, 0)
+	c2, err := NewController(f.ctx, f.client, factory.Batch().V1().Jobs(), Options{Namespace: "ns", RunID: "r1", Model: m,
+		RetryFailed: true, Now: func() time.Time { return f.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := c2.Prepare(f.ctx); err != nil || res != nil {
+		t.Fatalf("Prepare: %v %v", res, err)
+	}
+	f.c, f.factory = c2, factory
+	f.sync()
+	got := f.actions("create", "jobs")
+	if !eq(got, []string{"b"}) {
+		t.Fatalf("retry created %v, want only b", got)
+	}
+	if f.c.units[1].name == oldB {
+		t.Errorf("retried b kept the failed Job's name %s", oldB)
+	}
+	f.finishName(f.c.units[1].name, true)
+	f.sync()
+	f.finish("c", true)
+	f.sync()
+	if r := f.c.result; r == nil || !r.Succeeded {
+		t.Fatalf("retry result %+v, want success", r)
+	}
+}
