@@ -79,6 +79,7 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 		}
 		m.Phases = append(m.Phases, phase)
 	}
+	checkFailureHandling(raw, ps)
 	m.Graph = buildGraph(raw, ps)
 
 	if !ps.empty() {
