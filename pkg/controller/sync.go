@@ -74,8 +74,8 @@ func (c *Controller) observe(ctx context.Context, jobs []*batchv1.Job) {
 		byName[j.Name] = j
 	}
 	for _, u := range c.units {
-		if u.recorded {
-			continue // final: the record is the truth after cleanup
+		if u.recorded || u.state == unitFailed || u.state == unitSkipped {
+			continue // final: the record (after cleanup) or this process's verdict
 		}
 		if j, ok := byName[u.name]; ok {
 			c.observeJob(u, j)
@@ -83,6 +83,13 @@ func (c *Controller) observe(ctx context.Context, jobs []*batchv1.Job) {
 		}
 		if c.tracker.isPending(u.name) {
 			u.state = unitActive
+			continue
+		}
+		// The informer may have added it between the List above and the
+		// tracker check (the store is updated before the handler clears
+		// the expectation): look again before calling it gone.
+		if j, err := c.jobLister.Jobs(c.ns).Get(u.name); err == nil && c.isOurs(j) {
+			c.observeJob(u, j)
 			continue
 		}
 		if last := c.tracker.lastState(u.name); last != nil && c.isOurs(last) {
