@@ -38,6 +38,7 @@ type runOptions struct {
 	qps           float32
 	burst         int
 	leaseDuration time.Duration
+	output        outputOptions
 	retryFailed   bool
 }
 
@@ -54,8 +55,17 @@ depends on have succeeded, and waits until every Job succeeded (exit 0) or the
 run failed (exit 1). The run ID is printed first; starting run again with
 --run-id ID resumes that run: succeeded Jobs are not run again.
 
-Exit codes: 0 succeeded, 1 run failed, 2 invalid model or usage (nothing
-created), 3 cluster error, 130 interrupted (resume with --run-id).`,
+Output: on a terminal, a table of the jobs redrawn in place (phase, job,
+state, elapsed); plain progress lines when stdout is not a terminal, with
+--no-color, or when NO_COLOR is set (or TERM=dumb). The summary follows.
+-o json prints only a RunReport object (apiVersion jobernetes.io/v1alpha1) on
+stdout when the run ends (exit 0 or 1), everything else on stderr; --junit FILE
+writes a JUnit XML report (one test case per Kubernetes Job); --metrics-addr
+serves Prometheus metrics of the run while it goes.
+
+Exit codes: 0 succeeded, 1 run failed (or the JUnit/JSON report could not be
+written), 2 invalid model or usage (nothing created), 3 cluster error, 130
+interrupted (resume with --run-id).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signalContext(cmd.Context())
@@ -71,6 +81,7 @@ created), 3 cluster error, 130 interrupted (resume with --run-id).`,
 		"with --run-id of a failed run: run its failed, skipped and never-run jobs again (succeeded ones stay done)")
 	cmd.Flags().DurationVar(&o.leaseDuration, "lease-duration", controller.DefaultLeaseDuration,
 		"how long the run's Lease outlives a killed orchestrator (a restart waits at most this long)")
+	o.output.addFlags(cmd.Flags())
 	o.configFlags.AddFlags(cmd.Flags())
 	return cmd
 }
@@ -108,12 +119,22 @@ func (o *runOptions) run(ctx context.Context) error {
 	if runID == "" {
 		runID = controller.NewRunID(modelName(model), time.Now())
 	}
-	fmt.Fprintf(o.streams.Out, "run ID: %s (namespace %s)\n", runID, ns)
+	out, err := o.output.open(o.streams, model, ns, runID)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	fmt.Fprintf(out.Info, "run ID: %s (namespace %s)\n", runID, ns)
 
 	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events(ns)})
 	defer broadcaster.Shutdown()
 	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "jobernetes"})
+
+	owner := ownerFromEnv()
+	if err := checkRecordOwner(ctx, client, ns, runID, owner); err != nil {
+		return err
+	}
 
 	// Everything that touches the run happens while holding its Lease: a
 	// second orchestrator of the same run waits instead of acting too.
@@ -122,15 +143,16 @@ func (o *runOptions) run(ctx context.Context) error {
 	err = controller.WithRunLease(ctx, client, ns, runID, leaseOpts, func(ctx context.Context) error {
 		factory := controller.NewInformerFactory(client, ns, runID)
 		ctrl, err := controller.NewController(ctx, client, factory.Batch().V1().Jobs(), controller.Options{
-			Namespace: ns, RunID: runID, Model: model, Progress: o.streams.Out, Recorder: recorder,
-			Owner: ownerFromEnv(), RetryFailed: o.retryFailed,
+			Namespace: ns, RunID: runID, Model: model, Progress: out.Progress(), Recorder: recorder,
+			OnTransition: out.OnTransition,
+			Owner: owner, RetryFailed: o.retryFailed,
 		})
 		if err != nil {
 			return &ExitError{Code: ExitInvalid, Err: err}
 		}
 		if res, err = ctrl.Prepare(ctx); err != nil || res != nil {
 			if res != nil {
-				fmt.Fprintf(o.streams.Out, "run %s has already finished; nothing to do\n", runID)
+				fmt.Fprintf(out.Info, "run %s has already finished; nothing to do\n", runID)
 				if !res.Succeeded {
 					fmt.Fprintf(o.streams.ErrOut, "to run its failed part again: jobernetes run -f %s -n %s --run-id %s --retry-failed\n", o.filename, ns, runID)
 				}
@@ -144,7 +166,14 @@ func (o *runOptions) run(ctx context.Context) error {
 			factory.Shutdown()
 		}()
 		factory.Start(informerCtx.Done())
+		out.Started(ctx, client, ns, runID)
 		res, err = ctrl.Run(ctx)
+		out.StopLive()
+		if err == nil {
+			if err := ctrl.RecordRunEvent(ctx, res); err != nil {
+				logger.Info("Could not post the run's summary Event", "run", runID, "err", err)
+			}
+		}
 		return err
 	})
 	if err != nil {
@@ -155,7 +184,9 @@ func (o *runOptions) run(ctx context.Context) error {
 		return o.runError(err, runID, ns)
 	}
 	controller.DeleteRunLease(context.WithoutCancel(ctx), client, ns, runID)
-	res.WriteText(o.streams.Out)
+	if err := out.Finish(res); err != nil {
+		return err
+	}
 	logger.V(2).Info("Run finished", "run", runID, "succeeded", res.Succeeded)
 	if !res.Succeeded {
 		return &ExitError{Code: ExitRunFailed, Err: fmt.Errorf("run %s failed", runID), Silent: true}
@@ -245,4 +276,27 @@ func ownerFromEnv() *metav1.OwnerReference {
 		return nil
 	}
 	return &metav1.OwnerReference{APIVersion: "batch/v1", Kind: "Job", Name: name, UID: types.UID(uid)}
+}
+
+// checkRecordOwner refuses to resume a run whose record belongs to an
+// earlier wrapper Job of the same name: a one-shot wrapper Job deleted and
+// applied again starts a new run, but the garbage collector may not have
+// removed the old run's record yet. Exit 3 lets the wrapper Job retry
+// (with backoff) once it is gone.
+func checkRecordOwner(ctx context.Context, client kubernetes.Interface, ns, runID string, owner *metav1.OwnerReference) error {
+	if owner == nil {
+		return nil
+	}
+	cm, err := client.CoreV1().ConfigMaps(ns).Get(ctx, controller.StateConfigMapName(runID), metav1.GetOptions{})
+	if err != nil {
+		return nil // not there (a new run), or Prepare reports the error
+	}
+	for _, ref := range cm.OwnerReferences {
+		if ref.Kind == owner.Kind && ref.Name == owner.Name && ref.UID != owner.UID {
+			return &ExitError{Code: ExitCluster, Err: fmt.Errorf(
+				"run record %s/%s belongs to an earlier Job %s (uid %s), not to this one (uid %s): the garbage collector has yet to delete it; retry once it is gone",
+				ns, cm.Name, ref.Name, ref.UID, owner.UID)}
+		}
+	}
+	return nil
 }
