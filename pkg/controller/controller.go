@@ -91,6 +91,7 @@ type Controller struct {
 	fatal chan error
 
 	// Everything below is owned by the single worker goroutine.
+	jobs       []*config.Job // model jobs, graph node order
 	units      []*unit
 	nodeUnits  [][]int // main units of each node (not its revert)
 	revertUnit []int   // the revert unit of each node, -1 when none

@@ -176,7 +176,7 @@ func (c *Controller) verdict(rule string, up upstream) verdict {
 }
 
 func (c *Controller) rule(n int) string {
-	if r := c.model.Jobs()[n].TriggerRule; r != "" {
+	if r := c.jobs[n].TriggerRule; r != "" {
 		return r
 	}
 	return config.RuleAllSucceeded

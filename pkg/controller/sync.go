@@ -88,6 +88,9 @@ func (c *Controller) observe(ctx context.Context, jobs []*batchv1.Job) {
 		// The informer may have added it between the List above and the
 		// tracker check (the store is updated before the handler clears
 		// the expectation): look again before calling it gone.
+		if u.state == unitNotCreated {
+			continue // a Job added since the List enqueues another sync
+		}
 		if j, err := c.jobLister.Jobs(c.ns).Get(u.name); err == nil && c.isOurs(j) {
 			c.observeJob(u, j)
 			continue
@@ -103,7 +106,10 @@ func (c *Controller) observe(ctx context.Context, jobs []*batchv1.Job) {
 			if u.state == unitActive && !u.deleting {
 				u.state = unitFailed
 				u.reason = "Deleted"
-				u.message = fmt.Sprintf("Job %s/%s was deleted before it finished, by someone other than this run", c.ns, u.name)
+				// The informer cannot tell a delete from a Job whose run
+				// label was removed or changed: both leave the filtered watch.
+				u.message = fmt.Sprintf("Job %s/%s was deleted before it finished, or left the run (its label %s=%s was removed or changed), by someone other than this run",
+					c.ns, u.name, LabelRun, c.runID)
 			}
 			continue
 		}
@@ -117,7 +123,8 @@ func (c *Controller) observe(ctx context.Context, jobs []*batchv1.Job) {
 			// Seen earlier, not in the cache now, no tombstone: gone all the same.
 			u.state = unitFailed
 			u.reason = "Deleted"
-			u.message = fmt.Sprintf("Job %s/%s disappeared before it finished", c.ns, u.name)
+			u.message = fmt.Sprintf("Job %s/%s disappeared before it finished: deleted, or it left the run (its label %s=%s was removed or changed)",
+				c.ns, u.name, LabelRun, c.runID)
 		}
 	}
 }

@@ -62,6 +62,7 @@ type unit struct {
 
 func (c *Controller) buildUnits() {
 	jobs := c.model.Jobs()
+	c.jobs = jobs
 	c.nodeUnits = make([][]int, len(jobs))
 	c.byName = map[string]int{}
 	c.revertUnit = make([]int, len(jobs))
