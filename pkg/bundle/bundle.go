@@ -5,7 +5,9 @@
 package bundle
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -14,9 +16,11 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/yaml"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 )
@@ -30,59 +34,94 @@ const (
 )
 
 // Environment of the wrapper Pod, from the downward API: the Job controller
-// labels each Pod with its Job's name and UID.
+// labels each Pod with its Job's name and UID, and the Pod knows its
+// namespace. The Job's name is the run ID: a retried Pod resumes the run.
 const (
 	EnvOwnerJobName = "JOBERNETES_OWNER_JOB_NAME"
 	EnvOwnerJobUID  = "JOBERNETES_OWNER_JOB_UID"
+	EnvNamespace    = "JOBERNETES_NAMESPACE"
 )
+
+// MaxNameLength bounds Options.Name: a CronJob's name may have at most 52
+// characters (its Jobs' names append "-" and the scheduled minute).
+const MaxNameLength = 52
+
+// Exit codes of `jobernetes run` that retrying cannot change (DESIGN.md
+// section 2): the run failed, or the model is invalid. The wrapper Job fails
+// at once on them instead of running its Pod again.
+var permanentExitCodes = []int32{1, 2}
 
 // Options choose names and schedule.
 type Options struct {
-	Name           string // base name of the generated objects
+	Name string // base name of the generated objects; a DNS label of at most MaxNameLength
+	// Namespace of the objects; empty leaves it to `kubectl apply` (the
+	// Pod runs the model in its own namespace either way).
 	Namespace      string
 	Image          string
 	Schedule       string // empty: a one-shot Job instead of a CronJob
 	ServiceAccount string // empty: Name
-	TimeZone       string
+	TimeZone       string // the CronJob's time zone; empty: the controller's
 }
 
-// Generate returns the objects, in apply order.
+// Generate returns the objects, in apply order: ServiceAccount, Role,
+// RoleBinding, the model ConfigMap, then the CronJob or the Job.
 func Generate(m *config.Model, o Options) ([]runtime.Object, error) {
-	if errs := validation.IsDNS1123Label(o.Name); len(errs) > 0 || len(o.Name) > 52-len("-model") {
-		return nil, fmt.Errorf("invalid --name %q: must be a DNS label of at most 46 characters", o.Name)
+	if errs := validation.IsDNS1123Label(o.Name); len(errs) > 0 || len(o.Name) > MaxNameLength {
+		return nil, fmt.Errorf("invalid name %q: must be a DNS label (lower case letters, digits, '-') of at most %d characters", o.Name, MaxNameLength)
+	}
+	if o.Image == "" {
+		return nil, fmt.Errorf("no image: name the jobernetes image to run")
+	}
+	if o.TimeZone != "" && o.Schedule == "" {
+		return nil, fmt.Errorf("a time zone needs a schedule: only a CronJob has one")
 	}
 	if o.ServiceAccount == "" {
 		o.ServiceAccount = o.Name
+	} else if errs := validation.IsDNS1123Subdomain(o.ServiceAccount); len(errs) > 0 {
+		return nil, fmt.Errorf("invalid service account name %q: %s", o.ServiceAccount, strings.Join(errs, "; "))
 	}
 	cm, items, err := modelConfigMap(m, o)
 	if err != nil {
 		return nil, err
 	}
 	objs := []runtime.Object{serviceAccount(o), Role(o.Name, o.Namespace), roleBinding(o), cm}
+	for _, obj := range objs {
+		obj.(metav1.Object).SetLabels(Labels(o.Name))
+	}
 	spec := podSpec(o, items)
-	labels := map[string]string{"app.kubernetes.io/name": "jobernetes", "app.kubernetes.io/instance": o.Name}
 	// A retried wrapper Pod keeps its Job's name, so it resumes the same run.
+	// Exit codes 1 (run failed) and 2 (invalid model) are final; others
+	// (cluster errors, an evicted Pod) are worth a retry.
 	jobSpec := batchv1.JobSpec{
 		BackoffLimit: ptr(int32(3)),
-		Template:     corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: spec},
+		PodFailurePolicy: &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{{
+			Action: batchv1.PodFailurePolicyActionFailJob,
+			OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{
+				ContainerName: ptr(containerName), Operator: batchv1.PodFailurePolicyOnExitCodesOpIn, Values: permanentExitCodes,
+			},
+		}, {
+			Action:          batchv1.PodFailurePolicyActionIgnore,
+			OnPodConditions: []batchv1.PodFailurePolicyOnPodConditionsPattern{{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue}},
+		}}},
+		Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: Labels(o.Name)}, Spec: spec},
 	}
 	if o.Schedule == "" {
 		objs = append(objs, &batchv1.Job{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
-			ObjectMeta: metav1.ObjectMeta{Name: o.Name, Namespace: o.Namespace, Labels: labels},
+			ObjectMeta: metav1.ObjectMeta{Name: o.Name, Namespace: o.Namespace, Labels: Labels(o.Name)},
 			Spec:       jobSpec,
 		})
 		return objs, nil
 	}
 	cj := &batchv1.CronJob{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "CronJob"},
-		ObjectMeta: metav1.ObjectMeta{Name: o.Name, Namespace: o.Namespace, Labels: labels},
+		ObjectMeta: metav1.ObjectMeta{Name: o.Name, Namespace: o.Namespace, Labels: Labels(o.Name)},
 		Spec: batchv1.CronJobSpec{
 			Schedule:                   o.Schedule,
 			ConcurrencyPolicy:          batchv1.ForbidConcurrent,
 			SuccessfulJobsHistoryLimit: ptr(int32(3)),
 			FailedJobsHistoryLimit:     ptr(int32(3)),
-			JobTemplate:                batchv1.JobTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: jobSpec},
+			JobTemplate:                batchv1.JobTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: Labels(o.Name)}, Spec: jobSpec},
 		},
 	}
 	if o.TimeZone != "" {
@@ -91,13 +130,20 @@ func Generate(m *config.Model, o Options) ([]runtime.Object, error) {
 	return append(objs, cj), nil
 }
 
+// Labels are the labels of every generated object and of the wrapper Jobs
+// and Pods: `kubectl delete ... -l app.kubernetes.io/instance=NAME` removes
+// a bundle.
+func Labels(name string) map[string]string {
+	return map[string]string{"app.kubernetes.io/name": "jobernetes", "app.kubernetes.io/instance": name}
+}
+
 // modelConfigMap holds the model file and every manifest, keyed by index;
 // the volume's items put each back at its path relative to the model, so
 // job_path needs no rewriting.
 func modelConfigMap(m *config.Model, o Options) (*corev1.ConfigMap, []corev1.KeyToPath, error) {
 	cm := &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-		ObjectMeta: metav1.ObjectMeta{Name: o.Name + "-model", Namespace: o.Namespace},
+		ObjectMeta: metav1.ObjectMeta{Name: ModelConfigMapName(o.Name), Namespace: o.Namespace},
 		Data:       map[string]string{},
 	}
 	raw, err := os.ReadFile(m.Path)
@@ -135,10 +181,16 @@ func modelConfigMap(m *config.Model, o Options) (*corev1.ConfigMap, []corev1.Key
 	return cm, items, nil
 }
 
+// ModelConfigMapName is the ConfigMap holding the model of bundle name.
+func ModelConfigMapName(name string) string { return name + "-model" }
+
+const containerName = "jobernetes"
+
 func podSpec(o Options, items []corev1.KeyToPath) corev1.PodSpec {
-	label := func(key string) *corev1.EnvVarSource {
-		return &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.labels['" + key + "']"}}
+	field := func(path string) *corev1.EnvVarSource {
+		return &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: path}}
 	}
+	label := func(key string) *corev1.EnvVarSource { return field("metadata.labels['" + key + "']") }
 	return corev1.PodSpec{
 		ServiceAccountName: o.ServiceAccount,
 		RestartPolicy:      corev1.RestartPolicyNever,
@@ -148,14 +200,19 @@ func podSpec(o Options, items []corev1.KeyToPath) corev1.PodSpec {
 			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 		},
 		Containers: []corev1.Container{{
-			Name:  "jobernetes",
+			Name:  containerName,
 			Image: o.Image,
-			Args: []string{"run", "-f", ModelMountPath + "/" + modelKey, "-n", o.Namespace,
+			Args: []string{"run", "-f", ModelMountPath + "/" + modelKey, "-n", "$(" + EnvNamespace + ")",
 				"--run-id", "$(" + EnvOwnerJobName + ")"},
 			Env: []corev1.EnvVar{
+				{Name: EnvNamespace, ValueFrom: field("metadata.namespace")},
 				{Name: EnvOwnerJobName, ValueFrom: label(batchv1.JobNameLabel)},
 				{Name: EnvOwnerJobUID, ValueFrom: label(batchv1.ControllerUidLabel)},
 			},
+			Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+				corev1.ResourceCPU:    resource.MustParse("50m"),
+				corev1.ResourceMemory: resource.MustParse("64Mi"),
+			}},
 			VolumeMounts: []corev1.VolumeMount{{Name: "model", MountPath: ModelMountPath, ReadOnly: true}},
 			SecurityContext: &corev1.SecurityContext{
 				AllowPrivilegeEscalation: ptr(false),
@@ -164,7 +221,7 @@ func podSpec(o Options, items []corev1.KeyToPath) corev1.PodSpec {
 			},
 		}},
 		Volumes: []corev1.Volume{{Name: "model", VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-			LocalObjectReference: corev1.LocalObjectReference{Name: o.Name + "-model"}, Items: items,
+			LocalObjectReference: corev1.LocalObjectReference{Name: ModelConfigMapName(o.Name)}, Items: items,
 		}}}},
 	}
 }
@@ -176,12 +233,16 @@ func serviceAccount(o Options) *corev1.ServiceAccount {
 	}
 }
 
-// Rules are the least privilege a run needs in its namespace: its Jobs, its
-// record, and Events about them. Nothing on Secrets or Pods, no cluster scope.
+// Rules are the least privilege `jobernetes run` needs in its namespace:
+// its Jobs (create, the informer's list and watch, get after AlreadyExists,
+// delete for cleanup), its record ConfigMap (get, create, update: it never
+// lists ConfigMaps), core Events about them (client-go's recorder creates
+// and patches), and its Lease. Nothing on Secrets or Pods, no cluster scope.
+// manifests/role.yaml is generated from them.
 var Rules = []rbacv1.PolicyRule{
 	{APIGroups: []string{"batch"}, Resources: []string{"jobs"}, Verbs: []string{"get", "list", "watch", "create", "delete"}},
-	{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get", "list", "create", "update"}},
-	{APIGroups: []string{"", "events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
+	{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get", "create", "update"}},
+	{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
 	// The run's Lease: one orchestrator per run (deleted when the run ends).
 	{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"get", "create", "update", "delete"}},
 }
@@ -195,12 +256,59 @@ func Role(name, namespace string) *rbacv1.Role {
 	}
 }
 
+// roleBinding binds the Role to the ServiceAccount. A subject without a
+// namespace means the binding's own (valid in a RoleBinding): the bundle then
+// works in whatever namespace it is applied to.
 func roleBinding(o Options) *rbacv1.RoleBinding {
 	return &rbacv1.RoleBinding{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding"},
 		ObjectMeta: metav1.ObjectMeta{Name: o.Name, Namespace: o.Namespace},
 		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: o.Name},
-		Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Name: o.ServiceAccount, Namespace: o.Namespace}},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: o.ServiceAccount, Namespace: o.Namespace}},
+	}
+}
+
+// WriteYAML writes objs as a multi-document YAML stream for `kubectl apply
+// -f -`, without the noise of empty status and null creationTimestamps.
+func WriteYAML(w io.Writer, objs []runtime.Object) error {
+	for _, obj := range objs {
+		data, err := json.Marshal(obj)
+		if err != nil {
+			return err
+		}
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			return err
+		}
+		delete(m, "status")
+		dropNulls(m)
+		out, err := yaml.Marshal(m)
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, "---\n%s", out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropNulls removes null values (a zero metav1.Time marshals as null) from
+// nested maps and lists.
+func dropNulls(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if e == nil {
+				delete(v, k)
+				continue
+			}
+			dropNulls(e)
+		}
+	case []any:
+		for _, e := range v {
+			dropNulls(e)
+		}
 	}
 }
 
