@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
+	"k8s.io/klog/v2"
 )
 
 // DefaultLeaseDuration is how long a killed orchestrator's claim on a run
@@ -61,7 +62,9 @@ func WithRunLease(ctx context.Context, client kubernetes.Interface, ns, runID st
 		LockConfig: resourcelock.ResourceLockConfig{Identity: o.Identity},
 		Labels:     map[string]string{LabelRun: runID, LabelManagedBy: ManagedBy},
 	}
-	leCtx, cancel := context.WithCancel(ctx)
+	// Leader election logs its routine steps at V(0); keep them for -v=2.
+	logger := klog.FromContext(ctx)
+	leCtx, cancel := context.WithCancel(klog.NewContext(ctx, logger.V(2)))
 	defer cancel()
 	var (
 		once     sync.Once
@@ -89,7 +92,7 @@ func WithRunLease(ctx context.Context, client kubernetes.Interface, ns, runID st
 				started = true
 				mu.Unlock()
 				defer close(done)
-				fnErr = fn(lctx)
+				fnErr = fn(klog.NewContext(lctx, logger))
 				finished = lctx.Err() == nil
 				cancel()
 			},
@@ -124,4 +127,26 @@ func WithRunLease(ctx context.Context, client kubernetes.Interface, ns, runID st
 // DeleteRunLease removes a finished run's Lease (best effort).
 func DeleteRunLease(ctx context.Context, client kubernetes.Interface, ns, runID string) {
 	_ = client.CoordinationV1().Leases(ns).Delete(ctx, StateConfigMapName(runID), metav1.DeleteOptions{})
+}
+
+// ownLease makes the run record the owner of the run's Lease, so that the
+// garbage collector removes the Lease with the run (a killed run's Lease
+// would otherwise stay forever). Best effort: the Lease may not exist when
+// the controller runs without WithRunLease.
+func (c *Controller) ownLease(ctx context.Context) {
+	leases := c.client.CoordinationV1().Leases(c.ns)
+	lease, err := leases.Get(ctx, StateConfigMapName(c.runID), metav1.GetOptions{})
+	if err != nil {
+		return
+	}
+	for _, ref := range lease.OwnerReferences {
+		if ref.UID == c.cm.UID {
+			return
+		}
+	}
+	lease = lease.DeepCopy()
+	lease.OwnerReferences = append(lease.OwnerReferences, metav1.OwnerReference{
+		APIVersion: "v1", Kind: "ConfigMap", Name: c.cm.Name, UID: c.cm.UID,
+	})
+	_, _ = leases.Update(ctx, lease, metav1.UpdateOptions{})
 }

@@ -132,6 +132,7 @@ func (c *Controller) Prepare(ctx context.Context) (*Result, error) {
 		}
 		logger.Info("Resuming run", "run", c.runID, "recordedJobs", len(rec.Jobs))
 	}
+	c.ownLease(ctx)
 	isController := true
 	c.ownerRef = metav1.OwnerReference{
 		APIVersion: "v1", Kind: "ConfigMap", Name: c.cm.Name, UID: c.cm.UID, Controller: &isController,
