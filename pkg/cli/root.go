@@ -39,6 +39,8 @@ Exit codes: 0 success, 1 run failed, 2 invalid model or usage, 3 cluster error.`
 		newValidateCommand(streams),
 		newGraphCommand(streams),
 		newRunCommand(streams),
+		newStatusCommand(streams),
+		newCronJobCommand(streams), newBundleCommand(streams),
 		newVersionCommand(streams),
 	)
 	wrapRunErrors(root)

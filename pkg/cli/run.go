@@ -114,6 +114,13 @@ func (o *runOptions) run(ctx context.Context) error {
 	if err != nil {
 		return &ExitError{Code: ExitCluster, Err: err}
 	}
+	// The Lease gets a client, and so a rate limiter, of its own: with a low
+	// --kube-api-qps its renewals would otherwise queue behind the run's
+	// creates and Events, miss the renew deadline and stop the run.
+	leaseClient, err := kubernetes.NewForConfig(restConfig)
+	if err != nil {
+		return &ExitError{Code: ExitCluster, Err: err}
+	}
 
 	runID := o.runID
 	if runID == "" {
@@ -140,12 +147,11 @@ func (o *runOptions) run(ctx context.Context) error {
 	// second orchestrator of the same run waits instead of acting too.
 	var res *controller.Result
 	leaseOpts := controller.LeaseOptions{Duration: o.leaseDuration, Out: o.streams.ErrOut}
-	err = controller.WithRunLease(ctx, client, ns, runID, leaseOpts, func(ctx context.Context) error {
+	err = controller.WithRunLease(ctx, leaseClient, ns, runID, leaseOpts, func(ctx context.Context) error {
 		factory := controller.NewInformerFactory(client, ns, runID)
 		ctrl, err := controller.NewController(ctx, client, factory.Batch().V1().Jobs(), controller.Options{
 			Namespace: ns, RunID: runID, Model: model, Progress: out.Progress(), Recorder: recorder,
-			OnTransition: out.OnTransition,
-			Owner: owner, RetryFailed: o.retryFailed,
+			Owner: owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition,
 		})
 		if err != nil {
 			return &ExitError{Code: ExitInvalid, Err: err}

@@ -82,6 +82,18 @@ func (c *Controller) createJobs(ctx context.Context, todo []*unit) error {
 				mu.Unlock()
 				return
 			}
+			if err == nil && created.Labels[LabelRun] != c.runID {
+				// Ours, but its run label was removed or changed while no
+				// orchestrator ran: the filtered informer will never show
+				// it, so adopting it would wait for it forever.
+				mu.Lock()
+				u.state = unitFailed
+				u.reason = "Deleted"
+				u.message = fmt.Sprintf("Job %s/%s left the run: its label %s=%s was removed or changed by someone other than this run",
+					c.ns, obj.Name, LabelRun, c.runID)
+				mu.Unlock()
+				return
+			}
 			if err == nil {
 				logger.V(2).Info("Adopted existing Job of the run", "job", klog.KObj(created))
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -37,7 +38,7 @@ type JobStatus struct {
 	Job           string     `json:"job"`
 	DependsOn     []string   `json:"dependsOn,omitempty"`
 	KubernetesJob string     `json:"kubernetesJob"`
-	State         string     `json:"state"` // waiting, running, succeeded, failed
+	State         string     `json:"state"` // waiting, running, succeeded, failed, skipped
 	CreatedAt     *time.Time `json:"createdAt,omitempty"`
 	FinishedAt    *time.Time `json:"finishedAt,omitempty"`
 	// DurationSeconds is created -> finished, or -> now while running.
@@ -50,7 +51,7 @@ type JobStatus struct {
 func GetRunStatus(ctx context.Context, client kubernetes.Interface, ns, runID string, now time.Time) (*RunStatus, error) {
 	cm, err := client.CoreV1().ConfigMaps(ns).Get(ctx, StateConfigMapName(runID), metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("no run %q in namespace %q", runID, ns)
+		return nil, &RunNotFoundError{RunID: runID, Namespace: ns}
 	}
 	if err != nil {
 		return nil, clusterError("read run record", err)
@@ -76,41 +77,99 @@ func GetRunStatus(ctx context.Context, client kubernetes.Interface, ns, runID st
 		Model: rec.Model, Result: rec.Result, Message: rec.Message,
 		StartedAt: timePtr(rec.StartedAt), FinishedAt: timePtr(rec.FinishedAt),
 	}
+	planned := map[string]bool{}
+	phaseOf := map[string]int{}
 	for _, pj := range rec.Plan {
+		if _, ok := phaseOf[pj.Phase]; !ok {
+			phaseOf[pj.Phase] = len(phaseOf)
+		}
 		for _, name := range pj.KubernetesJobs {
+			planned[name] = true
 			js := JobStatus{Phase: pj.Phase, Job: pj.Job, DependsOn: pj.DependsOn, KubernetesJob: name, State: "waiting"}
-			if jr, ok := rec.Jobs[name]; ok {
-				js.CreatedAt, js.FinishedAt = timePtr(jr.CreatedAt), timePtr(jr.FinishedAt)
-				js.Reason, js.Message = jr.Reason, jr.Message
-				js.State = "succeeded"
-				if jr.Result == JobFailed {
-					js.State = "failed"
-				}
-			} else if j, ok := jobs[name]; ok {
-				created := j.CreationTimestamp.Time
-				js.CreatedAt = &created
-				js.State = "running"
-				if c := finishedCondition(j); c != nil {
-					t := finishTime(j, c).Time
-					js.FinishedAt = &t
-					js.Reason, js.Message = c.Reason, c.Message
-					js.State = "succeeded"
-					if c.Type == batchv1.JobFailed {
-						js.State = "failed"
-					}
-				}
-			}
-			if js.CreatedAt != nil {
-				end := now
-				if js.FinishedAt != nil {
-					end = *js.FinishedAt
-				}
-				js.DurationSeconds = roundDur(end.Sub(*js.CreatedAt)).Seconds()
-			}
+			fillJobStatus(&js, rec.Jobs[name], jobs[name], now)
 			st.Jobs = append(st.Jobs, js)
 		}
 	}
+	// Revert (compensating) Jobs are not in the plan: shown after it, from
+	// the record and the cluster, as "<job> (revert)".
+	var reverts []JobStatus
+	for name, jr := range rec.Jobs {
+		if jr.Revert && !planned[name] {
+			js := JobStatus{Phase: jr.Phase, Job: jr.Job + " (revert)", KubernetesJob: name}
+			fillJobStatus(&js, jr, nil, now)
+			reverts = append(reverts, js)
+		}
+	}
+	for name, j := range jobs {
+		if _, ok := j.Labels[LabelRevert]; ok && !planned[name] && rec.Jobs[name] == nil {
+			js := JobStatus{Phase: j.Labels[LabelPhase], Job: j.Labels[LabelJob] + " (revert)", KubernetesJob: name}
+			fillJobStatus(&js, nil, j, now)
+			reverts = append(reverts, js)
+		}
+	}
+	sort.Slice(reverts, func(a, b int) bool {
+		pa, pb := phaseOf[reverts[a].Phase], phaseOf[reverts[b].Phase]
+		if pa != pb {
+			return pa > pb // reverts run in reverse order
+		}
+		return reverts[a].KubernetesJob < reverts[b].KubernetesJob
+	})
+	st.Jobs = append(st.Jobs, reverts...)
 	return st, nil
+}
+
+// fillJobStatus sets a Job's state and times from its record (finished and
+// recorded) or else from the Job itself; neither means it is waiting.
+func fillJobStatus(js *JobStatus, jr *JobRecord, j *batchv1.Job, now time.Time) {
+	if js.State == "" {
+		js.State = "waiting"
+	}
+	if jr != nil {
+		js.CreatedAt, js.FinishedAt = timePtr(jr.CreatedAt), timePtr(jr.FinishedAt)
+		js.Reason, js.Message = jr.Reason, jr.Message
+		js.State = recordedState(jr.Result)
+	} else if j != nil {
+		created := j.CreationTimestamp.Time
+		js.CreatedAt = &created
+		js.State = "running"
+		if c := finishedCondition(j); c != nil {
+			t := finishTime(j, c).Time
+			js.FinishedAt = &t
+			js.Reason, js.Message = c.Reason, c.Message
+			js.State = "succeeded"
+			if c.Type == batchv1.JobFailed {
+				js.State = "failed"
+			}
+		}
+	}
+	if js.CreatedAt != nil {
+		end := now
+		if js.FinishedAt != nil {
+			end = *js.FinishedAt
+		}
+		js.DurationSeconds = roundDur(end.Sub(*js.CreatedAt)).Seconds()
+	}
+}
+
+// recordedState names a recorded result as status shows states: succeeded,
+// failed, skipped; a result this version does not know, in lower case.
+func recordedState(result string) string {
+	switch result {
+	case JobSucceeded:
+		return "succeeded"
+	case JobFailed:
+		return "failed"
+	case JobSkipped:
+		return "skipped"
+	}
+	return strings.ToLower(result)
+}
+
+// RunNotFoundError: the namespace holds no record of the run.
+type RunNotFoundError struct{ RunID, Namespace string }
+
+func (e *RunNotFoundError) Error() string {
+	return fmt.Sprintf("no run %q in namespace %q", e.RunID, e.Namespace)
 }
 
 // RunSummary is one line of `jobernetes status` without a run ID.

@@ -1,0 +1,176 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/klog/v2"
+
+	"github.com/jobernetes/jobernetes/pkg/config"
+	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/metrics"
+)
+
+// outputOptions are the flags of `run` about what it prints and serves.
+type outputOptions struct {
+	format      string // text or json
+	junit       string
+	noColor     bool
+	metricsAddr string
+	// getenv reads NO_COLOR and TERM; tests replace it.
+	getenv func(string) string
+}
+
+func (f *outputOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVarP(&f.format, "output", "o", "text",
+		"text: progress and the summary on stdout; json: the summary as a RunReport object on stdout, everything else on stderr")
+	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file when the run ends: one test case per Kubernetes Job")
+	fs.BoolVar(&f.noColor, "no-color", false, "plain progress lines even on a terminal (so does the NO_COLOR environment variable)")
+	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics of the run on this address (host:port, e.g. :9090) at /metrics; off when empty")
+}
+
+// runOutput is where one run's output goes: human lines (stdout, or stderr
+// under -o json), the live view on a terminal, the metrics endpoint, and at
+// the end the JSON report and the JUnit file.
+type runOutput struct {
+	opts    outputOptions
+	streams genericiooptions.IOStreams
+	model   *config.Model
+	// Info receives the human-readable lines: the run ID, the final table.
+	Info io.Writer
+
+	live    *liveView
+	metrics *metrics.Run
+	server  *metrics.Server
+}
+
+// open checks the flags and binds the metrics address, before anything is
+// created: a mistake there is a usage error (exit 2).
+func (f *outputOptions) open(streams genericiooptions.IOStreams, model *config.Model, ns, runID string) (*runOutput, error) {
+	getenv := f.getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	o := &runOutput{opts: *f, streams: streams, model: model, Info: streams.Out}
+	switch f.format {
+	case "text":
+		if liveViewWanted(streams.Out, f.noColor, getenv) {
+			o.live = newLiveView(streams.Out, model, runID, time.Now)
+		}
+	case "json":
+		o.Info = streams.ErrOut
+	default:
+		return nil, &ExitError{Code: ExitInvalid, Err: fmt.Errorf("unknown -o %q: use text or json", f.format)}
+	}
+	if f.junit != "" {
+		if err := checkJUnitPath(f.junit); err != nil {
+			return nil, &ExitError{Code: ExitInvalid, Err: err}
+		}
+	}
+	if f.metricsAddr != "" {
+		states := map[string]string{}
+		for _, j := range model.Jobs() {
+			for _, m := range j.Manifests {
+				states[controller.JobName(runID, j, m)] = stateWaiting
+			}
+		}
+		o.metrics = metrics.New(metrics.Options{RunID: runID, Namespace: ns, Model: model.Path, Jobs: states})
+		srv, err := metrics.Serve(f.metricsAddr, o.metrics.Registry())
+		if err != nil {
+			return nil, &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--metrics-addr: %w", err)}
+		}
+		o.server = srv
+		fmt.Fprintf(streams.ErrOut, "metrics: http://%s/metrics\n", srv.Addr())
+	}
+	return o, nil
+}
+
+// Progress is the controller's Options.Progress.
+func (o *runOutput) Progress() io.Writer {
+	if o.live != nil {
+		return o.live
+	}
+	return o.Info
+}
+
+// OnTransition is the controller's Options.OnTransition.
+func (o *runOutput) OnTransition(t controller.Transition) {
+	if o.live != nil {
+		o.live.observe(t)
+	}
+	if o.metrics != nil {
+		o.metrics.Observe(t)
+	}
+}
+
+// Started is called once the run's record exists, before its Jobs are
+// watched: the live view and the metrics take the run's state from the
+// cluster (a resumed run has finished Jobs already), and the view starts.
+func (o *runOutput) Started(ctx context.Context, client kubernetes.Interface, ns, runID string) {
+	if o.live == nil && o.metrics == nil {
+		return
+	}
+	st, err := controller.GetRunStatus(ctx, client, ns, runID, time.Now())
+	if err != nil {
+		klog.FromContext(ctx).V(2).Info("Could not read the run's status; starting from the model", "run", runID, "err", err)
+	}
+	if st != nil {
+		if o.metrics != nil {
+			states := map[string]string{}
+			for _, j := range st.Jobs {
+				states[j.KubernetesJob] = j.State
+			}
+			o.metrics.Seed(states)
+		}
+		if o.live != nil {
+			o.live.seed(st)
+		}
+	}
+	if o.live != nil {
+		o.live.run(100 * time.Millisecond)
+	}
+}
+
+// StopLive draws the live view's last frame; lines printed afterwards go
+// below it. Safe to call more than once.
+func (o *runOutput) StopLive() {
+	if o.live != nil {
+		o.live.close()
+	}
+}
+
+// Finish writes the end of a run that has a result: the text table (to
+// Info), the JSON report (stdout, -o json) and the JUnit file.
+func (o *runOutput) Finish(res *controller.Result) error {
+	o.StopLive()
+	if o.metrics != nil {
+		o.metrics.Finish(res)
+	}
+	res.WriteText(o.Info)
+	if o.opts.format == "json" {
+		if err := writeJSON(o.streams.Out, newRunReport(res, o.model.Path)); err != nil {
+			return &ExitError{Code: ExitRunFailed, Err: fmt.Errorf("write the JSON report: %w", err)}
+		}
+	}
+	if o.opts.junit != "" {
+		if err := writeJUnitFile(o.opts.junit, res, o.model.Path); err != nil {
+			return &ExitError{Code: ExitRunFailed, Err: fmt.Errorf("write the JUnit report: %w", err)}
+		}
+		fmt.Fprintf(o.streams.ErrOut, "JUnit report: %s\n", o.opts.junit)
+	}
+	return nil
+}
+
+// Close stops the live view and the metrics endpoint.
+func (o *runOutput) Close() {
+	o.StopLive()
+	if o.server != nil {
+		o.server.Close()
+	}
+}

@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/version"
+)
+
+type statusOptions struct {
+	configFlags *genericclioptions.ConfigFlags
+	streams     genericiooptions.IOStreams
+	runID       string
+	output      string
+	now         func() time.Time
+	// newClient makes the client; tests replace it with a fake clientset.
+	newClient func() (kubernetes.Interface, error)
+}
+
+func newStatusCommand(streams genericiooptions.IOStreams) *cobra.Command {
+	o := &statusOptions{configFlags: genericclioptions.NewConfigFlags(true), streams: streams, now: time.Now}
+	o.newClient = o.client
+	return o.command()
+}
+
+func (o *statusOptions) command() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "status [--run-id ID] [-n NS] [-o text|json|mermaid]",
+		Short: "Show a run (or list the namespace's runs) from the cluster",
+		Long: `Status shows a run as the cluster knows it: its record ConfigMap
+(jobernetes-run-<ID>, which holds the plan and every finished Job) and its Jobs.
+It works while the run is going, after it ended, and after cleanup deleted its
+Jobs; it needs no model file. Every Kubernetes Job of the run is shown with its
+phase, model job, state (waiting, running, succeeded, failed, skipped; later
+versions may add states), start (offset from the run's start), duration and,
+unless it succeeded, the reason. Revert Jobs follow as "<job> (revert)".
+
+  -o text     a header with the run's result, then a table (the default)
+  -o json     a RunStatus object (apiVersion jobernetes.io/v1alpha1): a stable
+              schema for scripts; fields are only ever added under this version
+  -o mermaid  the DAG as a Mermaid flowchart, each job coloured by its state
+
+Without --run-id, status lists the runs recorded in the namespace, newest first
+(-o json: a RunList object). The namespace is -n, else the kubeconfig context's,
+else "default".
+
+Exit codes: 0 the run (or list) was shown, whatever the run's result (read it
+from the header or .result); 2 invalid usage, or no run with that ID in the
+namespace; 3 cluster error (unreachable, unauthorized, forbidden, or a record
+that cannot be read).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return o.run(cmd.Context())
+		},
+	}
+	cmd.Flags().StringVar(&o.runID, "run-id", "", "the run to show; without it, list the namespace's runs")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json or mermaid")
+	o.configFlags.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func (o *statusOptions) run(ctx context.Context) error {
+	switch o.output {
+	case "text", "json":
+	case "mermaid":
+		if o.runID == "" {
+			return &ExitError{Code: ExitInvalid, Err: errors.New("-o mermaid needs --run-id")}
+		}
+	default:
+		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("unknown -o %q: use text, json or mermaid", o.output)}
+	}
+	if o.runID != "" {
+		if err := controller.ValidateRunID(o.runID); err != nil {
+			return &ExitError{Code: ExitInvalid, Err: err}
+		}
+	}
+	client, err := o.newClient()
+	if err != nil {
+		return &ExitError{Code: ExitCluster, Err: fmt.Errorf("kubernetes client configuration: %w", err)}
+	}
+	ns := o.namespace()
+	now := o.now()
+
+	if o.runID == "" {
+		runs, err := controller.ListRuns(ctx, client, ns)
+		if err != nil {
+			return &ExitError{Code: ExitCluster, Err: err}
+		}
+		if o.output == "json" {
+			return writeJSON(o.streams.Out, newRunList(ns, runs))
+		}
+		if len(runs) == 0 {
+			fmt.Fprintf(o.streams.ErrOut, "No runs found in namespace %s.\n", ns)
+			return nil
+		}
+		writeRunListText(o.streams.Out, runs, now)
+		return nil
+	}
+
+	st, err := controller.GetRunStatus(ctx, client, ns, o.runID, now)
+	var notFound *controller.RunNotFoundError
+	switch {
+	case errors.As(err, &notFound):
+		return &ExitError{Code: ExitInvalid, Err: err}
+	case err != nil:
+		return &ExitError{Code: ExitCluster, Err: err}
+	}
+	if st.Jobs == nil {
+		st.Jobs = []controller.JobStatus{}
+	}
+	switch o.output {
+	case "json":
+		return writeJSON(o.streams.Out, st)
+	case "mermaid":
+		statusFlowchart(st).write(o.streams.Out)
+	default:
+		writeStatusText(o.streams.Out, st, now)
+	}
+	return nil
+}
+
+func (o *statusOptions) client() (kubernetes.Interface, error) {
+	cfg, err := o.configFlags.ToRESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	cfg.UserAgent = "jobernetes/" + version.Version
+	return kubernetes.NewForConfig(cfg)
+}
+
+// namespace: -n, else the kubeconfig context's (or the Pod's), else default.
+func (o *statusOptions) namespace() string {
+	if o.configFlags.Namespace != nil && *o.configFlags.Namespace != "" {
+		return *o.configFlags.Namespace
+	}
+	if ns, _, err := o.configFlags.ToRawKubeConfigLoader().Namespace(); err == nil && ns != "" {
+		return ns
+	}
+	return "default"
+}
+
+// RunList is `jobernetes status -o json` without --run-id.
+type RunList struct {
+	APIVersion string                  `json:"apiVersion"`
+	Kind       string                  `json:"kind"`
+	Namespace  string                  `json:"namespace"`
+	Items      []controller.RunSummary `json:"items"`
+}
+
+func newRunList(ns string, runs []controller.RunSummary) *RunList {
+	if runs == nil {
+		runs = []controller.RunSummary{}
+	}
+	return &RunList{APIVersion: controller.StatusAPIVersion, Kind: "RunList", Namespace: ns, Items: runs}
+}

@@ -1,0 +1,263 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/duration"
+
+	"github.com/jobernetes/jobernetes/pkg/controller"
+)
+
+// Job states as status, the live view and the reports name them. Other
+// states (a later controller may add some, such as skipped) are shown as
+// they come.
+const (
+	stateWaiting   = "waiting"
+	stateRunning   = "running"
+	stateSucceeded = "succeeded"
+	stateFailed    = "failed"
+	stateSkipped   = "skipped"
+)
+
+// writeJSON prints v as indented JSON and a newline.
+func writeJSON(w io.Writer, v interface{}) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// newTable is a kubectl-like table: columns separated by at least three
+// spaces. Call flushTable to write it without trailing blanks.
+func newTable() (*tabwriter.Writer, *bytes.Buffer) {
+	var buf bytes.Buffer
+	return tabwriter.NewWriter(&buf, 0, 8, 3, ' ', 0), &buf
+}
+
+func flushTable(w io.Writer, tw *tabwriter.Writer, buf *bytes.Buffer) {
+	_ = tw.Flush()
+	for _, line := range strings.SplitAfter(buf.String(), "\n") {
+		if line == "" {
+			continue
+		}
+		fmt.Fprintln(w, strings.TrimRight(line, " \n"))
+	}
+}
+
+// writeStatusText prints a header with the run's result, then one row per
+// Kubernetes Job.
+func writeStatusText(w io.Writer, st *controller.RunStatus, now time.Time) {
+	done := 0 // finished, or decided never to run (skipped)
+	for _, j := range st.Jobs {
+		if j.State != stateWaiting && j.State != stateRunning {
+			done++
+		}
+	}
+	fmt.Fprintf(w, "run %s in namespace %s: %s (%d/%d Jobs done", st.RunID, st.Namespace, st.Result, done, len(st.Jobs))
+	if st.StartedAt != nil {
+		if st.FinishedAt != nil {
+			fmt.Fprintf(w, ", took %s", fmtDur(st.FinishedAt.Sub(*st.StartedAt)))
+		} else {
+			fmt.Fprintf(w, ", running for %s", fmtDur(now.Sub(*st.StartedAt)))
+		}
+	}
+	fmt.Fprintln(w, ")")
+	var about []string
+	if st.Model != "" {
+		about = append(about, "model "+st.Model)
+	}
+	if st.StartedAt != nil {
+		about = append(about, "started "+st.StartedAt.UTC().Format(time.RFC3339))
+	}
+	if st.FinishedAt != nil {
+		about = append(about, "finished "+st.FinishedAt.UTC().Format(time.RFC3339))
+	}
+	if len(about) > 0 {
+		fmt.Fprintln(w, strings.Join(about, ", "))
+	}
+	fmt.Fprintln(w)
+
+	tw, buf := newTable()
+	fmt.Fprintln(tw, "PHASE\tJOB\tKUBERNETES-JOB\tSTATE\tSTARTED\tDURATION\tREASON")
+	for _, j := range st.Jobs {
+		started, dur := "-", "-"
+		if j.CreatedAt != nil {
+			started = j.CreatedAt.UTC().Format(time.RFC3339)
+			if st.StartedAt != nil {
+				started = "+" + fmtDur(j.CreatedAt.Sub(*st.StartedAt))
+			}
+			dur = fmtDur(time.Duration(j.DurationSeconds * float64(time.Second)))
+		}
+		reason := j.Reason
+		if j.State == stateSucceeded {
+			reason = "" // the Job controller's "CompletionsReached" says nothing
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.Phase, j.Job, j.KubernetesJob, j.State, started, dur, reason)
+	}
+	flushTable(w, tw, buf)
+	if st.Message != "" {
+		fmt.Fprintf(w, "\n%s\n", st.Message)
+	}
+}
+
+// writeRunListText prints one row per run, newest first.
+func writeRunListText(w io.Writer, runs []controller.RunSummary, now time.Time) {
+	tw, buf := newTable()
+	fmt.Fprintln(tw, "RUN-ID\tRESULT\tDONE\tAGE\tDURATION")
+	for _, r := range runs {
+		age, dur := "-", "-"
+		if r.StartedAt != nil {
+			age = duration.HumanDuration(now.Sub(*r.StartedAt))
+			end := now
+			if r.FinishedAt != nil {
+				end = *r.FinishedAt
+			}
+			dur = fmtDur(end.Sub(*r.StartedAt))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\t%s\n", r.RunID, r.Result, r.Finished, r.Jobs, age, dur)
+	}
+	flushTable(w, tw, buf)
+}
+
+// stateStyles colour `status -o mermaid` nodes, one class per known state.
+var stateStyles = [][2]string{
+	{stateWaiting, "fill:#f6f8fa,stroke:#8c959f,color:#57606a"},
+	{stateRunning, "fill:#ddf4ff,stroke:#0969da,color:#0a3069"},
+	{stateSucceeded, "fill:#dafbe1,stroke:#1a7f37,color:#044f1e"},
+	{stateFailed, "fill:#ffebe9,stroke:#cf222e,color:#82071e"},
+	{stateSkipped, "fill:#fff8c5,stroke:#9a6700,color:#4d2d00"},
+}
+
+// statusFlowchart draws the run's plan as the model's DAG, one node per
+// model job, coloured by its state.
+func statusFlowchart(st *controller.RunStatus) *flowchart {
+	type node struct {
+		id          int
+		phase, name string
+		deps        []string
+		states      []string
+		done        int
+		longest     float64
+		started     bool
+	}
+	var nodes []*node
+	byKey := map[[2]string]*node{}
+	for _, j := range st.Jobs {
+		key := [2]string{j.Phase, j.Job}
+		n := byKey[key]
+		if n == nil {
+			n = &node{id: len(nodes), phase: j.Phase, name: j.Job, deps: j.DependsOn}
+			nodes = append(nodes, n)
+			byKey[key] = n
+		}
+		n.states = append(n.states, j.State)
+		if j.FinishedAt != nil {
+			n.done++
+		}
+		if j.CreatedAt != nil {
+			n.started = true
+			n.longest = max(n.longest, j.DurationSeconds)
+		}
+	}
+	fc := &flowchart{classDefs: stateStyles}
+	classOf := map[string]int{}
+	for i, s := range stateStyles {
+		fc.classes = append(fc.classes, flowClass{name: s[0]})
+		classOf[s[0]] = i
+	}
+	phaseIdx := map[string]int{}
+	for _, n := range nodes {
+		pi, ok := phaseIdx[n.phase]
+		if !ok { // reverts, after the plan, join their phase's subgraph
+			pi = len(fc.phases)
+			phaseIdx[n.phase] = pi
+			fc.phases = append(fc.phases, flowPhase{name: n.phase})
+		}
+		state := aggregateState(n.states)
+		label := n.name
+		if len(n.states) > 1 {
+			label += fmt.Sprintf(" (%d Jobs)", len(n.states))
+		}
+		label += ": " + state
+		if len(n.states) > 1 && state == stateRunning {
+			label += fmt.Sprintf(", %d/%d done", n.done, len(n.states))
+		}
+		if n.started {
+			label += ", " + fmtDur(time.Duration(n.longest*float64(time.Second)))
+		}
+		p := &fc.phases[pi]
+		p.nodes = append(p.nodes, flowNode{id: n.id, label: label})
+		if c, ok := classOf[state]; ok {
+			fc.classes[c].ids = append(fc.classes[c].ids, n.id)
+		}
+		for _, d := range n.deps {
+			if dn := byKey[[2]string{n.phase, d}]; dn != nil {
+				fc.edges = append(fc.edges, [2]int{dn.id, n.id})
+			}
+		}
+	}
+	used := fc.classes[:0]
+	for _, c := range fc.classes {
+		if len(c.ids) > 0 {
+			used = append(used, c)
+		}
+	}
+	fc.classes = used
+	return fc
+}
+
+// aggregateState folds the states of a model job's Kubernetes Jobs into
+// one: failed if any failed; the common state if all agree; running while
+// some are running, or some started and others wait; else (finished in
+// different ways, such as succeeded and skipped) the first that is not
+// succeeded.
+func aggregateState(states []string) string {
+	if len(states) == 0 {
+		return stateWaiting
+	}
+	same, running, waiting := true, false, false
+	for _, s := range states {
+		switch s {
+		case stateFailed:
+			return stateFailed
+		case stateRunning:
+			running = true
+		case stateWaiting:
+			waiting = true
+		}
+		if s != states[0] {
+			same = false
+		}
+	}
+	switch {
+	case same:
+		return states[0]
+	case running || waiting:
+		return stateRunning
+	}
+	for _, s := range states {
+		if s != stateSucceeded {
+			return s
+		}
+	}
+	return stateSucceeded
+}
+
+// fmtDur rounds like the run's progress lines: milliseconds under a second,
+// tenths of a second under a minute, seconds above.
+func fmtDur(d time.Duration) string {
+	switch {
+	case d < 0:
+		d = 0
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}

@@ -1,0 +1,372 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/fake"
+	core "k8s.io/client-go/testing"
+
+	"github.com/jobernetes/jobernetes/pkg/controller"
+)
+
+// The run of the status fixtures started at runStart; "now" is 95s later.
+var (
+	runStart  = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	statusNow = runStart.Add(95 * time.Second)
+)
+
+func at(sec float64) time.Time { return runStart.Add(time.Duration(sec * float64(time.Second))) }
+
+// statusCluster is a fake cluster holding one run mid-way, as the record
+// and the Jobs tell it:
+//
+//	prepare:  extract (succeeded, recorded, Job deleted by cleanup)
+//	process:  transform (running) -> load (waiting)
+//	          report: directory job of 2 Jobs, one succeeded (recorded),
+//	          one failed (Job still there, not yet recorded)
+//	publish:  notify (waiting)
+//
+// plus an older finished run, for the list.
+func statusCluster(t *testing.T) *fake.Clientset {
+	t.Helper()
+	const ns = "data"
+	rec := &controller.Record{
+		Version: 1, RunID: "etl-20261127-120000-ab12", Model: "examples/etl/jobermodel.yaml", ModelName: "etl",
+		Fingerprint: "f", StartedAt: runStart.UnixMilli(), Result: controller.ResultRunning,
+		Plan: []controller.PlanJob{
+			{Phase: "prepare", Job: "extract", KubernetesJobs: []string{"extract-aaaaaaaa"}},
+			{Phase: "process", Job: "transform", KubernetesJobs: []string{"transform-bbbbbbbb"}},
+			{Phase: "process", Job: "load", DependsOn: []string{"transform"}, KubernetesJobs: []string{"load-cccccccc"}},
+			{Phase: "process", Job: "report", KubernetesJobs: []string{"report-daily-dddddddd", "report-weekly-eeeeeeee"}},
+			{Phase: "publish", Job: "notify", KubernetesJobs: []string{"notify-ffffffff"}},
+		},
+		Jobs: map[string]*controller.JobRecord{
+			"extract-aaaaaaaa": {Job: "extract", Phase: "prepare", CreatedAt: at(0.2).UnixMilli(), FinishedAt: at(12.5).UnixMilli(),
+				Result: controller.JobSucceeded, Reason: "CompletionsReached", Message: "Reached expected number of succeeded pods"},
+			"report-daily-dddddddd": {Job: "report", Phase: "process", CreatedAt: at(12.9).UnixMilli(), FinishedAt: at(20).UnixMilli(),
+				Result: controller.JobSucceeded, Reason: "CompletionsReached"},
+		},
+	}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{
+		Name: controller.StateConfigMapName(rec.RunID), Namespace: ns, UID: "cm-uid-1",
+		Labels: map[string]string{controller.LabelRun: rec.RunID, controller.LabelManagedBy: controller.ManagedBy},
+	}}
+	if err := controller.EncodeRecord(cm, rec); err != nil {
+		t.Fatal(err)
+	}
+	old := &controller.Record{
+		Version: 1, RunID: "etl-20261126-120000-zz99", Fingerprint: "f", StartedAt: runStart.Add(-24 * time.Hour).UnixMilli(),
+		FinishedAt: runStart.Add(-24*time.Hour + 61*time.Second).UnixMilli(), Result: controller.ResultSucceeded,
+		Plan: []controller.PlanJob{{Phase: "p", Job: "a", KubernetesJobs: []string{"a-1"}}},
+		Jobs: map[string]*controller.JobRecord{"a-1": {Job: "a", Phase: "p", Result: controller.JobSucceeded}},
+	}
+	oldCM := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{
+		Name: controller.StateConfigMapName(old.RunID), Namespace: ns, UID: "cm-uid-0",
+		Labels: map[string]string{controller.LabelRun: old.RunID, controller.LabelManagedBy: controller.ManagedBy},
+	}}
+	if err := controller.EncodeRecord(oldCM, old); err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	job := func(name, node string, created float64, cond *batchv1.JobCondition) *batchv1.Job {
+		j := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{
+			Name: name, Namespace: ns, CreationTimestamp: metav1.NewTime(at(created)),
+			Labels:          map[string]string{controller.LabelRun: rec.RunID, controller.LabelJob: node},
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: cm.Name, UID: cm.UID, Controller: &yes}},
+		}}
+		if cond != nil {
+			j.Status.Conditions = []batchv1.JobCondition{*cond}
+		}
+		return j
+	}
+	failed := &batchv1.JobCondition{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, LastTransitionTime: metav1.NewTime(at(31)),
+		Reason: "BackoffLimitExceeded", Message: "Job has reached the specified backoff limit"}
+	// A Job with the run's label that the run did not create: not shown.
+	foreign := job("transform-bbbbbbbb-copy", "transform", 14, nil)
+	foreign.OwnerReferences = nil
+	return fake.NewClientset(cm, oldCM,
+		job("transform-bbbbbbbb", "transform", 12.8, nil),
+		job("report-daily-dddddddd", "report", 12.9, &batchv1.JobCondition{Type: batchv1.JobComplete, Status: corev1.ConditionTrue, LastTransitionTime: metav1.NewTime(at(20))}),
+		job("report-weekly-eeeeeeee", "report", 13.1, failed),
+		foreign,
+	)
+}
+
+// runStatusCmd runs `jobernetes status ARGS` in-process against client.
+func runStatusCmd(t *testing.T, client kubernetes.Interface, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
+	o := &statusOptions{
+		configFlags: genericclioptions.NewConfigFlags(true), streams: streams,
+		now:       func() time.Time { return statusNow },
+		newClient: func() (kubernetes.Interface, error) { return client, nil },
+	}
+	cmd := o.command()
+	cmd.SetArgs(args)
+	cmd.SetOut(out)
+	cmd.SetErr(errOut)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	err := cmd.ExecuteContext(context.Background())
+	code = exitCode(err, "jobernetes status", errOut)
+	return code, out.String(), errOut.String()
+}
+
+// checkGolden compares got with testdata/golden/name (-update rewrites it).
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	golden := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./pkg/cli -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (go test ./pkg/cli -update rewrites it):\n%s", golden, got)
+	}
+}
+
+// The outputs of `status` are golden files: text for humans, the JSON
+// schema scripts rely on, the Mermaid drawing.
+func TestStatusGolden(t *testing.T) {
+	client := statusCluster(t)
+	for _, tc := range []struct{ golden, output string }{
+		{"status.text", "text"},
+		{"status.json", "json"},
+		{"status.mermaid", "mermaid"},
+	} {
+		t.Run(tc.output, func(t *testing.T) {
+			code, stdout, stderr := runStatusCmd(t, client, "--run-id", "etl-20261127-120000-ab12", "-n", "data", "-o", tc.output)
+			if code != ExitOK || stderr != "" {
+				t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+			}
+			checkGolden(t, tc.golden, stdout)
+		})
+	}
+	t.Run("list", func(t *testing.T) {
+		code, stdout, stderr := runStatusCmd(t, client, "-n", "data")
+		if code != ExitOK || stderr != "" {
+			t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+		}
+		checkGolden(t, "runs.text", stdout)
+	})
+	t.Run("list json", func(t *testing.T) {
+		code, stdout, stderr := runStatusCmd(t, client, "-n", "data", "-o", "json")
+		if code != ExitOK || stderr != "" {
+			t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+		}
+		checkGolden(t, "runs.json", stdout)
+	})
+}
+
+// The JSON schema, field by field: decoding strictly into the documented
+// types loses nothing, and the states are the documented ones.
+func TestStatusJSONSchema(t *testing.T) {
+	_, stdout, _ := runStatusCmd(t, statusCluster(t), "--run-id", "etl-20261127-120000-ab12", "-n", "data", "-o", "json")
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	dec.DisallowUnknownFields()
+	var st controller.RunStatus
+	if err := dec.Decode(&st); err != nil {
+		t.Fatalf("status -o json does not decode strictly into RunStatus: %v", err)
+	}
+	if st.APIVersion != "jobernetes.io/v1alpha1" || st.Kind != "RunStatus" || st.Result != "Running" {
+		t.Errorf("apiVersion %q kind %q result %q", st.APIVersion, st.Kind, st.Result)
+	}
+	want := map[string]string{
+		"extract-aaaaaaaa": "succeeded", "transform-bbbbbbbb": "running", "load-cccccccc": "waiting",
+		"report-daily-dddddddd": "succeeded", "report-weekly-eeeeeeee": "failed", "notify-ffffffff": "waiting",
+	}
+	if len(st.Jobs) != len(want) {
+		t.Fatalf("%d jobs, want %d: %+v", len(st.Jobs), len(want), st.Jobs)
+	}
+	for _, j := range st.Jobs {
+		if j.State != want[j.KubernetesJob] {
+			t.Errorf("%s: state %s, want %s", j.KubernetesJob, j.State, want[j.KubernetesJob])
+		}
+	}
+	// The raw keys scripts use.
+	var raw map[string]interface{}
+	if err := json.Unmarshal([]byte(stdout), &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"apiVersion", "kind", "runID", "namespace", "result", "startedAt", "jobs"} {
+		if _, ok := raw[k]; !ok {
+			t.Errorf("key %q missing", k)
+		}
+	}
+	job0 := raw["jobs"].([]interface{})[0].(map[string]interface{})
+	for _, k := range []string{"phase", "job", "kubernetesJob", "state", "createdAt", "finishedAt", "durationSeconds"} {
+		if _, ok := job0[k]; !ok {
+			t.Errorf("jobs[0] key %q missing", k)
+		}
+	}
+}
+
+func TestStatusExitCodes(t *testing.T) {
+	forbidden := fake.NewClientset()
+	forbidden.PrependReactor("*", "*", func(core.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "configmaps"}, "", nil)
+	})
+	for _, tc := range []struct {
+		name   string
+		client kubernetes.Interface
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"unknown run", statusCluster(t), []string{"--run-id", "nope", "-n", "data"}, ExitInvalid, `no run "nope" in namespace "data"`},
+		{"invalid run ID", statusCluster(t), []string{"--run-id", "No_Such", "-n", "data"}, ExitInvalid, "invalid run ID"},
+		{"unknown output", statusCluster(t), []string{"--run-id", "x", "-o", "yaml"}, ExitInvalid, `unknown -o "yaml"`},
+		{"mermaid needs a run", statusCluster(t), []string{"-o", "mermaid"}, ExitInvalid, "needs --run-id"},
+		{"forbidden", forbidden, []string{"--run-id", "x", "-n", "data"}, ExitCluster, "forbidden"},
+		{"forbidden list", forbidden, []string{"-n", "data"}, ExitCluster, "forbidden"},
+		{"no runs", fake.NewClientset(), []string{"-n", "empty"}, ExitOK, "No runs found in namespace empty."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, stderr := runStatusCmd(t, tc.client, tc.args...)
+			if code != tc.code || !strings.Contains(stderr, tc.stderr) {
+				t.Errorf("exit %d (want %d), stderr %q (want it to contain %q)", code, tc.code, stderr, tc.stderr)
+			}
+		})
+	}
+}
+
+// A state this version does not know (a later controller may add some) is
+// shown as it comes, and left uncoloured in Mermaid.
+func TestStatusUnknownState(t *testing.T) {
+	st := &controller.RunStatus{RunID: "r", Namespace: "n", Result: "Running", Jobs: []controller.JobStatus{
+		{Phase: "p", Job: "a", KubernetesJob: "a-1", State: "succeeded"},
+		{Phase: "p", Job: "b", KubernetesJob: "b-1", State: "paused", DependsOn: []string{"a"}},
+	}}
+	var text, mm bytes.Buffer
+	writeStatusText(&text, st, statusNow)
+	if !strings.Contains(text.String(), "paused") {
+		t.Errorf("text lacks the unknown state:\n%s", text.String())
+	}
+	statusFlowchart(st).write(&mm)
+	if !strings.Contains(mm.String(), `n1["b: paused"]`) || strings.Contains(mm.String(), "class n1 ") || !strings.Contains(mm.String(), "n0 --> n1") {
+		t.Errorf("mermaid:\n%s", mm.String())
+	}
+}
+
+func TestAggregateState(t *testing.T) {
+	for _, tc := range []struct {
+		in   []string
+		want string
+	}{
+		{nil, "waiting"},
+		{[]string{"succeeded", "succeeded"}, "succeeded"},
+		{[]string{"succeeded", "waiting"}, "running"},
+		{[]string{"running", "failed", "waiting"}, "failed"},
+		{[]string{"skipped", "skipped"}, "skipped"},
+		{[]string{"succeeded", "skipped"}, "skipped"},
+		{[]string{"waiting", "skipped"}, "running"},
+	} {
+		if got := aggregateState(tc.in); got != tc.want {
+			t.Errorf("aggregateState(%v) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+// A failed run with a skipped job and revert Jobs (one recorded, one still
+// running): every Job is shown with its own state, reverts after the plan.
+func TestStatusSkippedAndReverts(t *testing.T) {
+	const ns, id = "data", "rv-1"
+	rec := &controller.Record{
+		Version: 1, RunID: id, Fingerprint: "f", StartedAt: runStart.UnixMilli(), Result: controller.ResultRunning,
+		Plan: []controller.PlanJob{
+			{Phase: "one", Job: "a", KubernetesJobs: []string{"a-1"}},
+			{Phase: "two", Job: "b", KubernetesJobs: []string{"b-1"}},
+			{Phase: "two", Job: "c", KubernetesJobs: []string{"c-1"}},
+		},
+		Jobs: map[string]*controller.JobRecord{
+			"a-1":        {Job: "a", Phase: "one", Result: controller.JobSucceeded, CreatedAt: at(0).UnixMilli(), FinishedAt: at(2).UnixMilli()},
+			"b-1":        {Job: "b", Phase: "two", Result: controller.JobSucceeded, CreatedAt: at(2).UnixMilli(), FinishedAt: at(3).UnixMilli()},
+			"c-1":        {Job: "c", Phase: "two", Result: controller.JobSkipped, Reason: "Skipped", Message: "trigger rule all_failed not met"},
+			"revert-b-1": {Job: "b", Phase: "two", Result: controller.JobSucceeded, Revert: true, CreatedAt: at(4).UnixMilli(), FinishedAt: at(5).UnixMilli()},
+		},
+	}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: controller.StateConfigMapName(id), Namespace: ns, UID: "cm-rv",
+		Labels: map[string]string{controller.LabelRun: id, controller.LabelManagedBy: controller.ManagedBy}}}
+	if err := controller.EncodeRecord(cm, rec); err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	revertA := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "revert-a-1", Namespace: ns, CreationTimestamp: metav1.NewTime(at(5)),
+		Labels:          map[string]string{controller.LabelRun: id, controller.LabelJob: "a", controller.LabelPhase: "one", controller.LabelRevert: "true"},
+		OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: cm.Name, UID: cm.UID, Controller: &yes}}}}
+	client := fake.NewClientset(cm, revertA)
+
+	code, stdout, stderr := runStatusCmd(t, client, "--run-id", id, "-n", ns, "-o", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var st controller.RunStatus
+	if err := json.Unmarshal([]byte(stdout), &st); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, j := range st.Jobs {
+		got = append(got, j.Job+"="+j.State)
+	}
+	want := "a=succeeded b=succeeded c=skipped b (revert)=succeeded a (revert)=running"
+	if strings.Join(got, " ") != want {
+		t.Errorf("jobs:\n%s\nwant:\n%s", strings.Join(got, " "), want)
+	}
+	_, mm, _ := runStatusCmd(t, client, "--run-id", id, "-n", ns, "-o", "mermaid")
+	if !strings.Contains(mm, `n2["c: skipped"]`) || !strings.Contains(mm, "class n2 skipped") {
+		t.Errorf("mermaid:\n%s", mm)
+	}
+}
+
+func TestStatusMermaidReverts(t *testing.T) {
+	st := &controller.RunStatus{Jobs: []controller.JobStatus{
+		{Phase: "one", Job: "a", State: "succeeded"},
+		{Phase: "two", Job: "b", State: "failed"},
+		{Phase: "one", Job: "a (revert)", State: "running"},
+	}}
+	var b bytes.Buffer
+	statusFlowchart(st).write(&b)
+	want := `flowchart TD
+` + strings.Join(func() []string {
+		var l []string
+		for _, s := range stateStyles {
+			l = append(l, "    classDef "+s[0]+" "+s[1])
+		}
+		return l
+	}(), "\n") + `
+    subgraph p0 ["one"]
+        n0["a: succeeded"]
+        n2["a (revert): running"]
+    end
+    subgraph p1 ["two"]
+        n1["b: failed"]
+    end
+    p0 --> p1
+    class n2 running
+    class n0 succeeded
+    class n1 failed
+`
+	if b.String() != want {
+		t.Errorf("mermaid:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
