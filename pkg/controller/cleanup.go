@@ -2,8 +2,11 @@ package controller
 
 import (
 	"context"
+
 	"errors"
 	"fmt"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -117,6 +120,7 @@ func (c *Controller) deleteFinished(ctx context.Context) error {
 	type victim struct {
 		u   *unit
 		uid string
+		job *batchv1.Job
 	}
 	var todo []victim
 	for _, u := range c.units {
@@ -127,7 +131,7 @@ func (c *Controller) deleteFinished(ctx context.Context) error {
 		if err != nil || !c.isOurs(j) || j.DeletionTimestamp != nil {
 			continue
 		}
-		todo = append(todo, victim{u, string(j.UID)})
+		todo = append(todo, victim{u, string(j.UID), j})
 	}
 	if len(todo) == 0 {
 		return nil
@@ -149,6 +153,10 @@ func (c *Controller) deleteFinished(ctx context.Context) error {
 			return
 		}
 		v.u.deleting = true
+		if err == nil && c.opts.Recorder != nil {
+			c.opts.Recorder.Eventf(v.job, corev1.EventTypeNormal, "Deleted",
+				"Deleted by jobernetes run %s after it succeeded (cleanup, propagationPolicy Background)", c.runID)
+		}
 	})
 	return errors.Join(errs...)
 }
