@@ -423,3 +423,28 @@ func (f *fixture) finishName(name string, ok bool) {
 		f.t.Fatal(err)
 	}
 }
+
+// A Job this run created but the informer never showed, and that is gone
+// from the API server, fails the run instead of keeping it waiting forever.
+func TestUnseenCreationExpires(t *testing.T) {
+	f := newFixture(t, testModel(t, 0, false, []string{"a", "b<-a"}))
+	if err := f.c.sync(f.ctx); err != nil { // created, never copied into the lister
+		t.Fatal(err)
+	}
+	jobs, _ := f.client.BatchV1().Jobs("ns").List(f.ctx, metav1.ListOptions{})
+	_ = f.client.BatchV1().Jobs("ns").Delete(f.ctx, jobs.Items[0].Name, metav1.DeleteOptions{})
+	f.now = f.now.Add(10 * time.Second)
+	if err := f.c.sync(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if f.c.result != nil {
+		t.Fatalf("gave up after 10s: %+v", f.c.result)
+	}
+	f.now = f.now.Add(time.Minute)
+	if err := f.c.sync(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.c.result; r == nil || r.Failure == nil || r.Failure.Reason != "Deleted" {
+		t.Fatalf("result %+v, want a Deleted failure", r)
+	}
+}

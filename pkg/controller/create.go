@@ -103,6 +103,7 @@ func (c *Controller) createJobs(ctx context.Context, todo []*unit) error {
 		switch {
 		case err == nil:
 			c.tracker.expectCreation(created.Name, c.now())
+			c.queue.AddAfter(c.runID, expectationTimeout+time.Second)
 			u.state = unitActive
 			u.uid = created.UID
 			u.created = c.now()

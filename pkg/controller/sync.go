@@ -6,6 +6,7 @@ import (
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/klog/v2"
@@ -81,8 +82,11 @@ func (c *Controller) observe(ctx context.Context, jobs []*batchv1.Job) {
 			c.observeJob(u, j)
 			continue
 		}
-		if c.tracker.isPending(u.name) {
+		if since, ok := c.tracker.pendingSince(u.name); ok {
 			u.state = unitActive
+			if c.now().Sub(since) > expectationTimeout {
+				c.confirmCreation(ctx, u)
+			}
 			continue
 		}
 		// The informer may have added it between the List above and the
@@ -132,6 +136,26 @@ func (c *Controller) observe(ctx context.Context, jobs []*batchv1.Job) {
 // observeJob reads a Job's state. Times the API server keeps have
 // one-second resolution, so what this process saw itself (the create's
 // return, the sync that saw the condition) is preferred when it is recent.
+// expectationTimeout bounds how long a created Job may stay unseen by the
+// informer before the API server is asked directly: a Job created and
+// deleted by someone else before the watch showed it (say, across a
+// relist) would otherwise keep the run waiting forever.
+const expectationTimeout = 30 * time.Second
+
+func (c *Controller) confirmCreation(ctx context.Context, u *unit) {
+	j, err := c.client.BatchV1().Jobs(c.ns).Get(ctx, u.name, metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		c.tracker.observed(u.name)
+		u.state = unitFailed
+		u.reason = "Deleted"
+		u.message = fmt.Sprintf("Job %s/%s was created by this run but deleted before the run saw it", c.ns, u.name)
+	case err == nil && c.isOurs(j):
+		c.tracker.expectCreation(u.name, c.now()) // the cache lags: ask again later
+		c.queue.AddAfter(c.runID, expectationTimeout)
+	}
+}
+
 func (c *Controller) observeJob(u *unit, j *batchv1.Job) {
 	u.uid = j.UID
 	if u.created.IsZero() {

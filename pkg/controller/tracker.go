@@ -45,10 +45,16 @@ func (t *tracker) deleted(job *batchv1.Job) {
 }
 
 func (t *tracker) isPending(name string) bool {
+	_, ok := t.pendingSince(name)
+	return ok
+}
+
+// pendingSince is when the creation was expected (or last confirmed).
+func (t *tracker) pendingSince(name string) (time.Time, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	_, ok := t.pending[name]
-	return ok
+	at, ok := t.pending[name]
+	return at, ok
 }
 
 func (t *tracker) lastState(name string) *batchv1.Job {
