@@ -13,7 +13,7 @@ DEMO_MODEL ?= examples/advanced/jobermodel.yaml
 # The control plane's binaries are built once into a cache outside git.
 CP_BIN      = $(shell hack/build-control-plane.sh | tail -n 1)
 
-.PHONY: all build test unit e2e lint vet fmt demo cluster-up cluster-down cluster-status control-plane image clean help
+.PHONY: all build test unit e2e chaos lint vet fmt demo cluster-up cluster-down cluster-status control-plane image clean help
 
 all: build
 
@@ -37,6 +37,15 @@ unit: ## unit tests, fuzz seed corpora and a short benchmark pass (no cluster)
 e2e: ## e2e tests: one control plane per test package, packages one at a time
 	@mkdir -p $(OUT)
 	JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" go test -count=1 -p 1 -timeout 60m -v ./test/e2e/... 2>&1 | tee $(OUT)/e2e.log
+
+CHAOS_FULL     ?= 1
+CHAOS_FUZZTIME ?= 5m
+
+chaos: ## full-size chaos (50 SIGKILLs of a 200-Job run, control-plane restarts, interference), then fuzzing
+	@mkdir -p $(OUT)
+	JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" JOBERNETES_CHAOS_FULL=$(CHAOS_FULL) go test -count=1 -timeout 60m -v ./test/e2e/chaos 2>&1 | tee $(OUT)/chaos.log
+	go test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(CHAOS_FUZZTIME) ./pkg/config
+	go test -run '^$$' -fuzz '^FuzzBuild$$' -fuzztime $(CHAOS_FUZZTIME) ./pkg/graph
 
 lint: vet fmt ## go vet and gofmt
 vet:

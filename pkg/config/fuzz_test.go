@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -33,6 +34,12 @@ jobernetes:
 	f.Add([]byte("jobernetes: &x [*x]\n"))
 	f.Add([]byte("? [a]\n: b\n"))
 	f.Add([]byte("---\n---\n"))
+	// Hostile shapes (see hostile_test.go): aliases, nesting, binary.
+	f.Add([]byte(laughs(4, 4) + oneJobModel))
+	f.Add([]byte("a: &a [x]\nb: &b [*a, *a]\n" + oneJobModel))
+	f.Add([]byte("x: " + strings.Repeat("[", 50) + strings.Repeat("]", 50) + "\n" + oneJobModel))
+	f.Add([]byte("jobernetes:\n  - phase_name: p\n    jobs:\n      - {name: a, job_path: &p job.yaml}\n      - {name: b, job_path: *p, depends_on: [a]}\n"))
+	f.Add([]byte("\x7fELF\x02\x01\x01\x00\x00\xff\xfe"))
 	for _, pattern := range []string{"testdata/*/*/jobermodel.yaml", "../../examples/*/jobermodel.yaml"} {
 		seeds, _ := filepath.Glob(pattern)
 		for _, s := range seeds {

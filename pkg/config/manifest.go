@@ -204,6 +204,9 @@ func (l *manifestLoader) decode(p string) *decoded {
 	if doc == nil {
 		return fail("the file is empty; expected a batch/v1 Job")
 	}
+	if msg := expansionProblem(doc, maxManifestSize); msg != "" {
+		return fail(msg)
+	}
 	if msg := typeMetaProblem(doc); msg != "" {
 		return fail(msg)
 	}

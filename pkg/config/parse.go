@@ -59,6 +59,10 @@ func parseModel(data []byte, ps *problems) *rawModel {
 	if !ok {
 		return nil
 	}
+	if msg := expansionProblem(doc, maxModelSize); msg != "" {
+		ps.at("", msg)
+		return nil
+	}
 	tree, ok := yamlTree(doc, ps.at)
 	if !ok {
 		return nil

@@ -143,3 +143,16 @@ func equalMaps(a, b map[string]int) bool {
 	}
 	return true
 }
+
+// Restart refuses what it cannot do without touching anything: an unknown
+// component, and a control plane it did not start (read back from a state
+// file, as JOBERNETES_E2E_ATTACH does).
+func TestRestartRefuses(t *testing.T) {
+	cp := &ControlPlane{procs: []*process{{Name: Etcd, PID: 1, Args: []string{"etcd"}}}}
+	if err := cp.Restart(t.Context(), "kube-nothing"); err == nil || !strings.Contains(err.Error(), "no such component") {
+		t.Errorf("unknown component: %v", err)
+	}
+	if err := cp.Restart(t.Context(), Etcd); err == nil || !strings.Contains(err.Error(), "not started by this process") {
+		t.Errorf("attached control plane: %v", err)
+	}
+}
