@@ -1,0 +1,208 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes/fake"
+	core "k8s.io/client-go/testing"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/jobernetes/jobernetes/pkg/config"
+)
+
+// layeredModel is one phase of `layers` layers of `width` jobs; every job
+// past the first layer depends on two jobs of the layer before it (a
+// lattice of diamonds), so that one completion typically makes one job ready.
+func layeredModel(tb testing.TB, layers, width int, cleanup bool) *config.Model {
+	specs := make([]string, 0, layers*width)
+	name := func(l, i int) string { return fmt.Sprintf("l%03d-%04d", l, i) }
+	for l := 0; l < layers; l++ {
+		for i := 0; i < width; i++ {
+			if l == 0 {
+				specs = append(specs, name(l, i))
+				continue
+			}
+			specs = append(specs, name(l, i)+"<-"+name(l-1, i)+","+name(l-1, (i+1)%width))
+		}
+	}
+	return testModel(tb, 0, cleanup, specs)
+}
+
+// benchRun is the controller of one run over a fake clientset, with the
+// informer's part played by hand: a created Job goes into the lister at once
+// (the informer is faster than the create's return), a deleted one leaves it,
+// and completing a Job is one lister update, as a watch event would be.
+type benchRun struct {
+	ctx     context.Context
+	c       *Controller
+	indexer cache.Indexer
+	now     time.Time
+	mu      sync.Mutex // the creates of one sync run concurrently
+	active  []string   // created, not yet completed: completed in creation order
+}
+
+func newBenchRun(b *testing.B, m *config.Model, recordInterval time.Duration) *benchRun {
+	b.Helper()
+	ctx := context.Background() // klog's global logger: V(2) action logs are off
+	client := fake.NewClientset()
+	factory := informers.NewSharedInformerFactory(client, 0)
+	r := &benchRun{ctx: ctx, indexer: factory.Batch().V1().Jobs().Informer().GetIndexer(), now: time.Unix(1_800_000_000, 0)}
+	// The fake clientset's own object tracker costs more per create than the
+	// sync (it rebuilds a REST mapper on every write): Jobs and record writes
+	// are answered here instead, so that the figures are the controller's.
+	client.PrependReactor("create", "jobs", func(a core.Action) (bool, runtime.Object, error) {
+		job := a.(core.CreateAction).GetObject().(*batchv1.Job).DeepCopy()
+		job.UID = types.UID("uid-" + job.Name)
+		job.CreationTimestamp = metav1.NewTime(r.now)
+		stripped, _ := StripJob(job)
+		_ = r.indexer.Add(stripped)
+		r.mu.Lock()
+		r.active = append(r.active, job.Name)
+		r.mu.Unlock()
+		return true, job, nil
+	})
+	client.PrependReactor("update", "configmaps", func(a core.Action) (bool, runtime.Object, error) {
+		return true, a.(core.UpdateAction).GetObject(), nil
+	})
+	client.PrependReactor("create", "configmaps", func(a core.Action) (bool, runtime.Object, error) {
+		cm := a.(core.CreateAction).GetObject().(*corev1.ConfigMap).DeepCopy()
+		cm.UID = "uid-" + types.UID(cm.Name)
+		return true, cm, nil
+	})
+	client.PrependReactor("get", "configmaps", func(a core.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewNotFound(corev1.Resource("configmaps"), a.(core.GetAction).GetName())
+	})
+	client.PrependReactor("delete", "jobs", func(a core.Action) (bool, runtime.Object, error) {
+		name := a.(core.DeleteAction).GetName()
+		if obj, ok, _ := r.indexer.GetByKey("ns/" + name); ok {
+			_ = r.indexer.Delete(obj)
+			r.c.tracker.deleted(obj.(*batchv1.Job))
+		}
+		return true, nil, nil
+	})
+	c, err := NewController(ctx, client, factory.Batch().V1().Jobs(), Options{
+		Namespace: "ns", RunID: "r1", Model: m, Now: func() time.Time { return r.now },
+		RecordInterval: recordInterval,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r.c = c
+	if res, err := c.Prepare(ctx); err != nil || res != nil {
+		b.Fatalf("Prepare: %v %v", res, err)
+	}
+	r.sync(b) // creates the first layer
+	client.ClearActions()
+	return r
+}
+
+func (r *benchRun) sync(b *testing.B) {
+	if err := r.c.sync(r.ctx); err != nil {
+		b.Fatalf("sync: %v", err)
+	}
+}
+
+// completeOne marks the oldest active Job Complete in the lister, as the
+// informer would on the Job controller's status update; false when none is
+// active.
+func (r *benchRun) completeOne(b *testing.B) bool {
+	for len(r.active) > 0 {
+		name := r.active[0]
+		r.active = r.active[1:]
+		obj, ok, _ := r.indexer.GetByKey("ns/" + name)
+		if !ok {
+			continue
+		}
+		j := obj.(*batchv1.Job).DeepCopy()
+		t := metav1.NewTime(r.now)
+		j.ResourceVersion += "1"
+		j.Status.CompletionTime = &t
+		j.Status.Succeeded = 1
+		j.Status.Conditions = append(j.Status.Conditions, batchv1.JobCondition{
+			Type: batchv1.JobComplete, Status: corev1.ConditionTrue, LastTransitionTime: t,
+		})
+		if err := r.indexer.Update(j); err != nil {
+			b.Fatal(err)
+		}
+		return true
+	}
+	return false
+}
+
+// BenchmarkSyncCompletion measures the sync that turns one Job's completion
+// into the Jobs it makes ready: per op, one Job of a layered DAG completes
+// and the run is synced once (at steady state each completion creates about
+// one Job). The fake clock advances 25 ms per completion, the rate the local
+// control plane completes Jobs at (~40/s).
+//
+//   - record=1s: the default RecordInterval, so the run record is written
+//     about every 40 completions, as in a real run, its cost spread over them;
+//   - record=off: no record write until the end, which leaves the part of
+//     the sync that every watch event pays.
+//
+// With cleanup, recorded Jobs are deleted (and leave the lister). Compare
+// the sizes: per-op cost that grows with the DAG is paid on every event.
+func BenchmarkSyncCompletion(b *testing.B) {
+	for _, size := range []struct{ layers, width int }{{10, 100}, {100, 100}} {
+		for _, cleanup := range []bool{false, true} {
+			for _, rec := range []struct {
+				name     string
+				interval time.Duration
+			}{{"1s", time.Second}, {"off", 1000 * time.Hour}} {
+				n := size.layers * size.width
+				m := layeredModel(b, size.layers, size.width, cleanup)
+				b.Run(fmt.Sprintf("layered-%d/cleanup=%v/record=%s", n, cleanup, rec.name), func(b *testing.B) {
+					r := newBenchRun(b, m, rec.interval)
+					b.ReportAllocs()
+					b.ResetTimer()
+					for i := 0; i < b.N; i++ {
+						if !r.completeOne(b) {
+							// The DAG is done: start a fresh run, off the clock.
+							b.StopTimer()
+							r = newBenchRun(b, m, rec.interval)
+							b.StartTimer()
+							r.completeOne(b)
+						}
+						r.now = r.now.Add(25 * time.Millisecond)
+						r.sync(b)
+					}
+				})
+			}
+		}
+	}
+}
+
+// BenchmarkWriteRecord is one write of the run record late in a run of
+// 10,000 Jobs, all of them recorded: the whole record is encoded again
+// (gzipped past 512 KiB) on every write, at most once per RecordInterval.
+func BenchmarkWriteRecord(b *testing.B) {
+	m := layeredModel(b, 100, 100, false)
+	r := newBenchRun(b, m, 1000*time.Hour)
+	for r.completeOne(b) {
+		r.sync(b)
+	}
+	if err := r.c.writeRecord(r.ctx, nil, false); err != nil {
+		b.Fatal(err)
+	}
+	if got := len(r.c.rec.Jobs); got != 10_000 {
+		b.Fatalf("record holds %d Jobs, want 10000", got)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := r.c.writeRecord(r.ctx, nil, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
