@@ -30,6 +30,10 @@ import (
 // as it is and can be resumed with its run ID (128 + SIGINT, as shells do).
 const ExitInterrupted = 130
 
+// maxLeaseLosses bounds how often one process re-takes a lost Lease before
+// it gives up with exit 3.
+const maxLeaseLosses = 20
+
 type runOptions struct {
 	configFlags   *genericclioptions.ConfigFlags
 	streams       genericiooptions.IOStreams
@@ -147,41 +151,59 @@ func (o *runOptions) run(ctx context.Context) error {
 	// second orchestrator of the same run waits instead of acting too.
 	var res *controller.Result
 	leaseOpts := controller.LeaseOptions{Duration: o.leaseDuration, Out: o.streams.ErrOut}
-	err = controller.WithRunLease(ctx, leaseClient, ns, runID, leaseOpts, func(ctx context.Context) error {
-		factory := controller.NewInformerFactory(client, ns, runID)
-		ctrl, err := controller.NewController(ctx, client, factory.Batch().V1().Jobs(), controller.Options{
-			Namespace: ns, RunID: runID, Model: model, Progress: out.Progress(), Recorder: recorder,
-			Owner: owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition,
-		})
-		if err != nil {
-			return &ExitError{Code: ExitInvalid, Err: err}
-		}
-		if res, err = ctrl.Prepare(ctx); err != nil || res != nil {
-			if res != nil {
-				fmt.Fprintf(out.Info, "run %s has already finished; nothing to do\n", runID)
-				if !res.Succeeded {
-					fmt.Fprintf(o.streams.ErrOut, "to run its failed part again: jobernetes run -f %s -n %s --run-id %s --retry-failed\n", o.filename, ns, runID)
+	started := false
+	runWithLease := func(ctx context.Context) error {
+		return controller.WithRunLease(ctx, leaseClient, ns, runID, leaseOpts, func(ctx context.Context) error {
+			factory := controller.NewInformerFactory(client, ns, runID)
+			ctrl, err := controller.NewController(ctx, client, factory.Batch().V1().Jobs(), controller.Options{
+				Namespace: ns, RunID: runID, Model: model, Progress: out.Progress(), Recorder: recorder,
+				Owner: owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition,
+			})
+			if err != nil {
+				return &ExitError{Code: ExitInvalid, Err: err}
+			}
+			if res, err = ctrl.Prepare(ctx); err != nil || res != nil {
+				if res != nil {
+					fmt.Fprintf(out.Info, "run %s has already finished; nothing to do\n", runID)
+					if !res.Succeeded {
+						fmt.Fprintf(o.streams.ErrOut, "to run its failed part again: jobernetes run -f %s -n %s --run-id %s --retry-failed\n", o.filename, ns, runID)
+					}
+				}
+				return err
+			}
+			// The informers stop with their own context: Shutdown waits for them.
+			informerCtx, stopInformers := context.WithCancel(ctx)
+			defer func() {
+				stopInformers()
+				factory.Shutdown()
+			}()
+			factory.Start(informerCtx.Done())
+			if !started {
+				started = true
+				out.Started(ctx, client, ns, runID)
+			}
+			res, err = ctrl.Run(ctx)
+			if err == nil {
+				out.StopLive()
+				if err := ctrl.RecordRunEvent(ctx, res); err != nil {
+					logger.Info("Could not post the run's summary Event", "run", runID, "err", err)
 				}
 			}
 			return err
+		})
+	}
+	// A lost Lease (an API server outage longer than the renew deadline, or
+	// another orchestrator taking over) stops this process acting at once;
+	// it then queues for the Lease again and resumes the run, as a restart
+	// would.
+	for lost := 0; ; lost++ {
+		err = runWithLease(ctx)
+		if !errors.Is(err, controller.ErrLostLease) || ctx.Err() != nil || lost >= maxLeaseLosses {
+			break
 		}
-		// The informers stop with their own context: Shutdown waits for them.
-		informerCtx, stopInformers := context.WithCancel(ctx)
-		defer func() {
-			stopInformers()
-			factory.Shutdown()
-		}()
-		factory.Start(informerCtx.Done())
-		out.Started(ctx, client, ns, runID)
-		res, err = ctrl.Run(ctx)
-		out.StopLive()
-		if err == nil {
-			if err := ctrl.RecordRunEvent(ctx, res); err != nil {
-				logger.Info("Could not post the run's summary Event", "run", runID, "err", err)
-			}
-		}
-		return err
-	})
+		fmt.Fprintf(o.streams.ErrOut, "lost the run's lease (API server unreachable, or another orchestrator took it); waiting for it to resume the run\n")
+	}
+	out.StopLive()
 	if err != nil {
 		var ee *ExitError
 		if errors.As(err, &ee) {
