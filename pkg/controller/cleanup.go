@@ -26,6 +26,9 @@ func (c *Controller) recordAndCleanup(ctx context.Context, done bool) error {
 		if !u.recorded && (u.state == unitSucceeded || u.state == unitFailed || u.state == unitSkipped) {
 			newly = append(newly, u)
 		}
+		if u.state == unitActive && !u.createdRecorded && u.uid != "" {
+			newly = append(newly, u) // written behind the create: see JobCreated
+		}
 	}
 	if len(newly) > 0 || done {
 		if wait := c.opts.RecordInterval - c.now().Sub(c.lastWrite); !done && wait > 0 {
@@ -53,6 +56,8 @@ func (c *Controller) writeRecord(ctx context.Context, newly []*unit, done bool) 
 				jr.Result = JobFailed
 			case unitSkipped:
 				jr.Result = JobSkipped
+			case unitActive:
+				jr.Result = JobCreated
 			}
 			rec.Jobs[u.name] = jr
 		}
@@ -108,7 +113,11 @@ func (c *Controller) writeRecord(ctx context.Context, newly []*unit, done bool) 
 	}
 	c.lastWrite = c.now()
 	for _, u := range newly {
-		u.recorded = true
+		if u.state == unitActive {
+			u.createdRecorded = true
+		} else {
+			u.recorded = true
+		}
 	}
 	klog.FromContext(ctx).V(2).Info("Wrote run record", "run", c.runID, "newJobs", len(newly), "done", done)
 	return nil

@@ -220,6 +220,10 @@ func (c *Controller) restoreFromRecord() {
 			continue
 		}
 		u := c.units[i]
+		if jr.Result == JobCreated {
+			u.createdRecorded = true // its Job should be in the cache
+			continue
+		}
 		u.recorded = true
 		u.uid = typesUID(jr.UID)
 		u.created = timeFromMillis(jr.CreatedAt)

@@ -22,6 +22,10 @@ const (
 	JobSucceeded = "Succeeded"
 	JobFailed    = "Failed"
 	JobSkipped   = "Skipped"
+	// JobCreated is not final: the Job was created and had not finished when
+	// the record was written. A resumed run that finds no such Job knows it
+	// was deleted while no orchestrator ran, and does not create it again.
+	JobCreated = "Created"
 )
 
 const (

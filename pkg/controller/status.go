@@ -124,6 +124,14 @@ func fillJobStatus(js *JobStatus, jr *JobRecord, j *batchv1.Job, now time.Time) 
 	if js.State == "" {
 		js.State = "waiting"
 	}
+	if jr != nil && jr.Result == JobCreated {
+		if j == nil {
+			js.State = "deleted"
+			js.CreatedAt = timePtr(jr.CreatedAt)
+			return
+		}
+		jr = nil // not final: the Job itself says more
+	}
 	if jr != nil {
 		js.CreatedAt, js.FinishedAt = timePtr(jr.CreatedAt), timePtr(jr.FinishedAt)
 		js.Reason, js.Message = jr.Reason, jr.Message
@@ -201,7 +209,7 @@ func ListRuns(ctx context.Context, client kubernetes.Interface, ns string) ([]Ru
 			n += len(pj.KubernetesJobs)
 		}
 		out = append(out, RunSummary{RunID: rec.RunID, Model: rec.Model, Result: rec.Result,
-			StartedAt: timePtr(rec.StartedAt), FinishedAt: timePtr(rec.FinishedAt), Jobs: n, Finished: len(rec.Jobs)})
+			StartedAt: timePtr(rec.StartedAt), FinishedAt: timePtr(rec.FinishedAt), Jobs: n, Finished: finishedJobs(rec)})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].StartedAt == nil || out[j].StartedAt == nil {
@@ -218,4 +226,15 @@ func timePtr(ms int64) *time.Time {
 	}
 	t := time.UnixMilli(ms).UTC()
 	return &t
+}
+
+// finishedJobs counts the record's final entries (not JobCreated ones).
+func finishedJobs(rec *Record) int {
+	n := 0
+	for _, jr := range rec.Jobs {
+		if jr.Result != JobCreated {
+			n++
+		}
+	}
+	return n
 }

@@ -92,6 +92,14 @@ func (c *Controller) observe(ctx context.Context, jobs []*batchv1.Job) {
 		// The informer may have added it between the List above and the
 		// tracker check (the store is updated before the handler clears
 		// the expectation): look again before calling it gone.
+		if u.state == unitNotCreated && u.createdRecorded {
+			// The record says an earlier orchestrator created it; the
+			// synced cache says it is gone: deleted while no one watched.
+			u.state = unitFailed
+			u.reason = "Deleted"
+			u.message = fmt.Sprintf("Job %s/%s was deleted while no orchestrator of the run was running (the run record says it was created); it is not created again", c.ns, u.name)
+			continue
+		}
 		if u.state == unitNotCreated {
 			continue // a Job added since the List enqueues another sync
 		}

@@ -46,18 +46,19 @@ type unit struct {
 	revert   bool // the compensating Job of its node
 	attempt  int  // the run attempt whose name it has
 
-	state    unitState
-	reported unitState // last state printed as a progress line
-	uid      types.UID
-	created  time.Time
-	started  time.Time
-	finished time.Time
-	reason   string
-	message  string
-	reaction time.Duration // ready -> created, when this process created it
-	recorded bool          // its final state is in the run record
-	deleting bool          // cleanup delete issued
-	aborting bool          // deleted by the abort failure policy or the deadline
+	state           unitState
+	reported        unitState // last state printed as a progress line
+	uid             types.UID
+	created         time.Time
+	started         time.Time
+	finished        time.Time
+	reason          string
+	message         string
+	reaction        time.Duration // ready -> created, when this process created it
+	recorded        bool          // its final state is in the run record
+	createdRecorded bool          // the record knows it was created (JobCreated)
+	deleting        bool          // cleanup delete issued
+	aborting        bool          // deleted by the abort failure policy or the deadline
 }
 
 func (c *Controller) buildUnits() {

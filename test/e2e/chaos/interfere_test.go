@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -126,16 +125,11 @@ func TestRunLabelEditedByHand(t *testing.T) {
 // resumed run must not create it again (DESIGN.md: a Job of the run that
 // disappears before finishing fails the run).
 //
-// Known gap, skipped unless JOBERNETES_CHAOS_KNOWN_GAPS=1: the run record
-// holds only finished Jobs, so a resumed orchestrator cannot tell "deleted
-// while no orchestrator ran" from "never created", and creates the Job a
-// second time (the run then succeeds). Closing it needs the record to
-// remember created Jobs (write-ahead, before the create).
+// The run record remembers created Jobs (written right behind each create),
+// so the resumed orchestrator tells "deleted while no orchestrator ran"
+// from "never created" and fails the run instead of creating it again.
 func TestJobDeletedWhileOrchestratorDown(t *testing.T) {
 	cp := framework.RequireCluster(t)
-	if os.Getenv("JOBERNETES_CHAOS_KNOWN_GAPS") != "1" {
-		t.Skip("known gap: a Job deleted while no orchestrator runs is created again on resume (set JOBERNETES_CHAOS_KNOWN_GAPS=1 to run)")
-	}
 	ns := cp.NewNamespace(t)
 	dir := e2eutil.WriteFiles(t, map[string]string{
 		"jobermodel.yaml": e2eutil.Model(false, 0, `
