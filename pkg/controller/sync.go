@@ -97,7 +97,8 @@ func (c *Controller) observe(ctx context.Context, jobs []*batchv1.Job) {
 			// synced cache says it is gone: deleted while no one watched.
 			u.state = unitFailed
 			u.reason = "Deleted"
-			u.message = fmt.Sprintf("Job %s/%s was deleted while no orchestrator of the run was running (the run record says it was created); it is not created again", c.ns, u.name)
+			u.message = fmt.Sprintf("Job %s/%s was deleted, or left the run (its label %s=%s was removed or changed), while no orchestrator of the run was running (the run record says it was created); it is not created again",
+				c.ns, u.name, LabelRun, c.runID)
 			continue
 		}
 		if u.state == unitNotCreated {
