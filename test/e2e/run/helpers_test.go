@@ -134,12 +134,35 @@ func watchJobs(t *testing.T, ns string) *recorder {
 	r := &recorder{byUID: map[string]*jobEvent{}, stop: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
-		for ev := range w.ResultChan() {
-			job, ok := ev.Object.(*batchv1.Job)
-			if !ok {
-				continue
+		rv := ""
+		for {
+			for ev := range w.ResultChan() {
+				job, ok := ev.Object.(*batchv1.Job)
+				if !ok {
+					continue
+				}
+				rv = job.ResourceVersion
+				r.observe(ev.Type, job, time.Now())
 			}
-			r.observe(ev.Type, job, time.Now())
+			// The server may close a watch (timeout, load): carry on from the
+			// last event seen, or from a fresh list if that is too old.
+			for ctx.Err() == nil {
+				var err error
+				if w, err = framework.Current.Client.BatchV1().Jobs(ns).Watch(ctx, metav1.ListOptions{ResourceVersion: rv}); err == nil {
+					break
+				}
+				list, lerr := framework.Current.Client.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{})
+				if lerr == nil {
+					for i := range list.Items {
+						r.observe(watch.Modified, &list.Items[i], time.Now())
+					}
+					rv = list.ResourceVersion
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			if ctx.Err() != nil {
+				return
+			}
 		}
 	}()
 	t.Cleanup(r.close)
