@@ -23,6 +23,7 @@ type outputOptions struct {
 	junit       string
 	noColor     bool
 	metricsAddr string
+	profiling   bool
 	// getenv reads NO_COLOR and TERM; tests replace it.
 	getenv func(string) string
 }
@@ -33,6 +34,7 @@ func (f *outputOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file when the run ends: one test case per Kubernetes Job")
 	fs.BoolVar(&f.noColor, "no-color", false, "plain progress lines even on a terminal (so does the NO_COLOR environment variable)")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics of the run on this address (host:port, e.g. :9090) at /metrics; off when empty")
+	fs.BoolVar(&f.profiling, "profiling", false, "with --metrics-addr, also serve Go's profiles at /debug/pprof/ (heap, CPU, goroutines)")
 }
 
 // runOutput is where one run's output goes: human lines (stdout, or stderr
@@ -81,7 +83,7 @@ func (f *outputOptions) open(streams genericiooptions.IOStreams, model *config.M
 			}
 		}
 		o.metrics = metrics.New(metrics.Options{RunID: runID, Namespace: ns, Model: model.Path, Jobs: states})
-		srv, err := metrics.Serve(f.metricsAddr, o.metrics.Registry())
+		srv, err := metrics.Serve(f.metricsAddr, o.metrics.Registry(), f.profiling)
 		if err != nil {
 			return nil, &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--metrics-addr: %w", err)}
 		}

@@ -44,6 +44,7 @@ type runOptions struct {
 	leaseDuration time.Duration
 	output        outputOptions
 	retryFailed   bool
+	jobEvents     bool
 }
 
 func newRunCommand(streams genericiooptions.IOStreams) *cobra.Command {
@@ -83,6 +84,8 @@ interrupted (resume with --run-id).`,
 	cmd.Flags().IntVar(&o.burst, "kube-api-burst", 200, "burst of queries to the API server")
 	cmd.Flags().BoolVar(&o.retryFailed, "retry-failed", false,
 		"with --run-id of a failed run: run its failed, skipped and never-run jobs again (succeeded ones stay done)")
+	cmd.Flags().BoolVar(&o.jobEvents, "job-events", true,
+		"post a Created and a Deleted Event on every Job (two writes per Job); false keeps only warnings and the run's summary Event")
 	cmd.Flags().DurationVar(&o.leaseDuration, "lease-duration", controller.DefaultLeaseDuration,
 		"how long the run's Lease outlives a killed orchestrator (a restart waits at most this long)")
 	o.output.addFlags(cmd.Flags())
@@ -137,8 +140,14 @@ func (o *runOptions) run(ctx context.Context) error {
 	defer out.Close()
 	fmt.Fprintf(out.Info, "run ID: %s (namespace %s)\n", runID, ns)
 
+	// Events get a client of their own too: they are best-effort, and
+	// sharing the run's rate limiter would delay the creates behind them.
+	eventClient, err := kubernetes.NewForConfig(restConfig)
+	if err != nil {
+		return &ExitError{Code: ExitCluster, Err: err}
+	}
 	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: client.CoreV1().Events(ns)})
+	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: eventClient.CoreV1().Events(ns)})
 	defer broadcaster.Shutdown()
 	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "jobernetes"})
 
@@ -157,7 +166,8 @@ func (o *runOptions) run(ctx context.Context) error {
 			factory := controller.NewInformerFactory(client, ns, runID)
 			ctrl, err := controller.NewController(ctx, client, factory.Batch().V1().Jobs(), controller.Options{
 				Namespace: ns, RunID: runID, Model: model, Progress: out.Progress(), Recorder: recorder,
-				Owner: owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition,
+				SkipJobEvents: !o.jobEvents,
+				Owner:         owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition,
 			})
 			if err != nil {
 				return &ExitError{Code: ExitInvalid, Err: err}

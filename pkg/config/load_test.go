@@ -234,9 +234,9 @@ func TestLoadYAML11AndEmptyDependencies(t *testing.T) {
 	if c := jobs[2]; c.Type != TypeFile || c.Path != "./sub/../job.yaml" || c.Manifests[0].RelPath != "job.yaml" {
 		t.Errorf("c: type %q path %q rel %q", c.Type, c.Path, c.Manifests[0].RelPath)
 	}
-	// Three jobs share one file: each gets its own Job to change.
-	if jobs[0].Manifests[0].Job == jobs[1].Manifests[0].Job {
-		t.Error("jobs share one *batchv1.Job")
+	// Three jobs name one file: it is decoded once and shared, read-only.
+	if jobs[0].Manifests[0] != jobs[1].Manifests[0] || jobs[0].Manifests[0] != jobs[2].Manifests[0] {
+		t.Error("jobs naming one file got separate copies of its manifest")
 	}
 	if got := m.Graph.Ready(func(int) graph.State { return graph.Pending }); len(got) != 2 {
 		t.Errorf("Ready = %v, want a and b", got)

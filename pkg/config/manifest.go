@@ -46,6 +46,9 @@ type manifestLoader struct {
 type decoded struct {
 	job    *batchv1.Job // nil when the file is not a usable Job
 	issues []issue
+	// manifest is shared by every job that names the file: 10,000 jobs of
+	// one manifest would otherwise hold 10,000 copies of the same Job.
+	manifest *Manifest
 }
 
 // issue is a problem inside a manifest file.
@@ -77,7 +80,10 @@ func (l *manifestLoader) manifests(j *rawJob, ps *problems) []*Manifest {
 			ok = false
 			continue
 		}
-		out = append(out, &Manifest{Path: f, RelPath: l.rel(f), Job: d.job.DeepCopy()})
+		if d.manifest == nil {
+			d.manifest = &Manifest{Path: f, RelPath: l.rel(f), Job: d.job}
+		}
+		out = append(out, d.manifest)
 	}
 	if !ok {
 		return nil

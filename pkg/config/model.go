@@ -55,7 +55,7 @@ type Job struct {
 type Manifest struct {
 	Path    string       // path for messages: as the user would type it (model dir joined with the relative path)
 	RelPath string       // slash-separated path relative to the model's folder; stable; used to derive Job names
-	Job     *batchv1.Job // strictly decoded; each Manifest has its own copy
+	Job     *batchv1.Job // strictly decoded; shared by every job that names the file: read-only
 }
 
 // Jobs are all jobs in model order, which is also graph node order. Load

@@ -95,7 +95,7 @@ func (c *Controller) writeRecord(ctx context.Context, newly []*unit, done bool) 
 		}
 		apply(&next)
 		cmCopy := cm.DeepCopy()
-		if err := EncodeRecord(cmCopy, &next); err != nil {
+		if err := c.recEnc.encode(cmCopy, &next); err != nil {
 			return err
 		}
 		updated, err := cms.Update(ctx, cmCopy, metav1.UpdateOptions{})
@@ -162,7 +162,7 @@ func (c *Controller) deleteFinished(ctx context.Context) error {
 			return
 		}
 		v.u.deleting = true
-		if err == nil && c.opts.Recorder != nil {
+		if err == nil && c.opts.Recorder != nil && !c.opts.SkipJobEvents {
 			c.opts.Recorder.Eventf(v.job, corev1.EventTypeNormal, "Deleted",
 				"Deleted by jobernetes run %s after it succeeded (cleanup, propagationPolicy Background)", c.runID)
 		}

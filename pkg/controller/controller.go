@@ -37,6 +37,9 @@ type Options struct {
 	Progress io.Writer
 	// Recorder, if set, receives Events about the Jobs the run acts on.
 	Recorder record.EventRecorder
+	// SkipJobEvents leaves out the Created and Deleted Events on every Job
+	// (two writes per Job); warnings and the run's summary Event stay.
+	SkipJobEvents bool
 	// Owner, if set, becomes an owner of the run's state ConfigMap (and so,
 	// through the garbage collector, of every Job of the run): the wrapper
 	// Job when jobernetes itself runs as a Job.
@@ -106,7 +109,8 @@ type Controller struct {
 	start      time.Time
 	failure    *failure
 	lastWrite  time.Time
-	phaseSeen  []int // per phase: 0 not started, 1 started, 2 succeeded (for progress lines)
+	recEnc     recordEncoder // the run record's buffers, reused by every write
+	phaseSeen  []int         // per phase: 0 not started, 1 started, 2 succeeded (for progress lines)
 	foreign    map[string]bool
 	result     *Result
 	resultDone chan struct{}

@@ -454,3 +454,41 @@ func TestUnseenCreationExpires(t *testing.T) {
 		t.Fatalf("result %+v, want a Deleted failure", r)
 	}
 }
+
+// A long run does not keep the last state of every Job it deleted: the
+// tombstone of a recorded Job goes at the next sync, that of a Job the run
+// still has to judge stays.
+func TestTombstonesOfRecordedJobsAreDropped(t *testing.T) {
+	f := newFixture(t, testModel(t, 0, true, []string{"a", "b"}))
+	f.sync()
+	f.finish("a", true)
+	f.now = f.now.Add(5 * time.Second)
+	f.sync() // records a, then deletes it
+	jobs, _ := f.client.BatchV1().Jobs("ns").List(f.ctx, metav1.ListOptions{})
+	var a, b *batchv1.Job
+	for i := range jobs.Items {
+		switch jobs.Items[i].Labels[LabelJob] {
+		case "a":
+			a = &jobs.Items[i]
+		case "b":
+			b = &jobs.Items[i]
+		}
+	}
+	if a != nil || b == nil {
+		t.Fatalf("after cleanup: a=%v b=%v, want a deleted and b running", a != nil, b != nil)
+	}
+	nameA := JobName("r1", f.c.jobs[0], f.c.jobs[0].Manifests[0])
+	f.c.tracker.deleted(&batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: nameA, Namespace: "ns"}})
+	f.c.tracker.deleted(b) // deleted by someone else, not yet judged
+	_ = f.client.BatchV1().Jobs("ns").Delete(f.ctx, b.Name, metav1.DeleteOptions{})
+	f.sync()
+	if f.c.tracker.lastState(nameA) != nil {
+		t.Errorf("tombstone of recorded Job %s kept", nameA)
+	}
+	if f.c.tracker.lastState(b.Name) == nil {
+		t.Errorf("tombstone of %s dropped before the run judged it", b.Name)
+	}
+	if r := f.c.result; r == nil || r.Failure == nil || r.Failure.Reason != "Deleted" {
+		t.Errorf("result %+v, want b's deletion to fail the run", r)
+	}
+}

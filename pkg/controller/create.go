@@ -111,7 +111,7 @@ func (c *Controller) createJobs(ctx context.Context, todo []*unit) error {
 				u.created = created.CreationTimestamp.Time // adopted: created by an earlier process
 			}
 			logger.V(2).Info("Created Job", "job", klog.KObj(created), "node", u.job.Name)
-			if c.opts.Recorder != nil {
+			if c.opts.Recorder != nil && !c.opts.SkipJobEvents {
 				c.opts.Recorder.Eventf(created, corev1.EventTypeNormal, "Created",
 					"Created by jobernetes run %s for job %s of phase %s", c.runID, u.job.Name, u.job.Phase)
 			}

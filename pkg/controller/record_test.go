@@ -32,3 +32,34 @@ func TestRecordRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// The controller's encoder keeps its buffers between writes: a ConfigMap
+// encoded earlier must not change when the next record is encoded.
+func TestRecordEncoderReuse(t *testing.T) {
+	var e recordEncoder
+	record := func(n int) *Record {
+		r := &Record{Version: 1, RunID: fmt.Sprint("run-", n), Jobs: map[string]*JobRecord{}}
+		for i := 0; i < n; i++ {
+			r.Jobs[fmt.Sprintf("job-%05d-abcdefgh", i)] = &JobRecord{Job: fmt.Sprintf("job_%05d", i), UID: fmt.Sprintf("uid-%d-%d", n, i), Result: JobSucceeded}
+		}
+		return r
+	}
+	for _, sizes := range [][2]int{{8000, 9000}, {8000, 2}, {2, 8000}} {
+		first, second := &corev1.ConfigMap{}, &corev1.ConfigMap{}
+		if err := e.encode(first, record(sizes[0])); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.encode(second, record(sizes[1])); err != nil {
+			t.Fatal(err)
+		}
+		for i, cm := range []*corev1.ConfigMap{first, second} {
+			got, err := DecodeRecord(cm)
+			if err != nil {
+				t.Fatalf("%v: record %d: %v", sizes, i, err)
+			}
+			if want := fmt.Sprint("run-", sizes[i]); got.RunID != want || len(got.Jobs) != sizes[i] {
+				t.Errorf("%v: record %d decodes to %s with %d Jobs, want %s with %d", sizes, i, got.RunID, len(got.Jobs), want, sizes[i])
+			}
+		}
+	}
+}

@@ -44,6 +44,19 @@ func (t *tracker) deleted(job *batchv1.Job) {
 	t.gone[job.Name] = job
 }
 
+// forgetGone drops the tombstones that final says are no longer needed:
+// the sync calls it so that a long run does not keep the last state of
+// every Job it ever deleted.
+func (t *tracker) forgetGone(final func(name string) bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for name := range t.gone {
+		if final(name) {
+			delete(t.gone, name)
+		}
+	}
+}
+
 func (t *tracker) isPending(name string) bool {
 	_, ok := t.pendingSince(name)
 	return ok

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"time"
 
@@ -235,9 +236,10 @@ type Server struct {
 }
 
 // Serve listens on addr (host:port; port 0 picks one) and serves the
-// registry until Close. Listening happens before it returns, so an address
-// in use is reported at once.
-func Serve(addr string, reg *prometheus.Registry) (*Server, error) {
+// registry until Close; with profiling, also net/http/pprof's handlers at
+// /debug/pprof/, as Kubernetes components' --profiling does. Listening
+// happens before it returns, so an address in use is reported at once.
+func Serve(addr string, reg *prometheus.Registry, profiling bool) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: listen on %q: %w", addr, err)
@@ -245,6 +247,13 @@ func Serve(addr string, reg *prometheus.Registry) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("ok\n")) })
+	if profiling {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	s := &Server{ln: ln, srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, done: make(chan struct{})}
 	go func() {
 		defer close(s.done)

@@ -75,7 +75,7 @@ func TestRunMetrics(t *testing.T) {
 		RunID: "r1", Namespace: "ns", Model: "m.yaml", Start: start, Now: func() time.Time { return now },
 		Jobs: map[string]string{"a-1": "waiting", "b-1": "waiting", "c-1": "waiting"},
 	})
-	srv, err := Serve("127.0.0.1:0", r.Registry())
+	srv, err := Serve("127.0.0.1:0", r.Registry(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,13 +153,41 @@ func TestSeed(t *testing.T) {
 
 func TestServeAddressInUse(t *testing.T) {
 	r := New(Options{NoProcessMetrics: true})
-	a, err := Serve("127.0.0.1:0", r.Registry())
+	a, err := Serve("127.0.0.1:0", r.Registry(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	if b, err := Serve(a.Addr(), r.Registry()); err == nil {
+	if b, err := Serve(a.Addr(), r.Registry(), false); err == nil {
 		b.Close()
 		t.Fatal("a second server on the same address")
+	}
+}
+
+// --profiling adds Go's profiles next to /metrics, and only then.
+func TestServeProfiling(t *testing.T) {
+	for _, tc := range []struct {
+		profiling bool
+		want      int
+	}{{false, http.StatusNotFound}, {true, http.StatusOK}} {
+		r := New(Options{NoProcessMetrics: true})
+		srv, err := Serve("127.0.0.1:0", r.Registry(), tc.profiling)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.Get("http://" + srv.Addr() + "/debug/pprof/heap?debug=1")
+		if err != nil {
+			srv.Close()
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		srv.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("profiling=%v: GET /debug/pprof/heap: %d, want %d", tc.profiling, resp.StatusCode, tc.want)
+		}
+		if tc.profiling && !strings.Contains(string(body), "heap profile") {
+			t.Errorf("profiling=%v: not a heap profile: %.200s", tc.profiling, body)
+		}
 	}
 }
