@@ -13,7 +13,7 @@ DEMO_MODEL ?= examples/advanced/jobermodel.yaml
 # The control plane's binaries are built once into a cache outside git.
 CP_BIN      = $(shell hack/build-control-plane.sh | tail -n 1)
 
-.PHONY: all build test unit e2e chaos lint vet fmt demo cluster-up cluster-down cluster-status control-plane image clean help
+.PHONY: all build test unit e2e chaos bench bench-ci lint vet fmt demo cluster-up cluster-down cluster-status control-plane image clean help
 
 all: build
 
@@ -31,7 +31,7 @@ test: ## unit tests, then e2e tests on a real local control plane
 	$(MAKE) e2e
 
 unit: ## unit tests, fuzz seed corpora and a short benchmark pass (no cluster)
-	go test -count=1 ./cmd/... ./pkg/...
+	go test -count=1 ./cmd/... ./pkg/... ./test/bench
 	go test -count=1 -run '^$$' -bench . -benchtime 1x ./pkg/...
 
 e2e: ## e2e tests: one control plane per test package, packages one at a time
@@ -46,6 +46,17 @@ chaos: ## full-size chaos (50 SIGKILLs of a 200-Job run, control-plane restarts,
 	JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" JOBERNETES_CHAOS_FULL=$(CHAOS_FULL) go test -count=1 -timeout 60m -v ./test/e2e/chaos 2>&1 | tee $(OUT)/chaos.log
 	go test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(CHAOS_FUZZTIME) ./pkg/config
 	go test -run '^$$' -fuzz '^FuzzBuild$$' -fuzztime $(CHAOS_FUZZTIME) ./pkg/graph
+
+BENCH_TIMEOUT ?= 180m
+
+bench: ## DAG shapes run by jobernetes, a kubectl script and a poller on the local control plane (BENCHMARKS.md); then the Go benchmarks
+	@mkdir -p $(OUT)/bench
+	JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" JOBERNETES_BENCH=1 go test -count=1 -timeout $(BENCH_TIMEOUT) -v -run '^TestBench$$' ./test/bench 2>&1 | tee $(OUT)/bench/bench.log
+	go test -count=1 -run '^$$' -bench . -benchmem ./pkg/controller ./pkg/graph ./pkg/config 2>&1 | tee $(OUT)/bench/go-bench.log
+
+bench-ci: ## the same suite at reduced size, one run each (what .ci/run runs; ~7 min)
+	@mkdir -p $(OUT)/bench-ci
+	JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" JOBERNETES_BENCH=1 JOBERNETES_BENCH_CI=1 JOBERNETES_BENCH_OUT=$(CURDIR)/$(OUT)/bench-ci/results.md go test -count=1 -timeout 40m -v -run '^TestBench$$' ./test/bench 2>&1 | tee $(OUT)/bench-ci/bench.log
 
 lint: vet fmt ## go vet and gofmt
 vet:

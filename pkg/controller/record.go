@@ -1,11 +1,14 @@
 package controller
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -107,7 +110,7 @@ func (e *recordEncoder) encode(cm *corev1.ConfigMap, r *Record) error {
 		e.zw.Reset(&e.gz)
 	}
 	cw := &countingWriter{w: e.zw}
-	if err := json.NewEncoder(cw).Encode(r); err != nil {
+	if err := r.writeJSON(cw); err != nil {
 		return err
 	}
 	if err := e.zw.Close(); err != nil {
@@ -115,7 +118,7 @@ func (e *recordEncoder) encode(cm *corev1.ConfigMap, r *Record) error {
 	}
 	delete(cm.Data, recordKey)
 	delete(cm.BinaryData, recordGzipKey)
-	if cw.n-1 <= recordMaxPlain { // Encode ends with a newline
+	if cw.n <= recordMaxPlain {
 		raw, err := json.Marshal(r)
 		if err != nil {
 			return err
@@ -131,6 +134,54 @@ func (e *recordEncoder) encode(cm *corev1.ConfigMap, r *Record) error {
 	}
 	cm.BinaryData[recordGzipKey] = bytes.Clone(e.gz.Bytes())
 	return nil
+}
+
+// writeJSON writes what json.Marshal(r) would, byte for byte, but the plan
+// and the Jobs one entry at a time: encoding a record of 10,000 Jobs then
+// needs no buffer of the record's size (json.Marshal's is kept in a pool).
+func (r *Record) writeJSON(w io.Writer) error {
+	head := *r
+	head.Plan, head.Jobs = nil, nil // omitempty: written below
+	raw, err := json.Marshal(&head)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 32<<10)
+	bw.Write(raw[:len(raw)-1]) // without its closing brace; bufio keeps the first error
+	if len(r.Plan) > 0 {
+		bw.WriteString(`,"plan":[`)
+		for i := range r.Plan {
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			if raw, err = json.Marshal(&r.Plan[i]); err != nil {
+				return err
+			}
+			bw.Write(raw)
+		}
+		bw.WriteByte(']')
+	}
+	if len(r.Jobs) > 0 {
+		bw.WriteString(`,"jobs":{`)
+		for i, name := range slices.Sorted(maps.Keys(r.Jobs)) {
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			key, err := json.Marshal(name)
+			if err != nil {
+				return err
+			}
+			if raw, err = json.Marshal(r.Jobs[name]); err != nil {
+				return err
+			}
+			bw.Write(key)
+			bw.WriteByte(':')
+			bw.Write(raw)
+		}
+		bw.WriteByte('}')
+	}
+	bw.WriteByte('}')
+	return bw.Flush()
 }
 
 type countingWriter struct {

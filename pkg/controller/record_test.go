@@ -1,6 +1,8 @@
 package controller
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -60,6 +62,32 @@ func TestRecordEncoderReuse(t *testing.T) {
 			if want := fmt.Sprint("run-", sizes[i]); got.RunID != want || len(got.Jobs) != sizes[i] {
 				t.Errorf("%v: record %d decodes to %s with %d Jobs, want %s with %d", sizes, i, got.RunID, len(got.Jobs), want, sizes[i])
 			}
+		}
+	}
+}
+
+// The streamed record is json.Marshal's, byte for byte.
+func TestRecordWriteJSONIsMarshal(t *testing.T) {
+	full := &Record{Version: 1, RunID: "r<&>", Model: "m.yaml", Fingerprint: "f", StartedAt: 5, Result: ResultFailed, Message: "job \"a\" failed\n",
+		Plan: []PlanJob{{Phase: "p", Job: "a", KubernetesJobs: []string{"a-1"}}, {Phase: "p", Job: "b", DependsOn: []string{"a"}, KubernetesJobs: []string{"b-1", "b-2"}}},
+		Jobs: map[string]*JobRecord{"b-2": {Job: "b", Phase: "p", Result: JobSkipped}, "a-1": {Job: "a", Phase: "p", UID: "u", CreatedAt: 1, Result: JobFailed, Message: "<oom>"}, "b-1": {Job: "b", Result: JobCreated}}}
+	for name, r := range map[string]*Record{
+		"empty":        {},
+		"full":         full,
+		"empty slices": {RunID: "r", Plan: []PlanJob{}, Jobs: map[string]*JobRecord{}},
+		"no plan":      {RunID: "r", Jobs: full.Jobs},
+		"no jobs":      {RunID: "r", Plan: full.Plan},
+	} {
+		want, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got bytes.Buffer
+		if err := r.writeJSON(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != string(want) {
+			t.Errorf("%s:\n got %s\nwant %s", name, got.String(), want)
 		}
 	}
 }

@@ -1,0 +1,191 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	watchtools "k8s.io/client-go/tools/watch"
+
+	"github.com/jobernetes/jobernetes/pkg/graph"
+)
+
+// seen is what the benchmark's own watch saw of one Job.
+type seen struct {
+	node      string
+	added     time.Time // first event
+	completed time.Time // Complete=True first seen
+	failed    time.Time
+}
+
+// recorder watches every Job of a namespace from before the orchestrator
+// starts, so that it sees each creation and completion, even of Jobs that
+// cleanup deletes at once. Its times are those of the watch events, the same
+// clock for every orchestrator.
+type recorder struct {
+	mu     sync.Mutex
+	byUID  map[string]*seen
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func watchNamespace(client kubernetes.Interface, ns string) (*recorder, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	list, err := client.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	rw, err := watchtools.NewRetryWatcherWithContext(ctx, list.ResourceVersion, &cache.ListWatch{
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			return client.BatchV1().Jobs(ns).Watch(ctx, o)
+		},
+	})
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	r := &recorder{byUID: map[string]*seen{}, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		defer rw.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-rw.ResultChan():
+				if !ok {
+					return
+				}
+				if j, ok := ev.Object.(*batchv1.Job); ok {
+					r.observe(j, time.Now())
+				}
+			}
+		}
+	}()
+	return r, nil
+}
+
+func (r *recorder) observe(j *batchv1.Job, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.byUID[string(j.UID)]
+	if s == nil {
+		node := j.Labels["jobernetes.io/job"]
+		if node == "" {
+			node = j.Labels[labelNode]
+		}
+		s = &seen{node: node, added: now}
+		r.byUID[string(j.UID)] = s
+	}
+	for _, c := range j.Status.Conditions {
+		if c.Status != corev1.ConditionTrue {
+			continue
+		}
+		if c.Type == batchv1.JobComplete && s.completed.IsZero() {
+			s.completed = now
+		}
+		if c.Type == batchv1.JobFailed && s.failed.IsZero() {
+			s.failed = now
+		}
+	}
+}
+
+func (r *recorder) stop() {
+	r.cancel()
+	<-r.done
+}
+
+// byNode is the recorder's view by DAG node (one Job per node).
+func (r *recorder) byNode() map[string]seen {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]seen, len(r.byUID))
+	for _, s := range r.byUID {
+		out[s.node] = *s
+	}
+	return out
+}
+
+// completedCount is how many Jobs the watch saw Complete.
+func (r *recorder) completedCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, s := range r.byUID {
+		if !s.completed.IsZero() {
+			n++
+		}
+	}
+	return n
+}
+
+// timing is what one run's watch says about the DAG's execution.
+type timing struct {
+	makespan  time.Duration // first Job created -> last Job completed
+	floor     time.Duration // critical path of the Jobs' own create -> Complete times
+	reactions []time.Duration
+}
+
+// measure computes makespan, floor and reaction times from what the watch
+// saw; every node must have exactly one completed Job.
+func measure(s shape, g *graph.Graph, nodes map[string]seen) (timing, error) {
+	var tm timing
+	var first, last time.Time
+	for _, n := range s.nodes {
+		sn, ok := nodes[n.name]
+		if !ok || sn.completed.IsZero() {
+			return tm, fmt.Errorf("job %s: no completed Job seen", n.name)
+		}
+		if first.IsZero() || sn.added.Before(first) {
+			first = sn.added
+		}
+		if sn.completed.After(last) {
+			last = sn.completed
+		}
+		if len(n.deps) > 0 {
+			var ready time.Time // the last dependency's completion
+			for _, d := range n.deps {
+				if c := nodes[d].completed; c.After(ready) {
+					ready = c
+				}
+			}
+			tm.reactions = append(tm.reactions, sn.added.Sub(ready))
+		}
+	}
+	tm.makespan = last.Sub(first)
+	_, tm.floor = g.CriticalPath(func(i int) time.Duration {
+		sn := nodes[g.Node(i).Name]
+		return sn.completed.Sub(sn.added)
+	})
+	return tm, nil
+}
+
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[int(float64(len(s)-1)*p)]
+}
+
+func median[T int | int64 | float64 | time.Duration](xs []T) T {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]T(nil), xs...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
