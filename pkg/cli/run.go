@@ -30,6 +30,9 @@ import (
 // as it is and can be resumed with its run ID (128 + SIGINT, as shells do).
 const ExitInterrupted = 130
 
+// eventCacheSize bounds the Event correlator's caches (see run).
+const eventCacheSize = 256
+
 // maxLeaseLosses bounds how often one process re-takes a lost Lease before
 // it gives up with exit 3.
 const maxLeaseLosses = 20
@@ -146,7 +149,12 @@ func (o *runOptions) run(ctx context.Context) error {
 	if err != nil {
 		return &ExitError{Code: ExitCluster, Err: err}
 	}
-	broadcaster := record.NewBroadcaster(record.WithContext(ctx))
+	// The correlator dedupes and aggregates Events repeated on one object;
+	// ours are one Created and one Deleted per Job, never repeated, so its
+	// default caches of 4,096 objects would only hold memory (~5 MiB by
+	// 10,000 Jobs).
+	broadcaster := record.NewBroadcaster(record.WithContext(ctx),
+		record.WithCorrelatorOptions(record.CorrelatorOptions{LRUCacheSize: eventCacheSize}))
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: eventClient.CoreV1().Events(ns)})
 	defer broadcaster.Shutdown()
 	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "jobernetes"})
