@@ -112,6 +112,7 @@ func (r *benchRun) sync(b testing.TB) {
 	if err := r.c.sync(r.ctx); err != nil {
 		b.Fatalf("sync: %v", err)
 	}
+	r.c.deletes.wg.Wait() // as the next sync would, for the figures to hold the deletes
 }
 
 // completeOne marks the oldest active Job Complete in the lister, as the

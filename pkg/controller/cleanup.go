@@ -38,7 +38,7 @@ func (c *Controller) recordAndCleanup(ctx context.Context, done bool) error {
 		}
 	}
 	if c.model.Options.Cleanup {
-		return c.deleteFinished(ctx)
+		return c.deleteFinished(ctx, !done)
 	}
 	return nil
 }
@@ -123,9 +123,42 @@ func (c *Controller) writeRecord(ctx context.Context, newly []*unit, done bool) 
 	return nil
 }
 
+// deleter runs cleanup's deletes in the background: they are off the DAG's
+// critical path, and a sync that waited for them made the next completion's
+// creates wait too (reaction p99 at 1,000 Jobs: 151 ms without cleanup,
+// 211-272 ms with synchronous deletes). Only the sync goroutine touches
+// units; a failed delete comes back through failed.
+type deleter struct {
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	failed []*unit
+	errs   []error
+}
+
+// takeFailed returns the deletes that failed since the last call.
+func (d *deleter) takeFailed() ([]*unit, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	failed, err := d.failed, errors.Join(d.errs...)
+	d.failed, d.errs = nil, nil
+	return failed, err
+}
+
 // deleteFinished deletes recorded, succeeded Jobs still in the cache.
-// Failed Jobs are kept for their logs.
-func (c *Controller) deleteFinished(ctx context.Context) error {
+// Failed Jobs are kept for their logs. With async the deletes go on in the
+// background and a failed one is issued again by a later sync; the run's
+// last sync waits for them and returns their errors.
+func (c *Controller) deleteFinished(ctx context.Context, async bool) error {
+	if !async {
+		c.deletes.wg.Wait()
+	}
+	failed, lastErr := c.deletes.takeFailed()
+	for _, u := range failed {
+		u.deleting = false
+	}
+	if lastErr != nil {
+		klog.FromContext(ctx).Info("Deleting finished Jobs failed; trying again", "run", c.runID, "err", lastErr)
+	}
 	type victim struct {
 		u   *unit
 		uid string
@@ -140,32 +173,52 @@ func (c *Controller) deleteFinished(ctx context.Context) error {
 		if err != nil || !c.isOurs(j) || j.DeletionTimestamp != nil {
 			continue
 		}
+		u.deleting = true
 		todo = append(todo, victim{u, string(j.UID), j})
 	}
 	if len(todo) == 0 {
 		return nil
 	}
 	background := metav1.DeletePropagationBackground
-	var mu sync.Mutex
-	var errs []error
-	workqueue.ParallelizeUntil(ctx, c.opts.CreateWorkers, len(todo), func(i int) {
-		v := todo[i]
-		uid := typesUID(v.uid)
-		err := c.client.BatchV1().Jobs(c.ns).Delete(ctx, v.u.name, metav1.DeleteOptions{
-			PropagationPolicy: &background,
-			Preconditions:     &metav1.Preconditions{UID: &uid},
+	work := func() {
+		workqueue.ParallelizeUntil(ctx, c.opts.CreateWorkers, len(todo), func(i int) {
+			v := todo[i]
+			uid := typesUID(v.uid)
+			err := c.client.BatchV1().Jobs(c.ns).Delete(ctx, v.u.name, metav1.DeleteOptions{
+				PropagationPolicy: &background,
+				Preconditions:     &metav1.Preconditions{UID: &uid},
+			})
+			if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+				c.deletes.mu.Lock()
+				c.deletes.failed = append(c.deletes.failed, v.u)
+				c.deletes.errs = append(c.deletes.errs, fmt.Errorf("delete Job %s/%s: %w", c.ns, v.u.name, err))
+				c.deletes.mu.Unlock()
+				return
+			}
+			if err == nil && c.opts.Recorder != nil && !c.opts.SkipJobEvents {
+				c.opts.Recorder.Eventf(v.job, corev1.EventTypeNormal, "Deleted",
+					"Deleted by jobernetes run %s after it succeeded (cleanup, propagationPolicy Background)", c.runID)
+			}
 		})
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-			errs = append(errs, fmt.Errorf("delete Job %s/%s: %w", c.ns, v.u.name, err))
-			return
+	}
+	if !async {
+		work()
+		failed, err := c.deletes.takeFailed()
+		for _, u := range failed {
+			u.deleting = false
 		}
-		v.u.deleting = true
-		if err == nil && c.opts.Recorder != nil && !c.opts.SkipJobEvents {
-			c.opts.Recorder.Eventf(v.job, corev1.EventTypeNormal, "Deleted",
-				"Deleted by jobernetes run %s after it succeeded (cleanup, propagationPolicy Background)", c.runID)
+		return err
+	}
+	c.deletes.wg.Add(1)
+	go func() {
+		defer c.deletes.wg.Done()
+		work()
+		c.deletes.mu.Lock()
+		retry := len(c.deletes.failed) > 0
+		c.deletes.mu.Unlock()
+		if retry {
+			c.queue.AddRateLimited(c.runID)
 		}
-	})
-	return errors.Join(errs...)
+	}()
+	return nil
 }

@@ -110,6 +110,7 @@ type Controller struct {
 	failure    *failure
 	lastWrite  time.Time
 	recEnc     recordEncoder // the run record's buffers, reused by every write
+	deletes    deleter       // cleanup's deletes in flight
 	phaseSeen  []int         // per phase: 0 not started, 1 started, 2 succeeded (for progress lines)
 	foreign    map[string]bool
 	result     *Result

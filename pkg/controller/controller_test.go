@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -136,6 +138,7 @@ func (f *fixture) sync() {
 	if err := f.c.sync(f.ctx); err != nil {
 		f.t.Fatalf("sync: %v", err)
 	}
+	f.c.deletes.wg.Wait() // cleanup's deletes run in the background
 }
 
 // finish marks the Job of a node Complete (or Failed) on the fake server.
@@ -490,5 +493,41 @@ func TestTombstonesOfRecordedJobsAreDropped(t *testing.T) {
 	}
 	if r := f.c.result; r == nil || r.Failure == nil || r.Failure.Reason != "Deleted" {
 		t.Errorf("result %+v, want b's deletion to fail the run", r)
+	}
+}
+
+// Cleanup's deletes run behind the sync; one that fails is issued again by
+// a later sync, until the Job is gone.
+func TestFailedCleanupDeleteIsRetried(t *testing.T) {
+	f := newFixture(t, testModel(t, 0, true, []string{"a", "b"}))
+	fails := 1
+	f.client.PrependReactor("delete", "jobs", func(core.Action) (bool, runtime.Object, error) {
+		if fails > 0 {
+			fails--
+			return true, nil, apierrors.NewInternalError(fmt.Errorf("etcd hiccup"))
+		}
+		return false, nil, nil
+	})
+	f.sync()
+	f.finish("a", true)
+	f.now = f.now.Add(5 * time.Second)
+	var deletes int
+	count := func() {
+		for _, a := range f.client.Actions() {
+			if a.GetVerb() == "delete" && a.GetResource().Resource == "jobs" {
+				deletes++
+			}
+		}
+	}
+	f.sync() // records a; its delete fails in the background
+	count()
+	f.sync() // issues it again
+	count()
+	if deletes != 2 || fails != 0 {
+		t.Fatalf("%d deletes (%d failures left), want the failed delete issued again", deletes, fails)
+	}
+	jobs, _ := f.client.BatchV1().Jobs("ns").List(f.ctx, metav1.ListOptions{})
+	if len(jobs.Items) != 1 || jobs.Items[0].Labels[LabelJob] != "b" {
+		t.Errorf("Jobs left: %d, want only b", len(jobs.Items))
 	}
 }
