@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -553,25 +554,13 @@ func (b *bench) requests(ns, prefix string) (map[string]int, error) {
 		if err != nil {
 			return nil, err
 		}
-		if last != nil && equalCounts(last, counts) {
+		if last != nil && maps.Equal(last, counts) {
 			return counts, nil
 		}
 		last = counts
 		time.Sleep(time.Second)
 	}
 	return last, nil
-}
-
-func equalCounts(a, b map[string]int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
-		}
-	}
-	return true
 }
 
 func loadavg() string {
