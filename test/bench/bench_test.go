@@ -21,6 +21,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
 
@@ -420,7 +421,7 @@ func (b *bench) run(c config, rep, parallel int) (res runResult) {
 	if tm.floor > 0 {
 		res.Ratio = float64(tm.makespan) / float64(tm.floor)
 	}
-	res.ReactP50, res.ReactP99 = percentile(tm.reactions, 0.50), percentile(tm.reactions, 0.99)
+	res.ReactP50, res.ReactP99 = e2eutil.Percentile(tm.reactions, 0.50), e2eutil.Percentile(tm.reactions, 0.99)
 	if res.Requests, err = b.requests(ns, userAgentPrefix(c.orch)); err != nil {
 		return fail("count requests: %v", err)
 	}

@@ -169,15 +169,6 @@ func measure(s shape, g *graph.Graph, nodes map[string]seen) (timing, error) {
 	return tm, nil
 }
 
-func percentile(ds []time.Duration, p float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	return s[int(float64(len(s)-1)*p)]
-}
-
 func median[T int | int64 | float64 | time.Duration](xs []T) T {
 	if len(xs) == 0 {
 		return 0

@@ -11,6 +11,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
 
@@ -42,7 +43,7 @@ func sortedStrings(s []string) []string {
 func TestTriggerRules(t *testing.T) {
 	cp := framework.RequireCluster(t)
 	ns := cp.NewNamespace(t)
-	dir := writeFiles(t, map[string]string{
+	dir := e2eutil.WriteFiles(t, map[string]string{
 		"jobermodel.yaml": modelWith("  failure_policy: continue\n", `
   - phase_name: one
     jobs:
@@ -52,8 +53,8 @@ func TestTriggerRules(t *testing.T) {
       - {name: d, job_path: ok.yaml, depends_on: [a, b], trigger_rule: all_done}
       - {name: e, job_path: ok.yaml}
 `),
-		"ok.yaml":   jobYAML("0s", false),
-		"fail.yaml": jobYAML("1s", true),
+		"ok.yaml":   e2eutil.JobYAML("0s", false),
+		"fail.yaml": e2eutil.JobYAML("1s", true),
 	})
 	rec := watchJobs(t, ns)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -101,7 +102,7 @@ func TestFailurePolicies(t *testing.T) {
 	} {
 		t.Run(tc.policy, func(t *testing.T) {
 			ns := cp.NewNamespace(t)
-			dir := writeFiles(t, map[string]string{
+			dir := e2eutil.WriteFiles(t, map[string]string{
 				"jobermodel.yaml": modelWith(fmt.Sprintf("  parallelization: 2\n  failure_policy: %s\n", tc.policy), `
   - phase_name: one
     jobs:
@@ -109,9 +110,9 @@ func TestFailurePolicies(t *testing.T) {
       - {name: b, job_path: slow.yaml}
       - {name: c, job_path: ok.yaml}
 `),
-				"ok.yaml":   jobYAML("0s", false),
-				"slow.yaml": jobYAML("6s", false),
-				"fail.yaml": jobYAML("1s", true),
+				"ok.yaml":   e2eutil.JobYAML("0s", false),
+				"slow.yaml": e2eutil.JobYAML("6s", false),
+				"fail.yaml": e2eutil.JobYAML("1s", true),
 			})
 			rec := watchJobs(t, ns)
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -138,7 +139,7 @@ func TestFailurePolicies(t *testing.T) {
 				if b[0].deleted.IsZero() {
 					t.Errorf("abort did not delete the running Job b")
 				}
-				waitFor(t, 30*time.Second, "b's pods to go", func() bool {
+				e2eutil.WaitFor(t, 30*time.Second, "b's pods to go", func() bool {
 					pods, err := cp.Client.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "jobernetes.io/job=b"})
 					return err == nil && len(pods.Items) == 0
 				})
@@ -155,7 +156,7 @@ func TestFailurePolicies(t *testing.T) {
 func TestFinallyPhase(t *testing.T) {
 	cp := framework.RequireCluster(t)
 	ns := cp.NewNamespace(t)
-	dir := writeFiles(t, map[string]string{
+	dir := e2eutil.WriteFiles(t, map[string]string{
 		"jobermodel.yaml": modelWith("  finally_phase: always\n", `
   - phase_name: work
     jobs:
@@ -167,8 +168,8 @@ func TestFinallyPhase(t *testing.T) {
     jobs:
       - {name: notify, job_path: ok.yaml}
 `),
-		"ok.yaml":   jobYAML("0s", false),
-		"fail.yaml": jobYAML("0s", true),
+		"ok.yaml":   e2eutil.JobYAML("0s", false),
+		"fail.yaml": e2eutil.JobYAML("0s", true),
 	})
 	rec := watchJobs(t, ns)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -190,7 +191,7 @@ func TestFinallyPhase(t *testing.T) {
 func TestRevertOrder(t *testing.T) {
 	cp := framework.RequireCluster(t)
 	ns := cp.NewNamespace(t)
-	dir := writeFiles(t, map[string]string{
+	dir := e2eutil.WriteFiles(t, map[string]string{
 		"jobermodel.yaml": modelWith("", `
   - phase_name: load
     jobs:
@@ -200,9 +201,9 @@ func TestRevertOrder(t *testing.T) {
     jobs:
       - {name: c, job_path: fail.yaml}
 `),
-		"ok.yaml":   jobYAML("0s", false),
-		"undo.yaml": jobYAML("1s", false),
-		"fail.yaml": jobYAML("0s", true),
+		"ok.yaml":   e2eutil.JobYAML("0s", false),
+		"undo.yaml": e2eutil.JobYAML("1s", false),
+		"fail.yaml": e2eutil.JobYAML("0s", true),
 	})
 	rec := watchJobs(t, ns)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -232,7 +233,7 @@ func TestRevertOrder(t *testing.T) {
 func TestRetryFailed(t *testing.T) {
 	cp := framework.RequireCluster(t)
 	ns := cp.NewNamespace(t)
-	dir := writeFiles(t, map[string]string{
+	dir := e2eutil.WriteFiles(t, map[string]string{
 		"jobermodel.yaml": modelWith("", `
   - phase_name: one
     jobs:
@@ -245,8 +246,8 @@ func TestRetryFailed(t *testing.T) {
     jobs:
       - {name: d, job_path: ok.yaml}
 `),
-		"ok.yaml":    jobYAML("0s", false),
-		"flaky.yaml": jobYAML("0s", true),
+		"ok.yaml":    e2eutil.JobYAML("0s", false),
+		"flaky.yaml": e2eutil.JobYAML("0s", true),
 	})
 	model := filepath.Join(dir, "jobermodel.yaml")
 	rec := watchJobs(t, ns)
@@ -256,7 +257,7 @@ func TestRetryFailed(t *testing.T) {
 		t.Fatalf("first attempt: exit %d, want 1", r.code)
 	}
 	before := len(rec.snapshot())
-	if err := os.WriteFile(filepath.Join(dir, "flaky.yaml"), []byte(jobYAML("0s", false)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "flaky.yaml"), []byte(e2eutil.JobYAML("0s", false)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if r := jobernetes(ctx, t, "run", "-f", model, "-n", ns, "--run-id", "retry-me"); r.code != 2 {
@@ -281,13 +282,13 @@ func TestRetryFailed(t *testing.T) {
 func TestRunTimeout(t *testing.T) {
 	cp := framework.RequireCluster(t)
 	ns := cp.NewNamespace(t)
-	dir := writeFiles(t, map[string]string{
+	dir := e2eutil.WriteFiles(t, map[string]string{
 		"jobermodel.yaml": modelWith("  run_timeout: 5s\n", `
   - phase_name: one
     jobs:
       - {name: long, job_path: long.yaml}
 `),
-		"long.yaml": jobYAML("60s", false),
+		"long.yaml": e2eutil.JobYAML("60s", false),
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,49 +21,6 @@ import (
 )
 
 const labelRun = "jobernetes.io/run"
-
-// jobYAML is a Job manifest whose pod kwok finishes after d, succeeding or
-// failing as asked.
-func jobYAML(d string, fail bool) string {
-	outcome := "succeed"
-	if fail {
-		outcome = "fail"
-	}
-	return fmt.Sprintf(`apiVersion: batch/v1
-kind: Job
-metadata:
-  name: ignored
-spec:
-  backoffLimit: 0
-  template:
-    metadata:
-      annotations:
-        test.jobernetes.io/duration: %q
-        test.jobernetes.io/outcome: %s
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: main
-        image: busybox
-        command: ["sleep", "1"]
-`, d, outcome)
-}
-
-// writeFiles writes files (path -> content) under a new temp dir.
-func writeFiles(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for p, content := range files {
-		full := filepath.Join(dir, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 type result struct {
 	code           int
@@ -262,27 +216,4 @@ func overlapped(nodes map[string][]jobEvent, a, b string) bool {
 		}
 	}
 	return false
-}
-
-func percentile(ds []time.Duration, p float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	idx := int(float64(len(s)-1) * p)
-	return s[idx]
-}
-
-// waitFor polls cond (only test code polls).
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("timed out after %s waiting for %s", timeout, what)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
 
@@ -58,9 +59,9 @@ func TestMeasureReactionTime(t *testing.T) {
 			deps[name] = []string{prev}
 		}
 	}
-	dir := writeFiles(t, map[string]string{
+	dir := e2eutil.WriteFiles(t, map[string]string{
 		"jobermodel.yaml": model(false, 0, b.String()),
-		"ok.yaml":         jobYAML("0s", false),
+		"ok.yaml":         e2eutil.JobYAML("0s", false),
 	})
 	rec := watchJobs(t, ns)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -76,9 +77,9 @@ func TestMeasureReactionTime(t *testing.T) {
 	if len(rs) != 180 {
 		t.Fatalf("measured %d reactions, want 180", len(rs))
 	}
-	p50, p99 := percentile(rs, 0.50), percentile(rs, 0.99)
+	p50, p99 := e2eutil.Percentile(rs, 0.50), e2eutil.Percentile(rs, 0.99)
 	t.Logf("MEASURE reaction time over 200 Jobs (180 edges): p50 %s, p99 %s, max %s; wall %s; peak RSS %d MiB",
-		p50, p99, percentile(rs, 1), wall.Round(time.Millisecond), r.maxRSSKiB/1024)
+		p50, p99, e2eutil.Percentile(rs, 1), wall.Round(time.Millisecond), r.maxRSSKiB/1024)
 	// A gross regression (a polling loop, a sleep) shows as seconds; the
 	// goals themselves are reported, not asserted, on a noisy 2-core box.
 	if p50 > time.Second {
@@ -121,9 +122,9 @@ func TestMeasureThousandJobs(t *testing.T) {
 			}
 		}
 	}
-	dir := writeFiles(t, map[string]string{
+	dir := e2eutil.WriteFiles(t, map[string]string{
 		"jobermodel.yaml": model(true, 0, b.String()),
-		"ok.yaml":         jobYAML("0s", false),
+		"ok.yaml":         e2eutil.JobYAML("0s", false),
 	})
 	rec := watchJobs(t, ns)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)

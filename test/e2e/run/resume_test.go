@@ -12,6 +12,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
 
@@ -42,9 +43,9 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 	for _, cleanup := range []bool{true, false} {
 		t.Run(fmt.Sprintf("cleanup=%v", cleanup), func(t *testing.T) {
 			ns := cp.NewNamespace(t)
-			dir := writeFiles(t, map[string]string{
+			dir := e2eutil.WriteFiles(t, map[string]string{
 				"jobermodel.yaml": thirtyJobs(cleanup),
-				"ok.yaml":         jobYAML("1s", false),
+				"ok.yaml":         e2eutil.JobYAML("1s", false),
 			})
 			modelPath := filepath.Join(dir, "jobermodel.yaml")
 			rec := watchJobs(t, ns)
@@ -104,9 +105,9 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 func TestConcurrentOrchestrators(t *testing.T) {
 	cp := framework.RequireCluster(t)
 	ns := cp.NewNamespace(t)
-	dir := writeFiles(t, map[string]string{
+	dir := e2eutil.WriteFiles(t, map[string]string{
 		"jobermodel.yaml": thirtyJobs(true),
-		"ok.yaml":         jobYAML("1s", false),
+		"ok.yaml":         e2eutil.JobYAML("1s", false),
 	})
 	modelPath := filepath.Join(dir, "jobermodel.yaml")
 	rec := watchJobs(t, ns)
@@ -141,15 +142,15 @@ func TestConcurrentOrchestrators(t *testing.T) {
 func TestInterruptAndResume(t *testing.T) {
 	cp := framework.RequireCluster(t)
 	ns := cp.NewNamespace(t)
-	dir := writeFiles(t, map[string]string{
+	dir := e2eutil.WriteFiles(t, map[string]string{
 		"jobermodel.yaml": model(false, 0, `
   - phase_name: one
     jobs:
       - {name: a, job_path: slow.yaml}
       - {name: b, job_path: ok.yaml, depends_on: [a]}
 `),
-		"slow.yaml": jobYAML("3s", false),
-		"ok.yaml":   jobYAML("0s", false),
+		"slow.yaml": e2eutil.JobYAML("3s", false),
+		"ok.yaml":   e2eutil.JobYAML("0s", false),
 	})
 	modelPath := filepath.Join(dir, "jobermodel.yaml")
 	rec := watchJobs(t, ns)
@@ -160,7 +161,7 @@ func TestInterruptAndResume(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 30*time.Second, "Job a", func() bool { return len(byNode(rec.snapshot())["a"]) == 1 })
+	e2eutil.WaitFor(t, 30*time.Second, "Job a", func() bool { return len(byNode(rec.snapshot())["a"]) == 1 })
 	_ = cmd.Process.Signal(os.Interrupt)
 	err := cmd.Wait()
 	code := cmd.ProcessState.ExitCode()

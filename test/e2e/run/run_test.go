@@ -12,6 +12,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
 
@@ -65,7 +66,7 @@ func TestSeedExamples(t *testing.T) {
 				t.Errorf("directory job wakeup made %d Jobs, want every manifest of its folder", len(nodes["wakeup"]))
 			}
 			// cleanup: true in the examples: succeeded Jobs are gone.
-			waitFor(t, 30*time.Second, "cleanup", func() bool {
+			e2eutil.WaitFor(t, 30*time.Second, "cleanup", func() bool {
 				jobs, err := cp.Client.BatchV1().Jobs(ns).List(context.Background(), metav1.ListOptions{})
 				return err == nil && len(jobs.Items) == 0
 			})
@@ -82,7 +83,7 @@ func model(cleanup bool, parallelization int, body string) string {
 func TestFailureMidPhase(t *testing.T) {
 	cp := framework.RequireCluster(t)
 	ns := cp.NewNamespace(t)
-	dir := writeFiles(t, map[string]string{
+	dir := e2eutil.WriteFiles(t, map[string]string{
 		"jobermodel.yaml": model(false, 0, `
   - phase_name: one
     jobs:
@@ -96,9 +97,9 @@ func TestFailureMidPhase(t *testing.T) {
     jobs:
       - {name: never, job_path: ok0.yaml}
 `),
-		"ok0.yaml":   jobYAML("0s", false),
-		"ok4.yaml":   jobYAML("4s", false),
-		"fail1.yaml": jobYAML("1s", true),
+		"ok0.yaml":   e2eutil.JobYAML("0s", false),
+		"ok4.yaml":   e2eutil.JobYAML("4s", false),
+		"fail1.yaml": e2eutil.JobYAML("1s", true),
 	})
 	rec := watchJobs(t, ns)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -132,9 +133,9 @@ func TestParallelization(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		fmt.Fprintf(&b, "      - {name: j%d, job_path: ok.yaml}\n", i)
 	}
-	dir := writeFiles(t, map[string]string{
+	dir := e2eutil.WriteFiles(t, map[string]string{
 		"jobermodel.yaml": model(true, 2, b.String()),
-		"ok.yaml":         jobYAML("1s", false),
+		"ok.yaml":         e2eutil.JobYAML("1s", false),
 	})
 	rec := watchJobs(t, ns)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -165,7 +166,7 @@ func TestCleanup(t *testing.T) {
 	for _, cleanup := range []bool{true, false} {
 		t.Run(fmt.Sprintf("cleanup=%v", cleanup), func(t *testing.T) {
 			ns := cp.NewNamespace(t)
-			dir := writeFiles(t, map[string]string{
+			dir := e2eutil.WriteFiles(t, map[string]string{
 				"jobermodel.yaml": model(cleanup, 0, `
   - phase_name: one
     jobs:
@@ -175,7 +176,7 @@ func TestCleanup(t *testing.T) {
     jobs:
       - {name: c, job_path: ok.yaml}
 `),
-				"ok.yaml": jobYAML("0s", false),
+				"ok.yaml": e2eutil.JobYAML("0s", false),
 			})
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 			defer cancel()
@@ -196,7 +197,7 @@ func TestCleanup(t *testing.T) {
 				return len(jobs.Items), len(pods.Items)
 			}
 			if cleanup {
-				waitFor(t, 60*time.Second, "Jobs and Pods of the run to be deleted", func() bool {
+				e2eutil.WaitFor(t, 60*time.Second, "Jobs and Pods of the run to be deleted", func() bool {
 					j, p := count()
 					return j == 0 && p == 0
 				})
@@ -214,7 +215,7 @@ func TestCleanup(t *testing.T) {
 func TestBadInputAndUnreachable(t *testing.T) {
 	cp := framework.RequireCluster(t)
 	ns := cp.NewNamespace(t)
-	dir := writeFiles(t, map[string]string{
+	dir := e2eutil.WriteFiles(t, map[string]string{
 		"jobermodel.yaml": model(true, 0, `
   - phase_name: one
     jobs:
@@ -222,7 +223,7 @@ func TestBadInputAndUnreachable(t *testing.T) {
       - {name: b, job_path: ok.yaml, depends_on: [a]}
       - {name: c, job_path: missing.yaml}
 `),
-		"ok.yaml": jobYAML("0s", false),
+		"ok.yaml": e2eutil.JobYAML("0s", false),
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -241,9 +242,9 @@ func TestBadInputAndUnreachable(t *testing.T) {
 		t.Errorf("invalid model created %d Jobs and %d ConfigMaps", len(jobs.Items), len(cms.Items))
 	}
 
-	good := writeFiles(t, map[string]string{
+	good := e2eutil.WriteFiles(t, map[string]string{
 		"jobermodel.yaml": model(true, 0, "  - phase_name: one\n    jobs:\n      - {name: a, job_path: ok.yaml}\n"),
-		"ok.yaml":         jobYAML("0s", false),
+		"ok.yaml":         e2eutil.JobYAML("0s", false),
 		"kubeconfig": `apiVersion: v1
 kind: Config
 clusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]
@@ -265,20 +266,20 @@ current-context: c
 func TestJobDeletedByHand(t *testing.T) {
 	cp := framework.RequireCluster(t)
 	ns := cp.NewNamespace(t)
-	dir := writeFiles(t, map[string]string{
+	dir := e2eutil.WriteFiles(t, map[string]string{
 		"jobermodel.yaml": model(false, 0, `
   - phase_name: one
     jobs:
       - {name: victim, job_path: long.yaml}
       - {name: next, job_path: ok.yaml, depends_on: [victim]}
 `),
-		"long.yaml": jobYAML("60s", false),
-		"ok.yaml":   jobYAML("0s", false),
+		"long.yaml": e2eutil.JobYAML("60s", false),
+		"ok.yaml":   e2eutil.JobYAML("0s", false),
 	})
 	rec := watchJobs(t, ns)
 	go func() {
 		var name string
-		waitFor(t, 30*time.Second, "victim Job", func() bool {
+		e2eutil.WaitFor(t, 30*time.Second, "victim Job", func() bool {
 			for _, e := range rec.snapshot() {
 				if e.node == "victim" {
 					name = e.name

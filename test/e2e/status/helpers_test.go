@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -21,49 +19,6 @@ import (
 
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
-
-// jobYAML is a Job manifest whose pod kwok finishes after d, succeeding or
-// failing as asked.
-func jobYAML(d string, fail bool) string {
-	outcome := "succeed"
-	if fail {
-		outcome = "fail"
-	}
-	return fmt.Sprintf(`apiVersion: batch/v1
-kind: Job
-metadata:
-  name: ignored
-spec:
-  backoffLimit: 0
-  template:
-    metadata:
-      annotations:
-        test.jobernetes.io/duration: %q
-        test.jobernetes.io/outcome: %s
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: main
-        image: busybox
-        command: ["sleep", "1"]
-`, d, outcome)
-}
-
-// writeFiles writes files (path -> content) under a new temp dir.
-func writeFiles(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for p, content := range files {
-		full := filepath.Join(dir, p)
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
 type syncBuffer struct {
@@ -245,17 +200,4 @@ func byNode(s map[string]jobLife, node string) []jobLife {
 		}
 	}
 	return out
-}
-
-// waitFor polls cond (only test code polls).
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("timed out after %s waiting for %s", timeout, what)
 }

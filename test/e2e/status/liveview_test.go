@@ -12,6 +12,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
 
@@ -67,7 +68,7 @@ func runOnPTY(t *testing.T, env []string, args ...string) (code int, screen stri
 func TestLiveView(t *testing.T) {
 	cp := framework.RequireCluster(t)
 	ns := cp.NewNamespace(t)
-	dir := writeFiles(t, map[string]string{
+	dir := e2eutil.WriteFiles(t, map[string]string{
 		"jobermodel.yaml": `jobernetes_config:
   cleanup: false
 jobernetes:
@@ -76,8 +77,8 @@ jobernetes:
       - {name: a, job_path: ok2.yaml}
       - {name: b, job_path: ok0.yaml, depends_on: [a]}
 `,
-		"ok0.yaml": jobYAML("0s", false),
-		"ok2.yaml": jobYAML("2s", false),
+		"ok0.yaml": e2eutil.JobYAML("0s", false),
+		"ok2.yaml": e2eutil.JobYAML("2s", false),
 	})
 	modelFile := filepath.Join(dir, "jobermodel.yaml")
 	plainEnv := []string{"TERM=xterm", "NO_COLOR="}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/cli"
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
 
@@ -38,7 +39,7 @@ var (
 //
 // cleanup is on: a and b are deleted once recorded, c (failed) is kept.
 func failingRun(t *testing.T) string {
-	dir := writeFiles(t, map[string]string{
+	dir := e2eutil.WriteFiles(t, map[string]string{
 		"jobermodel.yaml": `jobernetes_config:
   cleanup: true
   jobname: watchme
@@ -53,12 +54,12 @@ jobernetes:
     jobs:
       - {name: e, type: directory, job_path: two}
 `,
-		"ok0.yaml":   jobYAML("0s", false),
-		"ok1.yaml":   jobYAML("1s", false),
-		"ok6.yaml":   jobYAML("6s", false),
-		"fail4.yaml": jobYAML("4s", true),
-		"two/x.yaml": jobYAML("0s", false),
-		"two/y.yaml": jobYAML("0s", false),
+		"ok0.yaml":   e2eutil.JobYAML("0s", false),
+		"ok1.yaml":   e2eutil.JobYAML("1s", false),
+		"ok6.yaml":   e2eutil.JobYAML("6s", false),
+		"fail4.yaml": e2eutil.JobYAML("4s", true),
+		"two/x.yaml": e2eutil.JobYAML("0s", false),
+		"two/y.yaml": e2eutil.JobYAML("0s", false),
 	})
 	return filepath.Join(dir, "jobermodel.yaml")
 }
@@ -133,7 +134,7 @@ func TestWatchingARun(t *testing.T) {
 	p := start(t, nil, nil, "run", "-f", failingRun(t), "-n", ns, "-o", "json", "--junit", junit, "--metrics-addr", "127.0.0.1:0")
 
 	var runID, metricsAddr string
-	waitFor(t, 30*time.Second, "the run ID and the metrics address on stderr", func() bool {
+	e2eutil.WaitFor(t, 30*time.Second, "the run ID and the metrics address on stderr", func() bool {
 		s := p.stderr.String()
 		if m := runIDLine.FindStringSubmatch(s); m != nil {
 			runID = m[1]
@@ -145,7 +146,7 @@ func TestWatchingARun(t *testing.T) {
 	})
 
 	// During the run: a succeeded, b and c were created.
-	waitFor(t, 60*time.Second, "b and c to be created", func() bool {
+	e2eutil.WaitFor(t, 60*time.Second, "b and c to be created", func() bool {
 		s := rec.snapshot()
 		return len(byNode(s, "b")) == 1 && len(byNode(s, "c")) == 1
 	})
@@ -240,7 +241,7 @@ func TestWatchingARun(t *testing.T) {
 		}
 	}
 	checkFinal("after the run", after)
-	waitFor(t, 30*time.Second, "cleanup to delete a and b", func() bool {
+	e2eutil.WaitFor(t, 30*time.Second, "cleanup to delete a and b", func() bool {
 		s := rec.snapshot()
 		a, b := byNode(s, "a"), byNode(s, "b")
 		return len(a) == 1 && len(b) == 1 && !a[0].deleted.IsZero() && !b[0].deleted.IsZero()
