@@ -135,13 +135,17 @@ type deleter struct {
 	errs   []error
 }
 
-// takeFailed returns the deletes that failed since the last call.
-func (d *deleter) takeFailed() ([]*unit, error) {
+// takeFailed hands the deletes that failed since the last call back to the
+// sync, which calls it, so that it issues them again; it returns their errors.
+func (d *deleter) takeFailed() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	failed, err := d.failed, errors.Join(d.errs...)
+	for _, u := range d.failed {
+		u.deleting = false
+	}
+	err := errors.Join(d.errs...)
 	d.failed, d.errs = nil, nil
-	return failed, err
+	return err
 }
 
 // deleteFinished deletes recorded, succeeded Jobs still in the cache.
@@ -152,11 +156,7 @@ func (c *Controller) deleteFinished(ctx context.Context, async bool) error {
 	if !async {
 		c.deletes.wg.Wait()
 	}
-	failed, lastErr := c.deletes.takeFailed()
-	for _, u := range failed {
-		u.deleting = false
-	}
-	if lastErr != nil {
+	if lastErr := c.deletes.takeFailed(); lastErr != nil {
 		klog.FromContext(ctx).Info("Deleting finished Jobs failed; trying again", "run", c.runID, "err", lastErr)
 	}
 	type victim struct {
@@ -203,11 +203,7 @@ func (c *Controller) deleteFinished(ctx context.Context, async bool) error {
 	}
 	if !async {
 		work()
-		failed, err := c.deletes.takeFailed()
-		for _, u := range failed {
-			u.deleting = false
-		}
-		return err
+		return c.deletes.takeFailed()
 	}
 	c.deletes.wg.Add(1)
 	go func() {
