@@ -47,6 +47,9 @@ type RunReport struct {
 	FailedReverts []string `json:"failedReverts"`
 	// Jobs holds every Kubernetes Job of the model, in DAG order.
 	Jobs []ReportJob `json:"jobs"`
+	// Attempt is the run's attempt (1, then +1 per --retry-failed); the
+	// report's times span this attempt.
+	Attempt int `json:"attempt"`
 }
 
 // ReportJob is one Kubernetes Job of the run.
@@ -66,6 +69,10 @@ type ReportJob struct {
 	TotalSeconds float64 `json:"totalSeconds"`
 	Reason       string  `json:"reason,omitempty"`
 	Message      string  `json:"message,omitempty"`
+	// Attempt created the Job: less than the run's when a retry kept it
+	// (succeeded, or still running when the retry began: keptRunning).
+	Attempt     int  `json:"attempt"`
+	KeptRunning bool `json:"keptRunning,omitempty"`
 }
 
 func newRunReport(res *controller.Result, model string) *RunReport {
@@ -81,6 +88,7 @@ func newRunReport(res *controller.Result, model string) *RunReport {
 		Skipped:             append([]string{}, res.Skipped...),
 		FailedReverts:       append([]string{}, res.FailedReverts...),
 		Jobs:                make([]ReportJob, 0, len(res.Jobs)),
+		Attempt:             max(res.Attempt, 1),
 	}
 	if res.Succeeded {
 		r.Result = controller.ResultSucceeded
@@ -104,7 +112,7 @@ func reportJob(j controller.JobReport) ReportJob {
 		Phase: j.Phase, Job: j.Job, KubernetesJob: j.Name, State: j.State,
 		CreatedAt: timeOrNil(j.Created), FinishedAt: timeOrNil(j.Finished),
 		WaitSeconds: seconds(j.Wait), RunSeconds: seconds(j.Run), TotalSeconds: seconds(j.Total),
-		Reason: j.Reason, Message: j.Message,
+		Reason: j.Reason, Message: j.Message, Attempt: max(j.Attempt, 1), KeptRunning: j.KeptRunning,
 	}
 }
 

@@ -80,6 +80,9 @@ func writeStatusText(w io.Writer, st *controller.RunStatus, now time.Time) {
 	if len(about) > 0 {
 		fmt.Fprintln(w, strings.Join(about, ", "))
 	}
+	if st.Attempt > 1 {
+		writeAttempts(w, st.Attempts, now)
+	}
 	fmt.Fprintln(w)
 
 	tw, buf := newTable()
@@ -97,11 +100,34 @@ func writeStatusText(w io.Writer, st *controller.RunStatus, now time.Time) {
 		if j.State == stateSucceeded {
 			reason = "" // the Job controller's "CompletionsReached" says nothing
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.Phase, j.Job, j.KubernetesJob, j.State, started, dur, reason)
+		job := j.Job
+		if j.Attempt > 0 && j.Attempt < st.Attempt {
+			job += fmt.Sprintf(" (attempt %d)", j.Attempt)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.Phase, job, j.KubernetesJob, j.State, started, dur, reason)
 	}
 	flushTable(w, tw, buf)
 	if st.Message != "" {
 		fmt.Fprintf(w, "\n%s\n", st.Message)
+	}
+}
+
+// writeAttempts prints one line per attempt of a retried run.
+func writeAttempts(w io.Writer, attempts []controller.AttemptStatus, now time.Time) {
+	for _, a := range attempts {
+		line := fmt.Sprintf("attempt %d: %s", a.Attempt, a.Result)
+		if a.StartedAt != nil {
+			line += ", started " + a.StartedAt.UTC().Format(time.RFC3339)
+			if a.FinishedAt != nil {
+				line += ", took " + fmtDur(a.FinishedAt.Sub(*a.StartedAt))
+			} else {
+				line += ", running for " + fmtDur(now.Sub(*a.StartedAt))
+			}
+		}
+		if a.Message != "" {
+			line += ": " + a.Message
+		}
+		fmt.Fprintln(w, line)
 	}
 }
 

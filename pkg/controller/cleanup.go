@@ -51,6 +51,9 @@ func (c *Controller) writeRecord(ctx context.Context, newly []*unit, done bool) 
 				CreatedAt: millis(u.created), StartedAt: millis(u.started), FinishedAt: millis(u.finished),
 				Result: JobSucceeded, Revert: u.revert, Reason: u.reason, Message: u.message,
 			}
+			if u.attempt > 1 {
+				jr.Attempt = u.attempt
+			}
 			switch u.state {
 			case unitFailed:
 				jr.Result = JobFailed

@@ -103,18 +103,20 @@ type Controller struct {
 	deadline   bool    // run_timeout passed
 	byName     map[string]int
 	topoPos    []int
-	cm         *corev1.ConfigMap
-	rec        *Record
-	ownerRef   metav1.OwnerReference
-	start      time.Time
-	failure    *failure
-	lastWrite  time.Time
-	recEnc     recordEncoder // the run record's buffers, reused by every write
-	deletes    deleter       // cleanup's deletes in flight
-	phaseSeen  []int         // per phase: 0 not started, 1 started, 2 succeeded (for progress lines)
-	foreign    map[string]bool
-	result     *Result
-	resultDone chan struct{}
+	// manifestHash of every manifest, read concurrently by the creates.
+	manifestHash map[*config.Manifest]string
+	cm           *corev1.ConfigMap
+	rec          *Record
+	ownerRef     metav1.OwnerReference
+	start        time.Time
+	failure      *failure
+	lastWrite    time.Time
+	recEnc       recordEncoder // the run record's buffers, reused by every write
+	deletes      deleter       // cleanup's deletes in flight
+	phaseSeen    []int         // per phase: 0 not started, 1 started, 2 succeeded (for progress lines)
+	foreign      map[string]bool
+	result       *Result
+	resultDone   chan struct{}
 }
 
 // ErrCluster marks errors that come from the cluster (unreachable,

@@ -37,6 +37,7 @@ func (c *Controller) newJob(u *unit) *batchv1.Job {
 		job.Annotations[k] = v
 	}
 	job.Annotations[AnnotationManifest] = u.manifest.RelPath
+	job.Annotations[AnnotationManifestHash] = c.manifestHash[u.manifest]
 	// Pods carry the run's labels too: `kubectl logs -l jobernetes.io/run=ID`.
 	job.Spec.Template.Labels = c.runLabels(u, job.Spec.Template.Labels)
 	return job

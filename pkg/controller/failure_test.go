@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -221,4 +222,88 @@ func TestRetryFailed(t *testing.T) {
 	if r := f.c.result; r == nil || !r.Succeeded {
 		t.Fatalf("retry result %+v, want success", r)
 	}
+}
+
+// restart replaces the fixture's controller by a new one on the same fake
+// server, as a new orchestrator process would be.
+func (f *fixture) restart(m *config.Model, retry bool) {
+	f.t.Helper()
+	factory := informers.NewSharedInformerFactory(f.client, 0)
+	c, err := NewController(f.ctx, f.client, factory.Batch().V1().Jobs(), Options{Namespace: "ns", RunID: "r1", Model: m,
+		RetryFailed: retry, Now: func() time.Time { return f.now }})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if res, err := c.Prepare(f.ctx); err != nil || res != nil {
+		f.t.Fatalf("Prepare: %v %v", res, err)
+	}
+	f.c, f.factory = c, factory
+}
+
+// A Job still running when its attempt ended (here by the deadline) is
+// kept by the retry: no second Job for it, its successors wait for it, and
+// a resume of the interrupted retry acts on the same Jobs.
+//
+//	phase p0:   a    b (runs past the deadline)
+//	phase p1:   c
+func TestRetryKeepsRunningJob(t *testing.T) {
+	m := testModel(t, 0, false, []string{"a", "b"}, []string{"c"})
+	m.Options.RunTimeout = 5 * time.Second
+	f := newFixture(t, m)
+	f.sync()
+	f.finish("a", true)
+	f.now = f.now.Add(6 * time.Second)
+	f.sync()
+	if r := f.c.result; r == nil || r.Succeeded || r.Failure.Reason != "DeadlineExceeded" {
+		t.Fatalf("first attempt: %+v, want DeadlineExceeded", r)
+	}
+	oldB := f.c.units[1].name
+
+	f.restart(m, true)
+	f.sync()
+	if got := f.actions("create", "jobs"); len(got) != 0 {
+		t.Fatalf("retry created %v while b's Job still runs, want nothing", got)
+	}
+	if f.c.units[1].name != oldB || !f.c.units[1].keptRunning || f.c.units[1].attempt != 1 {
+		t.Fatalf("b: name %s attempt %d kept %v, want the running Job %s of attempt 1", f.c.units[1].name, f.c.units[1].attempt, f.c.units[1].keptRunning, oldB)
+	}
+	plan := f.c.rec.Plan
+
+	// The retry's process dies here; a plain resume takes over.
+	f.restart(m, false)
+	for i, u := range f.c.units {
+		if want := planName(plan, u); u.name != want {
+			t.Errorf("unit %d: resumed with name %s, the retry's plan says %s", i, u.name, want)
+		}
+	}
+	f.sync()
+	if got := f.actions("create", "jobs"); len(got) != 0 {
+		t.Fatalf("resume created %v, want nothing before b finishes", got)
+	}
+	f.finishName(oldB, true)
+	f.sync()
+	if got := f.actions("create", "jobs"); !eq(got, []string{"c"}) {
+		t.Fatalf("after b: created %v, want c", got)
+	}
+	if f.c.units[2].attempt != 2 {
+		t.Errorf("c runs as attempt %d, want 2", f.c.units[2].attempt)
+	}
+	f.finish("c", true)
+	f.sync()
+	r := f.c.result
+	if r == nil || !r.Succeeded || r.Attempt != 2 {
+		t.Fatalf("retry result %+v, want success in attempt 2", r)
+	}
+	if kept := r.keptJobs(); len(kept) != 2 || !strings.Contains(kept[1], "running since attempt 1") {
+		t.Errorf("kept %q, want a counted and b running since attempt 1", kept)
+	}
+}
+
+func planName(plan []PlanJob, u *unit) string {
+	for _, pj := range plan {
+		if pj.Job == u.job.Name && !u.revert {
+			return pj.KubernetesJobs[0]
+		}
+	}
+	return ""
 }

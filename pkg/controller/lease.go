@@ -64,7 +64,7 @@ func WithRunLease(ctx context.Context, client kubernetes.Interface, ns, runID st
 	}
 	// Leader election logs its routine steps at V(0); keep them for -v=2.
 	logger := klog.FromContext(ctx)
-	leCtx, cancel := context.WithCancel(klog.NewContext(ctx, logger.V(2)))
+	leCtx, cancel := context.WithCancel(klog.NewContext(ctx, quietLeaseLogger(logger).V(2)))
 	defer cancel()
 	var (
 		once     sync.Once

@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math/big"
 	"path"
@@ -28,6 +30,10 @@ const (
 
 	// AnnotationManifest records which manifest file a Job was made from.
 	AnnotationManifest = "jobernetes.io/manifest"
+	// AnnotationManifestHash is the SHA-256 of the manifest's Job as
+	// decoded: a retry tells from it that a kept running Job's manifest
+	// has changed since it was created.
+	AnnotationManifestHash = "jobernetes.io/manifest-sha256"
 
 	stateConfigMapPrefix = "jobernetes-run-"
 	hashLen              = 8
@@ -74,6 +80,13 @@ func jobName(runID string, job *config.Job, m *config.Manifest, attempt int, rev
 		return "j" + h
 	}
 	return base + "-" + h
+}
+
+// ManifestHash is the value of AnnotationManifestHash for m.
+func ManifestHash(m *config.Manifest) string {
+	raw, _ := json.Marshal(m.Job)
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:])
 }
 
 // StateConfigMapName is where a run records what it achieved, so that a

@@ -123,7 +123,7 @@ func (c *Controller) Prepare(ctx context.Context) (*Result, error) {
 			}
 			logger.Info("Retrying the failed part of the run", "run", c.runID, "attempt", c.attempt)
 		} else {
-			c.setAttempts(nil)
+			c.setAttempts(c.attemptsFromPlan())
 			c.restoreFromRecord()
 			if rec.Result != ResultRunning {
 				c.result = c.buildResult()
@@ -147,68 +147,12 @@ func (c *Controller) plan() []PlanJob {
 		for _, ui := range c.nodeUnits[j.Index] {
 			pj.KubernetesJobs = append(pj.KubernetesJobs, c.units[ui].name)
 		}
+		if ri := c.revertUnit[j.Index]; ri >= 0 {
+			pj.Revert = c.units[ri].name
+		}
 		out = append(out, pj)
 	}
 	return out
-}
-
-// setAttempts gives each unit the attempt of the Job that stands for it:
-// on a retry (keep non-nil), a main Job that succeeded in an earlier attempt,
-// and was not reverted, keeps its name; everything else gets the new
-// attempt's name.
-func (c *Controller) setAttempts(keep map[*unit]int) {
-	for _, u := range c.units {
-		u.attempt = c.attempt
-		if a, ok := keep[u]; ok {
-			u.attempt = a
-		}
-	}
-	c.renameUnits()
-}
-
-// retry turns a failed run into a running one under the next attempt.
-func (c *Controller) retry(ctx context.Context) error {
-	prev := c.attempt
-	c.attempt++
-	keep := map[*unit]int{}
-	for _, u := range c.units {
-		if u.revert {
-			continue
-		}
-		for a := prev; a >= 1; a-- {
-			jr, ok := c.rec.Jobs[jobName(c.runID, u.job, u.manifest, a, false)]
-			if !ok {
-				continue
-			}
-			reverted := false
-			if ri := c.revertUnit[u.node]; ri >= 0 {
-				r := c.units[ri]
-				rr, ok := c.rec.Jobs[jobName(c.runID, r.job, r.manifest, a, true)]
-				reverted = ok && rr.Result == JobSucceeded
-			}
-			if jr.Result == JobSucceeded && !reverted {
-				keep[u] = a
-			}
-			break
-		}
-	}
-	c.setAttempts(keep)
-	c.restoreFromRecord()
-	next := *c.rec
-	next.Attempt = c.attempt
-	next.Result, next.Message, next.FinishedAt = ResultRunning, "", 0
-	next.StartedAt = c.now().UnixMilli()
-	next.Plan = c.plan()
-	cm := c.cm.DeepCopy()
-	if err := EncodeRecord(cm, &next); err != nil {
-		return err
-	}
-	updated, err := c.client.CoreV1().ConfigMaps(c.ns).Update(ctx, cm, metav1.UpdateOptions{})
-	if err != nil {
-		return clusterError("start retry of the run", err)
-	}
-	c.cm, c.rec, c.start = updated, &next, c.now()
-	return nil
 }
 
 // restoreFromRecord marks recorded Jobs finished: after cleanup the record
@@ -222,6 +166,7 @@ func (c *Controller) restoreFromRecord() {
 		u := c.units[i]
 		if jr.Result == JobCreated {
 			u.createdRecorded = true // its Job should be in the cache
+			u.keptRunning = u.attempt < c.attempt
 			continue
 		}
 		u.recorded = true

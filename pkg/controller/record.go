@@ -53,8 +53,10 @@ type Record struct {
 	Result      string `json:"result"`
 	Message     string `json:"message,omitempty"`
 	// Attempt counts --retry-failed: Jobs of attempt N > 1 have names of
-	// their own.
-	Attempt int `json:"attempt,omitempty"`
+	// their own. StartedAt, FinishedAt, Result and Message above are those
+	// of this attempt; Attempts holds the ones before it.
+	Attempt  int             `json:"attempt,omitempty"`
+	Attempts []AttemptRecord `json:"attempts,omitempty"`
 	// Plan is the model's DAG as the run sees it, so that `status` can show
 	// a run from the cluster alone, waiting jobs included.
 	Plan []PlanJob `json:"plan,omitempty"`
@@ -62,13 +64,27 @@ type Record struct {
 	Jobs map[string]*JobRecord `json:"jobs,omitempty"`
 }
 
+// AttemptRecord is one finished attempt of a retried run.
+type AttemptRecord struct {
+	Attempt    int    `json:"attempt"`
+	StartedAt  int64  `json:"startedAt"`
+	FinishedAt int64  `json:"finishedAt,omitempty"`
+	Result     string `json:"result"`
+	Message    string `json:"message,omitempty"`
+}
+
 // PlanJob is one model job of the run.
 type PlanJob struct {
 	Phase     string   `json:"phase"`
 	Job       string   `json:"job"`
 	DependsOn []string `json:"dependsOn,omitempty"`
-	// KubernetesJobs are the names of its Jobs, one per manifest.
+	// KubernetesJobs are the names of its Jobs, one per manifest, in the
+	// current attempt: a Job kept from an earlier attempt keeps its name.
+	// A resume reads the names from here, so it acts on the same Jobs as
+	// the process it takes over from.
 	KubernetesJobs []string `json:"kubernetesJobs"`
+	// Revert is the name of its revert Job, if it has one.
+	Revert string `json:"revert,omitempty"`
 }
 
 // JobRecord is one finished Kubernetes Job of the run.
@@ -81,6 +97,7 @@ type JobRecord struct {
 	FinishedAt int64  `json:"finishedAt,omitempty"`
 	Result     string `json:"result"`
 	Revert     bool   `json:"revert,omitempty"`
+	Attempt    int    `json:"attempt,omitempty"` // set from attempt 2 on
 	Reason     string `json:"reason,omitempty"`
 	Message    string `json:"message,omitempty"`
 }

@@ -23,7 +23,12 @@ type Result struct {
 	FailedReverts []string
 	CriticalPath  []string // model jobs on the longest path
 	CriticalTime  time.Duration
-	SummedTime    time.Duration // sum of every Job's run time
+	SummedTime    time.Duration // sum of every Job's run time within the span
+	// Attempt is the run's attempt (1, then +1 per --retry-failed). The
+	// report's span, Started to Finished, is this attempt's: Jobs kept from
+	// an earlier attempt show their own times, and count towards SummedTime
+	// and the critical path only for the part they ran within the span.
+	Attempt int
 }
 
 // JobReport is one Kubernetes Job of the run.
@@ -36,6 +41,11 @@ type JobReport struct {
 	Run              time.Duration // Job created -> Job finished
 	Total            time.Duration // run start -> Job finished
 	Reason, Message  string
+	// Attempt is the attempt that created the Job; less than the run's
+	// when a retry kept it. KeptRunning: it was still running when the
+	// retry began.
+	Attempt     int
+	KeptRunning bool
 }
 
 func (c *Controller) failureMessage() string {
@@ -47,7 +57,7 @@ func (c *Controller) failureMessage() string {
 }
 
 func (c *Controller) buildResult() *Result {
-	r := &Result{RunID: c.runID, Namespace: c.ns, Started: c.start, Finished: c.now()}
+	r := &Result{RunID: c.runID, Namespace: c.ns, Started: c.start, Finished: c.now(), Attempt: max(c.attempt, 1)}
 	if c.rec != nil && c.rec.FinishedAt != 0 {
 		r.Finished = timeFromMillis(c.rec.FinishedAt)
 	}
@@ -68,18 +78,21 @@ func (c *Controller) buildResult() *Result {
 				job += " (revert)"
 			}
 			jr := JobReport{Phase: u.job.Phase, Job: job, Name: u.name, State: u.state.String(),
-				Created: u.created, Finished: u.finished, Reason: u.reason, Message: u.message}
+				Created: u.created, Finished: u.finished, Reason: u.reason, Message: u.message,
+				Attempt: max(u.attempt, 1), KeptRunning: u.keptRunning}
+			var inSpan time.Duration
 			if !u.created.IsZero() {
 				created = true
 				jr.Wait = nonNeg(u.created.Sub(c.start))
 				if !u.finished.IsZero() {
 					jr.Run = nonNeg(u.finished.Sub(u.created))
 					jr.Total = nonNeg(u.finished.Sub(c.start))
+					inSpan = nonNeg(u.finished.Sub(later(u.created, c.start)))
 				}
 			}
-			r.SummedTime += jr.Run
-			if jr.Run > nodeRun[n] && !u.revert {
-				nodeRun[n] = jr.Run
+			r.SummedTime += inSpan
+			if inSpan > nodeRun[n] && !u.revert {
+				nodeRun[n] = inSpan
 			}
 			r.Jobs = append(r.Jobs, jr)
 			if u.state == unitFailed && !u.revert && r.Failure == nil {
@@ -118,6 +131,13 @@ func (r *Result) ExitCode() int {
 		return 0
 	}
 	return 1
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func nonNeg(d time.Duration) time.Duration {
@@ -160,6 +180,33 @@ func (r *Result) WriteText(w io.Writer) {
 	if len(r.NeverRan) > 0 {
 		fmt.Fprintf(w, "never ran: %s\n", strings.Join(r.NeverRan, ", "))
 	}
+	if kept := r.keptJobs(); len(kept) > 0 {
+		fmt.Fprintf(w, "kept from earlier attempts: %s\n", strings.Join(kept, ", "))
+	}
+	if r.Attempt > 1 {
+		fmt.Fprintf(w, "attempt %d of the run: wall-clock, Job time and critical path cover this attempt\n", r.Attempt)
+	}
+}
+
+// keptJobs describes the Jobs a retry kept from an earlier attempt: each one
+// it found running, and how many had succeeded.
+func (r *Result) keptJobs() []string {
+	var out []string
+	succeeded := 0
+	for _, j := range r.Jobs {
+		if j.Created.IsZero() || j.Attempt >= r.Attempt {
+			continue
+		}
+		if !j.KeptRunning {
+			succeeded++
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s/%s (Job %s, running since attempt %d, now %s)", j.Phase, j.Job, j.Name, j.Attempt, j.State))
+	}
+	if succeeded > 0 {
+		out = append([]string{fmt.Sprintf("%d succeeded Job(s)", succeeded)}, out...)
+	}
+	return out
 }
 
 func durCell(d time.Duration, known bool) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -30,6 +31,21 @@ type RunStatus struct {
 	StartedAt  *time.Time  `json:"startedAt,omitempty"`
 	FinishedAt *time.Time  `json:"finishedAt,omitempty"`
 	Jobs       []JobStatus `json:"jobs"`
+	// Attempt is the run's attempt (1, then +1 per --retry-failed);
+	// startedAt, finishedAt, result and message above are its own.
+	// Attempts lists every attempt, this one last. All attempt fields
+	// are set on retried runs only.
+	Attempt  int             `json:"attempt,omitempty"`
+	Attempts []AttemptStatus `json:"attempts,omitempty"`
+}
+
+// AttemptStatus is one attempt of a run.
+type AttemptStatus struct {
+	Attempt    int        `json:"attempt"`
+	Result     string     `json:"result"`
+	Message    string     `json:"message,omitempty"`
+	StartedAt  *time.Time `json:"startedAt,omitempty"`
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
 }
 
 // JobStatus is one Kubernetes Job of the run (a directory job has several).
@@ -45,6 +61,10 @@ type JobStatus struct {
 	DurationSeconds float64 `json:"durationSeconds,omitempty"`
 	Reason          string  `json:"reason,omitempty"`
 	Message         string  `json:"message,omitempty"`
+	// Attempt is the attempt that created the Job (absent while waiting):
+	// less than the run's for a Job a retry kept, or one of an earlier
+	// attempt that the retry ran again (listed after the plan).
+	Attempt int `json:"attempt,omitempty"`
 }
 
 // GetRunStatus reads a run's record and Jobs: one GET and one LIST.
@@ -76,7 +96,14 @@ func GetRunStatus(ctx context.Context, client kubernetes.Interface, ns, runID st
 		APIVersion: StatusAPIVersion, Kind: "RunStatus", RunID: runID, Namespace: ns,
 		Model: rec.Model, Result: rec.Result, Message: rec.Message,
 		StartedAt: timePtr(rec.StartedAt), FinishedAt: timePtr(rec.FinishedAt),
+		Attempt: max(rec.Attempt, 1),
 	}
+	for _, a := range rec.Attempts {
+		st.Attempts = append(st.Attempts, AttemptStatus{Attempt: a.Attempt, Result: a.Result, Message: a.Message,
+			StartedAt: timePtr(a.StartedAt), FinishedAt: timePtr(a.FinishedAt)})
+	}
+	st.Attempts = append(st.Attempts, AttemptStatus{Attempt: st.Attempt, Result: rec.Result, Message: rec.Message,
+		StartedAt: st.StartedAt, FinishedAt: st.FinishedAt})
 	planned := map[string]bool{}
 	phaseOf := map[string]int{}
 	for _, pj := range rec.Plan {
@@ -115,7 +142,46 @@ func GetRunStatus(ctx context.Context, client kubernetes.Interface, ns, runID st
 		return reverts[a].KubernetesJob < reverts[b].KubernetesJob
 	})
 	st.Jobs = append(st.Jobs, reverts...)
+	st.Jobs = append(st.Jobs, earlierAttempts(rec, jobs, planned, phaseOf, now)...)
+	if st.Attempt == 1 {
+		// Attempts are shown for retried runs only.
+		st.Attempt, st.Attempts = 0, nil
+		for i := range st.Jobs {
+			st.Jobs[i].Attempt = 0
+		}
+	}
 	return st, nil
+}
+
+// earlierAttempts are the main Jobs of earlier attempts that the current
+// attempt replaced (failed, skipped or deleted ones): every Job the run
+// ever created is accounted for.
+func earlierAttempts(rec *Record, jobs map[string]*batchv1.Job, planned map[string]bool, phaseOf map[string]int, now time.Time) []JobStatus {
+	var out []JobStatus
+	for name, jr := range rec.Jobs {
+		if !jr.Revert && !planned[name] {
+			js := JobStatus{Phase: jr.Phase, Job: jr.Job, KubernetesJob: name}
+			fillJobStatus(&js, jr, jobs[name], now)
+			out = append(out, js)
+		}
+	}
+	for name, j := range jobs {
+		if _, ok := j.Labels[LabelRevert]; !ok && !planned[name] && rec.Jobs[name] == nil {
+			js := JobStatus{Phase: j.Labels[LabelPhase], Job: j.Labels[LabelJob], KubernetesJob: name}
+			fillJobStatus(&js, nil, j, now)
+			out = append(out, js)
+		}
+	}
+	sort.Slice(out, func(a, b int) bool {
+		if pa, pb := phaseOf[out[a].Phase], phaseOf[out[b].Phase]; pa != pb {
+			return pa < pb
+		}
+		if out[a].Attempt != out[b].Attempt {
+			return out[a].Attempt < out[b].Attempt
+		}
+		return out[a].KubernetesJob < out[b].KubernetesJob
+	})
+	return out
 }
 
 // fillJobStatus sets a Job's state and times from its record (finished and
@@ -123,6 +189,14 @@ func GetRunStatus(ctx context.Context, client kubernetes.Interface, ns, runID st
 func fillJobStatus(js *JobStatus, jr *JobRecord, j *batchv1.Job, now time.Time) {
 	if js.State == "" {
 		js.State = "waiting"
+	}
+	switch {
+	case jr != nil && jr.Attempt > 0:
+		js.Attempt = jr.Attempt
+	case j != nil && j.Labels[LabelAttempt] != "":
+		js.Attempt, _ = strconv.Atoi(j.Labels[LabelAttempt])
+	case jr != nil || j != nil:
+		js.Attempt = 1
 	}
 	if jr != nil && jr.Result == JobCreated {
 		if j == nil {

@@ -59,6 +59,7 @@ type unit struct {
 	createdRecorded bool          // the record knows it was created (JobCreated)
 	deleting        bool          // cleanup delete issued
 	aborting        bool          // deleted by the abort failure policy or the deadline
+	keptRunning     bool          // a Job of an earlier attempt, running when the retry began
 }
 
 func (c *Controller) buildUnits() {
@@ -80,6 +81,12 @@ func (c *Controller) buildUnits() {
 			c.revertUnit[j.Index] = u.index
 		}
 		c.finally = append(c.finally, c.model.Options.FinallyPhase != "" && j.Phase == c.model.Options.FinallyPhase)
+	}
+	c.manifestHash = map[*config.Manifest]string{}
+	for _, u := range c.units {
+		if _, ok := c.manifestHash[u.manifest]; !ok {
+			c.manifestHash[u.manifest] = ManifestHash(u.manifest)
+		}
 	}
 	c.renameUnits()
 	c.topoPos = make([]int, c.graph.Len())
