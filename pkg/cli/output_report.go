@@ -21,7 +21,7 @@ type RunReport struct {
 	RunID      string `json:"runID"`
 	Namespace  string `json:"namespace"`
 	Model      string `json:"model,omitempty"` // the model file, as given to -f
-	// Result is Succeeded or Failed.
+	// Result is Succeeded, Failed or Cancelled.
 	Result     string    `json:"result"`
 	StartedAt  time.Time `json:"startedAt"`
 	FinishedAt time.Time `json:"finishedAt"`
@@ -92,6 +92,8 @@ func newRunReport(res *controller.Result, model string) *RunReport {
 	}
 	if res.Succeeded {
 		r.Result = controller.ResultSucceeded
+	} else if res.Cancelled {
+		r.Result = controller.ResultCancelled
 	}
 	if wall := res.Finished.Sub(res.Started); wall > 0 {
 		r.WallSeconds = seconds(wall)
@@ -183,6 +185,8 @@ func newJUnit(res *controller.Result, model string) *junitTestSuites {
 	result := controller.ResultFailed
 	if res.Succeeded {
 		result = controller.ResultSucceeded
+	} else if res.Cancelled {
+		result = controller.ResultCancelled
 	}
 	suite := junitTestSuite{
 		Name: res.RunID, Time: wall, Timestamp: res.Started.UTC().Format("2006-01-02T15:04:05"),

@@ -90,7 +90,7 @@ interrupted (resume with --run-id).`,
 	cmd.Flags().Float32Var(&o.qps, "kube-api-qps", 500, "queries per second to the API server (the run's own client-side limit)")
 	cmd.Flags().IntVar(&o.burst, "kube-api-burst", 1000, "burst of queries to the API server")
 	cmd.Flags().BoolVar(&o.retryFailed, "retry-failed", false,
-		"with --run-id of a failed run: run its failed, skipped and never-run jobs again (succeeded ones stay done)")
+		"with --run-id of a failed run: run its failed, skipped and never-run jobs again (Jobs that succeeded or still run are kept)")
 	cmd.Flags().BoolVar(&o.jobEvents, "job-events", true,
 		"post a Created and a Deleted Event on every Job (two writes per Job); false keeps only warnings and the run's summary Event")
 	cmd.Flags().DurationVar(&o.leaseDuration, "lease-duration", controller.DefaultLeaseDuration,

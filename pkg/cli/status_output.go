@@ -53,12 +53,17 @@ func flushTable(w io.Writer, tw *tabwriter.Writer, buf *bytes.Buffer) {
 // Kubernetes Job.
 func writeStatusText(w io.Writer, st *controller.RunStatus, now time.Time) {
 	done := 0 // finished, or decided never to run (skipped)
+	total := 0
 	for _, j := range st.Jobs {
+		if j.Replaced {
+			continue
+		}
+		total++
 		if j.State != stateWaiting && j.State != stateRunning {
 			done++
 		}
 	}
-	fmt.Fprintf(w, "run %s in namespace %s: %s (%d/%d Jobs done", st.RunID, st.Namespace, st.Result, done, len(st.Jobs))
+	fmt.Fprintf(w, "run %s in namespace %s: %s (%d/%d Jobs done", st.RunID, st.Namespace, st.Result, done, total)
 	if st.StartedAt != nil {
 		if st.FinishedAt != nil {
 			fmt.Fprintf(w, ", took %s", fmtDur(st.FinishedAt.Sub(*st.StartedAt)))
@@ -93,6 +98,9 @@ func writeStatusText(w io.Writer, st *controller.RunStatus, now time.Time) {
 			started = j.CreatedAt.UTC().Format(time.RFC3339)
 			if st.StartedAt != nil {
 				started = "+" + fmtDur(j.CreatedAt.Sub(*st.StartedAt))
+				if j.CreatedAt.Before(*st.StartedAt) { // kept from an earlier attempt
+					started = "-" + fmtDur(st.StartedAt.Sub(*j.CreatedAt))
+				}
 			}
 			dur = fmtDur(time.Duration(j.DurationSeconds * float64(time.Second)))
 		}
@@ -101,7 +109,9 @@ func writeStatusText(w io.Writer, st *controller.RunStatus, now time.Time) {
 			reason = "" // the Job controller's "CompletionsReached" says nothing
 		}
 		job := j.Job
-		if j.Attempt > 0 && j.Attempt < st.Attempt {
+		if j.Replaced {
+			job += fmt.Sprintf(" (attempt %d, replaced)", j.Attempt)
+		} else if j.Attempt > 0 && j.Attempt < st.Attempt {
 			job += fmt.Sprintf(" (attempt %d)", j.Attempt)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.Phase, job, j.KubernetesJob, j.State, started, dur, reason)
@@ -174,6 +184,9 @@ func statusFlowchart(st *controller.RunStatus) *flowchart {
 	var nodes []*node
 	byKey := map[[2]string]*node{}
 	for _, j := range st.Jobs {
+		if j.Replaced {
+			continue
+		}
 		key := [2]string{j.Phase, j.Job}
 		n := byKey[key]
 		if n == nil {

@@ -64,6 +64,12 @@ func (c *Controller) writeRecord(ctx context.Context, newly []*unit, done bool) 
 			}
 			rec.Jobs[u.name] = jr
 		}
+		if rec.Result == ResultCancelled {
+			// Cancelled meanwhile (`jobernetes cancel`): the cancel stands.
+			c.noteCancel(rec.Message)
+			c.queue.Add(c.runID)
+			return
+		}
 		if done {
 			rec.FinishedAt = c.now().UnixMilli()
 			rec.Result = ResultSucceeded
@@ -71,6 +77,9 @@ func (c *Controller) writeRecord(ctx context.Context, newly []*unit, done bool) 
 			if c.failure != nil {
 				rec.Result = ResultFailed
 				rec.Message = c.failureMessage()
+			}
+			if c.cancelled {
+				rec.Result, rec.Message = ResultCancelled, c.cancelMsg
 			}
 		}
 	}

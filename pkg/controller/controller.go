@@ -110,6 +110,8 @@ type Controller struct {
 	ownerRef     metav1.OwnerReference
 	start        time.Time
 	failure      *failure
+	cancelled    bool   // the record says `jobernetes cancel` stopped the run
+	cancelMsg    string // and why
 	lastWrite    time.Time
 	recEnc       recordEncoder // the run record's buffers, reused by every write
 	deletes      deleter       // cleanup's deletes in flight

@@ -105,7 +105,11 @@ func (c *Controller) Prepare(ctx context.Context) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		retry := rec.Result == ResultFailed && c.opts.RetryFailed
+		failed := rec.Result == ResultFailed || rec.Result == ResultCancelled
+		if rec.Result == ResultCancelled && !c.opts.RetryFailed {
+			return nil, &CancelledError{RunID: c.runID, Message: rec.Message}
+		}
+		retry := failed && c.opts.RetryFailed
 		switch {
 		case rec.Fingerprint == fp:
 		case retry && rec.Structure != "" && rec.Structure == StructureFingerprint(c.model):
@@ -117,7 +121,7 @@ func (c *Controller) Prepare(ctx context.Context) (*Result, error) {
 		c.cm, c.rec = cm, rec
 		c.start = timeFromMillis(rec.StartedAt)
 		c.attempt = max(rec.Attempt, 1)
-		if rec.Result == ResultFailed && c.opts.RetryFailed {
+		if retry {
 			if err := c.retry(ctx); err != nil {
 				return nil, err
 			}
@@ -166,7 +170,9 @@ func (c *Controller) restoreFromRecord() {
 		u := c.units[i]
 		if jr.Result == JobCreated {
 			u.createdRecorded = true // its Job should be in the cache
-			u.keptRunning = u.attempt < c.attempt
+			if u.attempt < c.attempt {
+				u.keptRunning, u.reported = true, unitActive
+			}
 			continue
 		}
 		u.recorded = true

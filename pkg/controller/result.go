@@ -13,6 +13,7 @@ type Result struct {
 	RunID     string
 	Namespace string
 	Succeeded bool
+	Cancelled bool // by `jobernetes cancel`; Succeeded is false
 	Failure   *JobReport // the first failed Job, in DAG order
 	Started   time.Time
 	Finished  time.Time
@@ -121,6 +122,10 @@ func (c *Controller) buildResult() *Result {
 	if r.Failure == nil && c.rec != nil && c.rec.Result == ResultFailed {
 		r.Failure = &JobReport{State: "failed", Reason: "Failed", Message: c.rec.Message}
 	}
+	r.Cancelled = c.cancelled || c.rec != nil && c.rec.Result == ResultCancelled
+	if r.Cancelled && r.Failure == nil {
+		r.Failure = &JobReport{State: "failed", Reason: "Cancelled", Message: c.rec.Message}
+	}
 	r.Succeeded = r.Failure == nil
 	return r
 }
@@ -158,6 +163,8 @@ func (r *Result) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "\nrun %s in namespace %s: ", r.RunID, r.Namespace)
 	if r.Succeeded {
 		fmt.Fprintf(w, "SUCCEEDED\n")
+	} else if r.Cancelled {
+		fmt.Fprintf(w, "CANCELLED\n")
 	} else {
 		fmt.Fprintf(w, "FAILED\n")
 	}

@@ -65,6 +65,9 @@ type JobStatus struct {
 	// less than the run's for a Job a retry kept, or one of an earlier
 	// attempt that the retry ran again (listed after the plan).
 	Attempt int `json:"attempt,omitempty"`
+	// Replaced: a Job of an earlier attempt that a retry ran again under a
+	// new name; it is listed, but not counted among the run's Jobs.
+	Replaced bool `json:"replaced,omitempty"`
 }
 
 // GetRunStatus reads a run's record and Jobs: one GET and one LIST.
@@ -160,14 +163,14 @@ func earlierAttempts(rec *Record, jobs map[string]*batchv1.Job, planned map[stri
 	var out []JobStatus
 	for name, jr := range rec.Jobs {
 		if !jr.Revert && !planned[name] {
-			js := JobStatus{Phase: jr.Phase, Job: jr.Job, KubernetesJob: name}
+			js := JobStatus{Phase: jr.Phase, Job: jr.Job, KubernetesJob: name, Replaced: true}
 			fillJobStatus(&js, jr, jobs[name], now)
 			out = append(out, js)
 		}
 	}
 	for name, j := range jobs {
 		if _, ok := j.Labels[LabelRevert]; !ok && !planned[name] && rec.Jobs[name] == nil {
-			js := JobStatus{Phase: j.Labels[LabelPhase], Job: j.Labels[LabelJob], KubernetesJob: name}
+			js := JobStatus{Phase: j.Labels[LabelPhase], Job: j.Labels[LabelJob], KubernetesJob: name, Replaced: true}
 			fillJobStatus(&js, nil, j, now)
 			out = append(out, js)
 		}

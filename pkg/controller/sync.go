@@ -42,6 +42,16 @@ func (c *Controller) sync(ctx context.Context) error {
 		i, ok := c.byName[name]
 		return ok && c.units[i].recorded
 	})
+	if c.deletedByOthers() {
+		if err := c.checkCancelled(ctx); err != nil {
+			return err
+		}
+	}
+	if c.cancelled {
+		if err := c.endCancelled(ctx); err != nil {
+			return err
+		}
+	}
 	c.checkDeadline()
 	c.failure = c.firstFailure()
 	if c.failure != nil && (c.model.Options.FailurePolicy == config.PolicyAbort) {
@@ -60,7 +70,7 @@ func (c *Controller) sync(ctx context.Context) error {
 	}
 	c.progressLines()
 
-	done := c.deadline || c.settled()
+	done := c.deadline || c.cancelled || c.settled()
 	if err := c.recordAndCleanup(ctx, done); err != nil {
 		return err
 	}
@@ -218,9 +228,23 @@ func (c *Controller) reportForeign(ctx context.Context, j *batchv1.Job) {
 	}
 }
 
+// deletedByOthers: a Job of the run left the watch before it finished, and
+// this process did not delete it: maybe a cancel (checkCancelled tells).
+func (c *Controller) deletedByOthers() bool {
+	for _, u := range c.units {
+		if u.state == unitFailed && u.reason == "Deleted" && !u.recorded {
+			return true
+		}
+	}
+	return false
+}
+
 // firstFailure is the first failed Job in DAG order (reverts do not count:
-// they run because the run failed), or the deadline.
+// they run because the run failed), or the deadline; a cancel comes first.
 func (c *Controller) firstFailure() *failure {
+	if c.cancelled {
+		return &failure{reason: "Cancelled", message: c.cancelMsg}
+	}
 	var first *unit
 	for _, u := range c.units {
 		if u.state == unitFailed && !u.revert && (first == nil || c.topoPos[u.node] < c.topoPos[first.node]) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -194,7 +193,6 @@ func TestRetryWaitsForAbortedJob(t *testing.T) {
 	cp := framework.RequireCluster(t)
 	ns := cp.NewNamespace(t)
 	const finalizer = "test.jobernetes.io/hold"
-	held := strings.Replace(e2eutil.JobYAML("60s", false), "  name: ignored\n", "  name: ignored\n  finalizers: [\""+finalizer+"\"]\n", 1)
 	body := `
   - phase_name: one
     jobs:
@@ -202,21 +200,37 @@ func TestRetryWaitsForAbortedJob(t *testing.T) {
 `
 	dir := e2eutil.WriteFiles(t, map[string]string{
 		"jobermodel.yaml": modelWith("  run_timeout: 3s\n  failure_policy: abort\n", body),
-		"long.yaml":       held,
+		"long.yaml":       e2eutil.JobYAML("60s", false),
 	})
 	model := filepath.Join(dir, "jobermodel.yaml")
 	rec := watchJobs(t, ns)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	const runID = "abort-then-retry"
+	jobs := cp.Client.BatchV1().Jobs(ns)
+	// Once the Job exists, a finalizer of the test's holds it in deletion.
+	go func() {
+		hold := []byte(`{"metadata":{"finalizers":["` + finalizer + `"]}}`)
+		for ctx.Err() == nil {
+			if evs := rec.snapshot(); len(evs) > 0 {
+				if _, err := jobs.Patch(ctx, evs[0].name, types.MergePatchType, hold, metav1.PatchOptions{}); err == nil {
+					return
+				}
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
 	if r := jobernetes(ctx, t, "run", "-f", model, "-n", ns, "--run-id", runID); r.code != 1 {
 		t.Fatalf("first attempt: exit %d, want 1", r.code)
 	}
-	jobs := cp.Client.BatchV1().Jobs(ns)
 	first := rec.snapshot()
 	if len(first) != 1 {
 		t.Fatalf("first attempt created %d Jobs, want 1", len(first))
 	}
+	patch := []byte(`{"metadata":{"finalizers":null}}`)
+	t.Cleanup(func() { // whatever happened, let the namespace go
+		_, _ = jobs.Patch(context.Background(), first[0].name, types.MergePatchType, patch, metav1.PatchOptions{})
+	})
 	j, err := jobs.Get(ctx, first[0].name, metav1.GetOptions{})
 	if err != nil || j.DeletionTimestamp == nil {
 		t.Fatalf("the aborted Job should be held in deletion by its finalizer: %v, %+v", err, j)
@@ -224,34 +238,26 @@ func TestRetryWaitsForAbortedJob(t *testing.T) {
 
 	writeFile(t, model, modelWith("  run_timeout: 2m\n  failure_policy: abort\n", body))
 	writeFile(t, filepath.Join(dir, "long.yaml"), e2eutil.JobYAML("0s", false))
-	cmd := exec.Command(binary, "run", "-f", model, "-n", ns, "--run-id", runID, "--retry-failed")
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+cp.AdminKubeconfig)
-	var out strings.Builder
-	cmd.Stdout = &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	jn := e2eutil.Jobernetes{Bin: binary, Kubeconfig: cp.AdminKubeconfig}
+	p := jn.Start(t, "run", "-f", model, "-n", ns, "--run-id", runID, "--retry-failed")
 	time.Sleep(3 * time.Second)
 	if n := len(rec.snapshot()); n != 1 {
 		t.Errorf("the retry created a Job while the aborted one was still being deleted (%d Jobs)", n)
 	}
-	patch := []byte(`{"metadata":{"finalizers":null}}`)
 	if _, err := jobs.Patch(ctx, first[0].name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("retry: %v\n%s", err, out.String())
-		}
+	case <-p.Done():
 	case <-ctx.Done():
-		_ = cmd.Process.Kill()
-		t.Fatalf("retry did not finish:\n%s", out.String())
+		t.Fatalf("retry did not finish:\n%s", p.Stdout())
 	}
-	t.Logf("retry output:\n%s", out.String())
-	if !strings.Contains(out.String(), "to be deleted before its job long runs again") {
+	res := p.Wait()
+	t.Logf("retry -> exit %d\n%s\n%s", res.Code, res.Stdout, res.Stderr)
+	if res.Code != 0 {
+		t.Fatalf("retry: exit %d, want 0", res.Code)
+	}
+	if !strings.Contains(res.Stdout, "to be deleted before its job long runs again") {
 		t.Errorf("the retry did not say it waits for the deleted Job")
 	}
 	time.Sleep(300 * time.Millisecond)
@@ -293,20 +299,15 @@ func TestResumeKilledRetry(t *testing.T) {
 		t.Fatalf("first attempt: exit %d, want 1", r.code)
 	}
 	writeFile(t, filepath.Join(dir, "flaky.yaml"), e2eutil.JobYAML("0s", false))
-	cmd := exec.Command(binary, "run", "-f", model, "-n", ns, "--run-id", runID, "--retry-failed", "--lease-duration", "2s")
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+cp.AdminKubeconfig)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	jn := e2eutil.Jobernetes{Bin: binary, Kubeconfig: cp.AdminKubeconfig}
+	p := jn.Start(t, "run", "-f", model, "-n", ns, "--run-id", runID, "--retry-failed", "--lease-duration", "2s")
 	// Kill once the retry's first Job of phase two exists: mid-retry.
 	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) && len(byNode(rec.snapshot())["c1"]) == 0 {
 		time.Sleep(50 * time.Millisecond)
 	}
-	_ = cmd.Process.Kill()
-	<-exited
+	p.Kill()
+	p.Wait()
 	t.Logf("killed the retry with %d Jobs created", len(rec.snapshot()))
 
 	r := jobernetes(ctx, t, "run", "-f", model, "-n", ns, "--run-id", runID, "--lease-duration", "2s")

@@ -1,0 +1,179 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
+)
+
+// ResultCancelled is the result of a run stopped by `jobernetes cancel`.
+const ResultCancelled = "Cancelled"
+
+// A cancel is recorded in the run record first, then the run's active Jobs
+// are deleted. The orchestrator (if one runs) sees its Jobs leave its
+// watch, reads the record, finds the cancel, deletes what it may have
+// created meanwhile and ends: it needs no other watch and no other right.
+
+// FinishedError: the run has already ended, with Result.
+type FinishedError struct {
+	RunID, Result string
+}
+
+func (e *FinishedError) Error() string {
+	return fmt.Sprintf("run %q has already finished (%s)", e.RunID, e.Result)
+}
+
+// CancelledError: a cancelled run is resumed without --retry-failed.
+type CancelledError struct{ RunID, Message string }
+
+func (e *CancelledError) Error() string {
+	return fmt.Sprintf("run %q was cancelled (%s); to run its unfinished part again, add --retry-failed", e.RunID, e.Message)
+}
+
+// CancelRun records the cancel of a running run, deletes its active Jobs
+// (Background propagation: their pods go too) and keeps deleting any Job
+// of the run still active until none is, or timeout passes (an
+// orchestrator may create one before it learns of the cancel). It returns
+// how many Jobs it deleted.
+func CancelRun(ctx context.Context, client kubernetes.Interface, ns, runID, reason string, now time.Time, timeout time.Duration) (int, error) {
+	cms := client.CoreV1().ConfigMaps(ns)
+	name := StateConfigMapName(runID)
+	var cm *corev1.ConfigMap
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		cur, err := cms.Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return &RunNotFoundError{RunID: runID, Namespace: ns}
+		}
+		if err != nil {
+			return clusterError("read run record", err)
+		}
+		rec, err := DecodeRecord(cur)
+		if err != nil {
+			return err
+		}
+		if rec.Result != ResultRunning {
+			return &FinishedError{RunID: runID, Result: rec.Result}
+		}
+		rec.Result, rec.Message, rec.FinishedAt = ResultCancelled, cancelMessage(reason), now.UnixMilli()
+		next := cur.DeepCopy()
+		if err := EncodeRecord(next, rec); err != nil {
+			return err
+		}
+		cm, err = cms.Update(ctx, next, metav1.UpdateOptions{})
+		return err
+	})
+	if err != nil {
+		if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
+			return 0, clusterError("record the cancel", err)
+		}
+		return 0, err
+	}
+	deleted := 0
+	err = wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+		n, active, err := deleteActiveJobs(ctx, client, ns, runID, cm.UID)
+		deleted += n
+		return active == 0, err
+	})
+	return deleted, err
+}
+
+func cancelMessage(reason string) string {
+	if reason == "" {
+		return "cancelled"
+	}
+	return "cancelled: " + reason
+}
+
+// deleteActiveJobs deletes the run's unfinished Jobs (those controlled by
+// its record) and says how many it deleted and how many are still there.
+func deleteActiveJobs(ctx context.Context, client kubernetes.Interface, ns, runID string, owner types.UID) (deleted, active int, err error) {
+	jobs := client.BatchV1().Jobs(ns)
+	sel := labels.SelectorFromSet(labels.Set{LabelRun: runID}).String()
+	list, err := jobs.List(ctx, metav1.ListOptions{LabelSelector: sel})
+	if err != nil {
+		return 0, 0, clusterError("list Jobs", err)
+	}
+	background := metav1.DeletePropagationBackground
+	for i := range list.Items {
+		j := &list.Items[i]
+		ref := metav1.GetControllerOfNoCopy(j)
+		if ref == nil || ref.UID != owner || finishedCondition(j) != nil {
+			continue
+		}
+		active++
+		if j.DeletionTimestamp != nil {
+			continue
+		}
+		uid := j.UID
+		err := jobs.Delete(ctx, j.Name, metav1.DeleteOptions{PropagationPolicy: &background,
+			Preconditions: &metav1.Preconditions{UID: &uid}})
+		if err != nil && !isGone(err) {
+			return deleted, active, clusterError("delete Job "+j.Name, err)
+		}
+		deleted++
+	}
+	return deleted, active, nil
+}
+
+// checkCancelled reads the run record when the run may have been cancelled
+// (a Job of the run left the watch unexpectedly, or a record write met a
+// newer record) and turns a recorded cancel into the run's end.
+func (c *Controller) checkCancelled(ctx context.Context) error {
+	if c.cancelled {
+		return nil
+	}
+	cm, err := c.client.CoreV1().ConfigMaps(c.ns).Get(ctx, c.cm.Name, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("read run record %s/%s: %w", c.ns, c.cm.Name, err)
+	}
+	rec, err := DecodeRecord(cm)
+	if err != nil {
+		return err
+	}
+	if rec.Result == ResultCancelled {
+		c.noteCancel(rec.Message)
+	}
+	return nil
+}
+
+func (c *Controller) noteCancel(message string) {
+	if c.cancelled {
+		return
+	}
+	c.cancelled = true
+	c.cancelMsg = message
+	c.printf("%s run cancelled: %s\n", c.stamp(), message)
+}
+
+// endCancelled stops a cancelled run: every Job still running is deleted,
+// every Job not created is skipped (no revert, no finally); units whose
+// Jobs the cancel deleted are failed as Cancelled.
+func (c *Controller) endCancelled(ctx context.Context) error {
+	background := metav1.DeletePropagationBackground
+	for _, u := range c.units {
+		switch {
+		case u.state == unitNotCreated:
+			u.state, u.reason, u.message = unitSkipped, "Cancelled", "the run was cancelled before it could start"
+		case u.state == unitActive || u.state == unitFailed && u.reason == "Deleted" && !u.recorded:
+			if u.state == unitActive && u.uid != "" {
+				uid := u.uid
+				err := c.client.BatchV1().Jobs(c.ns).Delete(ctx, u.name, metav1.DeleteOptions{
+					PropagationPolicy: &background, Preconditions: &metav1.Preconditions{UID: &uid}})
+				if err != nil && !isGone(err) {
+					return fmt.Errorf("cancel: delete Job %s/%s: %w", c.ns, u.name, err)
+				}
+			}
+			u.state, u.reason, u.message = unitFailed, "Cancelled", "deleted: the run was cancelled"
+		}
+	}
+	return nil
+}
