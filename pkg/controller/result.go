@@ -13,7 +13,7 @@ type Result struct {
 	RunID     string
 	Namespace string
 	Succeeded bool
-	Cancelled bool // by `jobernetes cancel`; Succeeded is false
+	Cancelled bool       // by `jobernetes cancel`; Succeeded is false
 	Failure   *JobReport // the first failed Job, in DAG order
 	Started   time.Time
 	Finished  time.Time
