@@ -246,9 +246,13 @@ func (o *runOptions) run(ctx context.Context) error {
 
 func (o *runOptions) runError(err error, runID, ns string) error {
 	var mismatch *controller.MismatchError
+	var cancelled *controller.CancelledError
 	switch {
+	case errors.As(err, &cancelled):
+		return &ExitError{Code: ExitInvalid, Err: err}
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintf(o.streams.ErrOut, "interrupted: the run's Jobs are left as they are; resume with:\n  jobernetes run -f %s -n %s --run-id %s\n", o.filename, ns, runID)
+		fmt.Fprintf(o.streams.ErrOut, "interrupted: the run's Jobs are left as they are; resume with:\n  jobernetes run -f %s -n %s --run-id %s\nor stop it for good (deletes its running Jobs):\n  jobernetes cancel -n %s --run-id %s\n",
+			o.filename, ns, runID, ns, runID)
 		return &ExitError{Code: ExitInterrupted, Err: err, Silent: true}
 	case errors.As(err, &mismatch):
 		return &ExitError{Code: ExitInvalid, Err: err}

@@ -78,7 +78,7 @@ func CancelRun(ctx context.Context, client kubernetes.Interface, ns, runID, reas
 		return 0, err
 	}
 	deleted := 0
-	err = wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {
+	err = waitFor(ctx, timeout, func(ctx context.Context) (bool, error) {
 		n, active, err := deleteActiveJobs(ctx, client, ns, runID, cm.UID)
 		deleted += n
 		return active == 0, err
@@ -151,7 +151,7 @@ func (c *Controller) noteCancel(message string) {
 	}
 	c.cancelled = true
 	c.cancelMsg = message
-	c.printf("%s run cancelled: %s\n", c.stamp(), message)
+	c.printf("%s run %s\n", c.stamp(), message)
 }
 
 // endCancelled stops a cancelled run: every Job still running is deleted,
@@ -176,4 +176,59 @@ func (c *Controller) endCancelled(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// DeleteRun deletes a finished run's record. Every Job of the run, their
+// pods and the run's Lease are owned by the record, so the garbage
+// collector removes them; with wait > 0, DeleteRun waits until none of the
+// run's Jobs is left.
+func DeleteRun(ctx context.Context, client kubernetes.Interface, ns, runID string, wait time.Duration) error {
+	cms := client.CoreV1().ConfigMaps(ns)
+	cm, err := cms.Get(ctx, StateConfigMapName(runID), metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return &RunNotFoundError{RunID: runID, Namespace: ns}
+	}
+	if err != nil {
+		return clusterError("read run record", err)
+	}
+	rec, err := DecodeRecord(cm)
+	if err != nil {
+		return err
+	}
+	if rec.Result == ResultRunning {
+		return &RunningError{RunID: runID}
+	}
+	background := metav1.DeletePropagationBackground
+	uid := cm.UID
+	err = cms.Delete(ctx, cm.Name, metav1.DeleteOptions{PropagationPolicy: &background, Preconditions: &metav1.Preconditions{UID: &uid}})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return clusterError("delete run record", err)
+	}
+	if wait <= 0 {
+		return nil
+	}
+	sel := labels.SelectorFromSet(labels.Set{LabelRun: runID}).String()
+	return waitFor(ctx, wait, func(ctx context.Context) (bool, error) {
+		list, err := client.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
+		if err != nil {
+			return false, clusterError("list Jobs", err)
+		}
+		for i := range list.Items {
+			if ref := metav1.GetControllerOfNoCopy(&list.Items[i]); ref != nil && ref.UID == uid {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+}
+
+func waitFor(ctx context.Context, timeout time.Duration, cond wait.ConditionWithContextFunc) error {
+	return wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, timeout, true, cond)
+}
+
+// RunningError: the run has not finished (delete refuses it without --force).
+type RunningError struct{ RunID string }
+
+func (e *RunningError) Error() string {
+	return fmt.Sprintf("run %q is still running: cancel it first (jobernetes cancel --run-id %s), or delete it with --force", e.RunID, e.RunID)
 }

@@ -65,6 +65,9 @@ func (c *Controller) buildResult() *Result {
 	if c.failure == nil {
 		c.failure = c.firstFailure()
 	}
+	if c.cancelled { // the cancel, not the Jobs it deleted, is why the run failed
+		r.Failure = &JobReport{State: "failed", Reason: "Cancelled", Message: c.cancelMsg}
+	}
 	nodeRun := make([]time.Duration, c.graph.Len())
 	for _, n := range c.graph.TopoOrder() {
 		created := false

@@ -108,6 +108,12 @@ func (p *Process) PID() int { return p.cmd.Process.Pid }
 // Done is closed when the process has exited.
 func (p *Process) Done() <-chan struct{} { return p.done }
 
+// ExitedAt waits for the process to exit and says when it did.
+func (p *Process) ExitedAt() time.Time {
+	<-p.done
+	return p.end
+}
+
 // Stdout is what the process has printed so far.
 func (p *Process) Stdout() string { return p.out.String() }
 
