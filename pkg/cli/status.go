@@ -20,6 +20,8 @@ type statusOptions struct {
 	streams     genericiooptions.IOStreams
 	runID       string
 	output      string
+	watch       bool
+	all         bool
 	now         func() time.Time
 	// newClient makes the client; tests replace it with a fake clientset.
 	newClient func() (kubernetes.Interface, error)
@@ -63,6 +65,8 @@ that cannot be read).`,
 	}
 	cmd.Flags().StringVar(&o.runID, "run-id", "", "the run to show; without it, list the namespace's runs")
 	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json or mermaid")
+	cmd.Flags().BoolVarP(&o.watch, "watch", "w", false, "with --run-id: show every change until the run ends (redrawn on a terminal, one line per change when piped)")
+	cmd.Flags().BoolVarP(&o.all, "all-namespaces", "A", false, "list the runs of every namespace you can read")
 	o.configFlags.AddFlags(cmd.Flags())
 	return cmd
 }
@@ -82,6 +86,12 @@ func (o *statusOptions) run(ctx context.Context) error {
 			return &ExitError{Code: ExitInvalid, Err: err}
 		}
 	}
+	switch {
+	case o.watch && (o.runID == "" || o.output != "text"):
+		return &ExitError{Code: ExitInvalid, Err: errors.New("--watch needs --run-id and text output")}
+	case o.all && o.runID != "":
+		return &ExitError{Code: ExitInvalid, Err: errors.New("--all-namespaces lists runs: it does not go with --run-id")}
+	}
 	client, err := o.newClient()
 	if err != nil {
 		return &ExitError{Code: ExitCluster, Err: fmt.Errorf("kubernetes client configuration: %w", err)}
@@ -89,6 +99,24 @@ func (o *statusOptions) run(ctx context.Context) error {
 	ns := o.namespace()
 	now := o.now()
 
+	if o.all {
+		runs, err := controller.ListAllRuns(ctx, client)
+		if err != nil {
+			return &ExitError{Code: ExitCluster, Err: err}
+		}
+		if o.output == "json" {
+			return writeJSON(o.streams.Out, newRunList("", runs))
+		}
+		if len(runs) == 0 {
+			fmt.Fprintln(o.streams.ErrOut, "No runs found.")
+			return nil
+		}
+		writeAllRunsText(o.streams.Out, runs, now)
+		return nil
+	}
+	if o.watch {
+		return o.watchStatus(ctx, client, ns)
+	}
 	if o.runID == "" {
 		runs, err := controller.ListRuns(ctx, client, ns)
 		if err != nil {
@@ -151,7 +179,7 @@ func (o *statusOptions) namespace() string {
 type RunList struct {
 	APIVersion string                  `json:"apiVersion"`
 	Kind       string                  `json:"kind"`
-	Namespace  string                  `json:"namespace"`
+	Namespace  string                  `json:"namespace,omitempty"` // absent with --all-namespaces
 	Items      []controller.RunSummary `json:"items"`
 }
 

@@ -141,20 +141,35 @@ func writeAttempts(w io.Writer, attempts []controller.AttemptStatus, now time.Ti
 	}
 }
 
+// writeAllRunsText prints `status -A`: one row per run of every namespace,
+// newest first, with kubectl's column style.
+func writeAllRunsText(w io.Writer, runs []controller.RunSummary, now time.Time) {
+	tw, buf := newTable()
+	fmt.Fprintln(tw, "NAMESPACE\tRUN\tRESULT\tJOBS\tAGE\tDURATION")
+	for _, r := range runs {
+		age, dur := runAge(r, now)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%s\t%s\n", r.Namespace, r.RunID, r.Result, r.Finished, r.Jobs, age, dur)
+	}
+	flushTable(w, tw, buf)
+}
+
+func runAge(r controller.RunSummary, now time.Time) (age, dur string) {
+	if r.StartedAt == nil {
+		return "-", "-"
+	}
+	end := now
+	if r.FinishedAt != nil {
+		end = *r.FinishedAt
+	}
+	return duration.HumanDuration(now.Sub(*r.StartedAt)), fmtDur(end.Sub(*r.StartedAt))
+}
+
 // writeRunListText prints one row per run, newest first.
 func writeRunListText(w io.Writer, runs []controller.RunSummary, now time.Time) {
 	tw, buf := newTable()
 	fmt.Fprintln(tw, "RUN-ID\tRESULT\tDONE\tAGE\tDURATION")
 	for _, r := range runs {
-		age, dur := "-", "-"
-		if r.StartedAt != nil {
-			age = duration.HumanDuration(now.Sub(*r.StartedAt))
-			end := now
-			if r.FinishedAt != nil {
-				end = *r.FinishedAt
-			}
-			dur = fmtDur(end.Sub(*r.StartedAt))
-		}
+		age, dur := runAge(r, now)
 		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\t%s\n", r.RunID, r.Result, r.Finished, r.Jobs, age, dur)
 	}
 	flushTable(w, tw, buf)

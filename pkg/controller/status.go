@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -79,18 +81,31 @@ func GetRunStatus(ctx context.Context, client kubernetes.Interface, ns, runID st
 	if err != nil {
 		return nil, clusterError("read run record", err)
 	}
-	rec, err := DecodeRecord(cm)
-	if err != nil {
-		return nil, err
-	}
 	sel := labels.SelectorFromSet(labels.Set{LabelRun: runID}).String()
 	list, err := client.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
 		return nil, clusterError("list Jobs", err)
 	}
-	jobs := map[string]*batchv1.Job{}
+	jobs := make([]*batchv1.Job, len(list.Items))
 	for i := range list.Items {
-		j := &list.Items[i]
+		jobs[i] = &list.Items[i]
+	}
+	return RunStatusFrom(cm, jobs, now)
+}
+
+// RunStatusFrom builds a run's status from its record ConfigMap and the
+// Jobs that carry its label (those it does not control are left out).
+func RunStatusFrom(cm *corev1.ConfigMap, all []*batchv1.Job, now time.Time) (*RunStatus, error) {
+	rec, err := DecodeRecord(cm)
+	if err != nil {
+		return nil, err
+	}
+	runID, ns := rec.RunID, cm.Namespace
+	if runID == "" {
+		runID = strings.TrimPrefix(cm.Name, stateConfigMapPrefix)
+	}
+	jobs := map[string]*batchv1.Job{}
+	for _, j := range all {
 		if ref := metav1.GetControllerOfNoCopy(j); ref != nil && ref.UID == cm.UID {
 			jobs[j.Name] = j
 		}
@@ -259,6 +274,7 @@ func (e *RunNotFoundError) Error() string {
 
 // RunSummary is one line of `jobernetes status` without a run ID.
 type RunSummary struct {
+	Namespace  string     `json:"namespace,omitempty"` // set by ListAllRuns
 	RunID      string     `json:"runID"`
 	Model      string     `json:"model,omitempty"`
 	Result     string     `json:"result"`
@@ -270,8 +286,48 @@ type RunSummary struct {
 
 // ListRuns lists the runs recorded in a namespace, newest first.
 func ListRuns(ctx context.Context, client kubernetes.Interface, ns string) ([]RunSummary, error) {
+	runs, err := listRuns(ctx, client, ns)
+	for i := range runs {
+		runs[i].Namespace = "" // the list's own
+	}
+	return runs, err
+}
+
+// ListAllRuns lists the runs of every namespace the user may list run
+// records in, newest first: one cluster-wide LIST when allowed, else one
+// LIST per namespace (namespaces the user may not read are left out).
+func ListAllRuns(ctx context.Context, client kubernetes.Interface) ([]RunSummary, error) {
+	out, err := listRuns(ctx, client, metav1.NamespaceAll)
+	if err == nil || !errors.Is(err, errForbidden) {
+		return out, err
+	}
+	nss, nerr := client.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+	if nerr != nil {
+		return nil, err // neither: report the first refusal
+	}
+	out = nil
+	for _, ns := range nss.Items {
+		runs, err := listRuns(ctx, client, ns.Name)
+		if errors.Is(err, errForbidden) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, runs...)
+	}
+	sortRuns(out)
+	return out, nil
+}
+
+var errForbidden = errors.New("forbidden")
+
+func listRuns(ctx context.Context, client kubernetes.Interface, ns string) ([]RunSummary, error) {
 	sel := labels.SelectorFromSet(labels.Set{LabelManagedBy: ManagedBy}).String()
 	list, err := client.CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	if apierrors.IsForbidden(err) {
+		return nil, fmt.Errorf("%w: %w", errForbidden, clusterError("list run records", err))
+	}
 	if err != nil {
 		return nil, clusterError("list run records", err)
 	}
@@ -285,16 +341,20 @@ func ListRuns(ctx context.Context, client kubernetes.Interface, ns string) ([]Ru
 		for _, pj := range rec.Plan {
 			n += len(pj.KubernetesJobs)
 		}
-		out = append(out, RunSummary{RunID: rec.RunID, Model: rec.Model, Result: rec.Result,
+		out = append(out, RunSummary{Namespace: list.Items[i].Namespace, RunID: rec.RunID, Model: rec.Model, Result: rec.Result,
 			StartedAt: timePtr(rec.StartedAt), FinishedAt: timePtr(rec.FinishedAt), Jobs: n, Finished: finishedJobs(rec)})
 	}
+	sortRuns(out)
+	return out, nil
+}
+
+func sortRuns(out []RunSummary) {
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].StartedAt == nil || out[j].StartedAt == nil {
 			return out[i].RunID > out[j].RunID
 		}
 		return out[i].StartedAt.After(*out[j].StartedAt)
 	})
-	return out, nil
 }
 
 func timePtr(ms int64) *time.Time {

@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/jobernetes/jobernetes/pkg/controller"
+)
+
+// watchStatus shows a run until it ends, from one informer of its Jobs and
+// one of its record (both filtered by the run's label): on a terminal the
+// status is redrawn in place on every change; piped, each change is one
+// line, like `kubectl get -w`.
+func (o *statusOptions) watchStatus(ctx context.Context, client kubernetes.Interface, ns string) error {
+	factory := controller.NewInformerFactory(client, ns, o.runID)
+	jobs := factory.Batch().V1().Jobs()
+	cms := factory.Core().V1().ConfigMaps()
+	changed := make(chan struct{}, 1)
+	poke := func() {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}
+	handler := cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(interface{}) { poke() },
+		UpdateFunc: func(interface{}, interface{}) { poke() },
+		DeleteFunc: func(interface{}) { poke() },
+	}
+	for _, inf := range []cache.SharedIndexInformer{jobs.Informer(), cms.Informer()} {
+		if _, err := inf.AddEventHandler(handler); err != nil {
+			return err
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer func() {
+		cancel()
+		factory.Shutdown()
+	}()
+	factory.Start(ctx.Done())
+	for typ, ok := range factory.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			return &ExitError{Code: ExitCluster, Err: fmt.Errorf("watching the run's %v: cache did not sync", typ)}
+		}
+	}
+	var draw func(*controller.RunStatus)
+	if f := terminalFile(o.streams.Out); f != nil {
+		draw = func(st *controller.RunStatus) {
+			fmt.Fprint(o.streams.Out, "\x1b[H\x1b[2J") // home, clear: redraw in place
+			writeStatusText(o.streams.Out, st, o.now())
+		}
+	} else {
+		lines := &statusLines{w: o.streams.Out, seen: map[string]string{}}
+		draw = lines.write
+	}
+	// A tick redraws running durations on a terminal; piped, only changes print.
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	poke()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+			if terminalFile(o.streams.Out) == nil {
+				continue
+			}
+		case <-changed:
+		}
+		cm, err := cms.Lister().ConfigMaps(ns).Get(controller.StateConfigMapName(o.runID))
+		if err != nil {
+			return &ExitError{Code: ExitInvalid, Err: &controller.RunNotFoundError{RunID: o.runID, Namespace: ns}}
+		}
+		all, err := jobs.Lister().Jobs(ns).List(labels.Everything())
+		if err != nil {
+			return err
+		}
+		st, err := controller.RunStatusFrom(cm, all, o.now())
+		if err != nil {
+			return &ExitError{Code: ExitCluster, Err: err}
+		}
+		draw(st)
+		if st.Result != controller.ResultRunning {
+			return nil
+		}
+	}
+}
+
+// statusLines prints a run's changes as lines: the header when the result
+// or the count of finished Jobs changes, and one row per Job state change.
+type statusLines struct {
+	w      io.Writer
+	seen   map[string]string // Kubernetes Job -> last state printed
+	header string
+}
+
+func (l *statusLines) write(st *controller.RunStatus) {
+	done, total := 0, 0
+	for _, j := range st.Jobs {
+		if j.Replaced {
+			continue
+		}
+		total++
+		if j.State != stateWaiting && j.State != stateRunning {
+			done++
+		}
+	}
+	if h := fmt.Sprintf("run %s in namespace %s: %s (%d/%d Jobs done)", st.RunID, st.Namespace, st.Result, done, total); h != l.header {
+		l.header = h
+		fmt.Fprintln(l.w, h)
+	}
+	for _, j := range st.Jobs {
+		if l.seen[j.KubernetesJob] == j.State {
+			continue
+		}
+		l.seen[j.KubernetesJob] = j.State
+		line := fmt.Sprintf("%-30s %-40s %-10s", j.Phase+"/"+j.Job, j.KubernetesJob, j.State)
+		if j.Reason != "" && j.State != stateSucceeded {
+			line += " " + j.Reason
+		}
+		fmt.Fprintln(l.w, strings.TrimRight(line, " "))
+	}
+	if st.Result != controller.ResultRunning && st.Message != "" {
+		fmt.Fprintln(l.w, st.Message)
+	}
+}
