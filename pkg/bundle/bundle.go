@@ -237,12 +237,16 @@ func serviceAccount(o Options) *corev1.ServiceAccount {
 // its Jobs (create, the informer's list and watch, get after AlreadyExists,
 // delete for cleanup), its record ConfigMap (get, create, update: it never
 // lists ConfigMaps), core Events about them (client-go's recorder creates
-// and patches), and its Lease. Nothing on Secrets or Pods, no cluster scope.
+// and patches), its Lease, and reading its pods (list and watch: why a Job
+// failed or cannot start). Nothing on Secrets, no pod writes, exec or logs,
+// no cluster scope.
 // manifests/role.yaml is generated from them.
 var Rules = []rbacv1.PolicyRule{
 	{APIGroups: []string{"batch"}, Resources: []string{"jobs"}, Verbs: []string{"get", "list", "watch", "create", "delete"}},
 	{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get", "create", "update"}},
 	{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
+	// The run's pods, read only: the diagnosis of failed and waiting Jobs.
+	{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list", "watch"}},
 	// The run's Lease: one orchestrator per run (deleted when the run ends).
 	{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"get", "create", "update", "delete"}},
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
@@ -73,6 +74,9 @@ type ReportJob struct {
 	// (succeeded, or still running when the retry began: keptRunning).
 	Attempt     int  `json:"attempt"`
 	KeptRunning bool `json:"keptRunning,omitempty"`
+	// Pods: for a failed Job, why its pods failed (pod, container, exit
+	// code, reason, termination message), oldest first, at most 3.
+	Pods []controller.PodFailure `json:"pods,omitempty"`
 }
 
 func newRunReport(res *controller.Result, model string) *RunReport {
@@ -115,7 +119,17 @@ func reportJob(j controller.JobReport) ReportJob {
 		CreatedAt: timeOrNil(j.Created), FinishedAt: timeOrNil(j.Finished),
 		WaitSeconds: seconds(j.Wait), RunSeconds: seconds(j.Run), TotalSeconds: seconds(j.Total),
 		Reason: j.Reason, Message: j.Message, Attempt: max(j.Attempt, 1), KeptRunning: j.KeptRunning,
+		Pods: j.Pods,
 	}
+}
+
+// podLines is one line per failed pod, each ending in a newline.
+func podLines(pods []controller.PodFailure) string {
+	var b strings.Builder
+	for _, p := range pods {
+		b.WriteString(p.String() + "\n")
+	}
+	return b.String()
 }
 
 // seconds rounds to milliseconds.
@@ -205,8 +219,8 @@ func newJUnit(res *controller.Result, model string) *junitTestSuites {
 			suite.Failures++
 			tc.Failure = &junitMessage{
 				Message: j.Reason + ": " + j.Message, Type: j.Reason,
-				Text: fmt.Sprintf("Job %s/%s of job %s (phase %s) failed: %s: %s\nlogs: kubectl logs -n %s job/%s\n",
-					res.Namespace, j.Name, j.Job, j.Phase, j.Reason, j.Message, res.Namespace, j.Name),
+				Text: fmt.Sprintf("Job %s/%s of job %s (phase %s) failed: %s: %s\n%slogs: kubectl logs -n %s job/%s\n",
+					res.Namespace, j.Name, j.Job, j.Phase, j.Reason, j.Message, podLines(j.Pods), res.Namespace, j.Name),
 			}
 		case stateWaiting:
 			suite.Skipped++

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
@@ -168,6 +169,13 @@ func (o *runOptions) run(ctx context.Context) error {
 		return err
 	}
 
+	// Pods tell why a Job failed or cannot start; a Role from before they
+	// were read (or a user without the right) still runs, without that.
+	watchPods := canListPods(ctx, client, ns, runID)
+	if !watchPods {
+		fmt.Fprintf(o.streams.ErrOut, "warning: may not list pods in namespace %s: failed Jobs will be reported without their pods' exit codes and messages\n", ns)
+	}
+
 	// Everything that touches the run happens while holding its Lease: a
 	// second orchestrator of the same run waits instead of acting too.
 	var res *controller.Result
@@ -176,11 +184,15 @@ func (o *runOptions) run(ctx context.Context) error {
 	runWithLease := func(ctx context.Context) error {
 		return controller.WithRunLease(ctx, leaseClient, ns, runID, leaseOpts, func(ctx context.Context) error {
 			factory := controller.NewInformerFactory(client, ns, runID)
-			ctrl, err := controller.NewController(ctx, client, factory.Batch().V1().Jobs(), controller.Options{
+			opts := controller.Options{
 				Namespace: ns, RunID: runID, Model: model, Progress: out.Progress(), Recorder: recorder,
 				SkipJobEvents: !o.jobEvents,
 				Owner:         owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition,
-			})
+			}
+			if watchPods {
+				opts.Pods = factory.Core().V1().Pods()
+			}
+			ctrl, err := controller.NewController(ctx, client, factory.Batch().V1().Jobs(), opts)
 			if err != nil {
 				return &ExitError{Code: ExitInvalid, Err: err}
 			}
@@ -242,6 +254,13 @@ func (o *runOptions) run(ctx context.Context) error {
 		return &ExitError{Code: ExitRunFailed, Err: fmt.Errorf("run %s failed", runID), Silent: true}
 	}
 	return nil
+}
+
+// canListPods asks the API server (one LIST of at most one pod) whether
+// this identity may read the run's pods.
+func canListPods(ctx context.Context, client kubernetes.Interface, ns, runID string) bool {
+	_, err := client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: controller.LabelRun + "=" + runID, Limit: 1})
+	return !apierrors.IsForbidden(err) && !apierrors.IsUnauthorized(err)
 }
 
 func (o *runOptions) runError(err error, runID, ns string) error {

@@ -117,8 +117,32 @@ func writeStatusText(w io.Writer, st *controller.RunStatus, now time.Time) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.Phase, job, j.KubernetesJob, j.State, started, dur, reason)
 	}
 	flushTable(w, tw, buf)
+	writeDiagnosis(w, st)
 	if st.Message != "" {
 		fmt.Fprintf(w, "\n%s\n", st.Message)
+	}
+}
+
+// writeDiagnosis says why failed Jobs failed and why running ones wait.
+func writeDiagnosis(w io.Writer, st *controller.RunStatus) {
+	first := true
+	for _, j := range st.Jobs {
+		if len(j.Pods) == 0 && j.Waiting == "" {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w)
+			first = false
+		}
+		if j.Waiting != "" {
+			fmt.Fprintf(w, "%s/%s (Job %s) waits: %s\n", j.Phase, j.Job, j.KubernetesJob, j.Waiting)
+		}
+		if len(j.Pods) > 0 {
+			fmt.Fprintf(w, "%s/%s (Job %s) failed:\n", j.Phase, j.Job, j.KubernetesJob)
+			for _, p := range j.Pods {
+				fmt.Fprintf(w, "  %s\n", p)
+			}
+		}
 	}
 }
 

@@ -49,7 +49,7 @@ func (c *Controller) writeRecord(ctx context.Context, newly []*unit, done bool) 
 			jr := &JobRecord{
 				Job: u.job.Name, Phase: u.job.Phase, UID: string(u.uid),
 				CreatedAt: millis(u.created), StartedAt: millis(u.started), FinishedAt: millis(u.finished),
-				Result: JobSucceeded, Revert: u.revert, Reason: u.reason, Message: u.message,
+				Result: JobSucceeded, Revert: u.revert, Reason: u.reason, Message: u.message, Pods: u.pods,
 			}
 			if u.attempt > 1 {
 				jr.Attempt = u.attempt

@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	batchinformers "k8s.io/client-go/informers/batch/v1"
+	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	batchlisters "k8s.io/client-go/listers/batch/v1"
 	"k8s.io/client-go/tools/cache"
@@ -58,6 +59,9 @@ type Options struct {
 	// OnTransition, if set, is called (from the worker goroutine) for every
 	// state change of a Job or a phase of the run, after its progress line.
 	OnTransition func(Transition)
+	// Pods, if set, is an informer of the run's pods (from the same
+	// filtered factory as the Jobs): why a Job failed, or cannot start.
+	Pods coreinformers.PodInformer
 }
 
 // Transition is one state change seen by the run, for live views, reports
@@ -87,6 +91,8 @@ type Controller struct {
 
 	jobLister  batchlisters.JobLister
 	jobsSynced cache.InformerSynced
+	podIndex   cache.Indexer // pods by Job; nil without Options.Pods
+	podsSynced cache.InformerSynced
 	queue      workqueue.TypedRateLimitingInterface[string]
 	tracker    *tracker
 	// fatal carries errors that end the run from outside the worker, such as
@@ -162,6 +168,9 @@ func NewController(ctx context.Context, client kubernetes.Interface, jobInformer
 	}
 	c.buildUnits()
 
+	if err := c.watchPods(); err != nil {
+		return nil, err
+	}
 	c.jobLister = jobInformer.Lister()
 	inf := jobInformer.Informer()
 	c.jobsSynced = inf.HasSynced
@@ -234,7 +243,7 @@ func (c *Controller) Run(ctx context.Context) (*Result, error) {
 	syncCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	synced := make(chan bool, 1)
-	go func() { synced <- cache.WaitForCacheSync(syncCtx.Done(), c.jobsSynced) }()
+	go func() { synced <- cache.WaitForCacheSync(syncCtx.Done(), c.jobsSynced, c.podsSynced) }()
 	select {
 	case err := <-c.fatal:
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/informers"
@@ -14,7 +15,7 @@ import (
 // resync only guards against a lost event (sync is idempotent).
 const resync = 10 * time.Minute
 
-// NewInformerFactory watches only the run's Jobs (server-side label filter)
+// NewInformerFactory watches only the run's objects (server-side label filter)
 // and keeps only what the sync reads, so memory does not grow with the size
 // of the manifests' pod templates.
 func NewInformerFactory(client kubernetes.Interface, namespace, runID string) informers.SharedInformerFactory {
@@ -22,8 +23,17 @@ func NewInformerFactory(client kubernetes.Interface, namespace, runID string) in
 	return informers.NewSharedInformerFactoryWithOptions(client, resync,
 		informers.WithNamespace(namespace),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = selector }),
-		informers.WithTransform(StripJob),
+		informers.WithTransform(stripObject),
 	)
+}
+
+// stripObject is the factory's transform: Jobs and pods keep only what the
+// run reads; anything else (the run record) is kept whole.
+func stripObject(obj interface{}) (interface{}, error) {
+	if _, ok := obj.(*corev1.Pod); ok {
+		return StripPod(obj)
+	}
+	return StripJob(obj)
 }
 
 // StripJob is the informer transform: metadata the sync needs and status.

@@ -180,7 +180,7 @@ func (c *Controller) restoreFromRecord() {
 		u.created = timeFromMillis(jr.CreatedAt)
 		u.started = timeFromMillis(jr.StartedAt)
 		u.finished = timeFromMillis(jr.FinishedAt)
-		u.reason, u.message = jr.Reason, jr.Message
+		u.reason, u.message, u.pods = jr.Reason, jr.Message, jr.Pods
 		switch jr.Result {
 		case JobSucceeded:
 			u.state = unitSucceeded

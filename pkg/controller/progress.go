@@ -71,6 +71,9 @@ func (c *Controller) unitLine(u *unit) {
 		c.printf("%s succeeded %s in %s\n", c.stamp(), id, roundDur(u.finished.Sub(u.created)))
 	case unitFailed:
 		c.printf("%s FAILED    %s: %s: %s\n", c.stamp(), id, u.reason, u.message)
+		for _, p := range u.pods {
+			c.printf("           %s\n", p) // not a state line: the live view shows it as a note
+		}
 	case unitSkipped:
 		if c.nodeUnits[u.node][0] != u.index {
 			return // one line per job

@@ -100,6 +100,8 @@ type JobRecord struct {
 	Attempt    int    `json:"attempt,omitempty"` // set from attempt 2 on
 	Reason     string `json:"reason,omitempty"`
 	Message    string `json:"message,omitempty"`
+	// Pods says why a failed Job's pods failed.
+	Pods []PodFailure `json:"pods,omitempty"`
 }
 
 // EncodeRecord stores r in cm's data, replacing what was there.

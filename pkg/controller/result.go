@@ -47,6 +47,7 @@ type JobReport struct {
 	// retry began.
 	Attempt     int
 	KeptRunning bool
+	Pods        []PodFailure // why a failed Job's pods failed
 }
 
 func (c *Controller) failureMessage() string {
@@ -83,7 +84,7 @@ func (c *Controller) buildResult() *Result {
 			}
 			jr := JobReport{Phase: u.job.Phase, Job: job, Name: u.name, State: u.state.String(),
 				Created: u.created, Finished: u.finished, Reason: u.reason, Message: u.message,
-				Attempt: max(u.attempt, 1), KeptRunning: u.keptRunning}
+				Attempt: max(u.attempt, 1), KeptRunning: u.keptRunning, Pods: u.pods}
 			var inSpan time.Duration
 			if !u.created.IsZero() {
 				created = true
@@ -178,6 +179,17 @@ func (r *Result) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "\ncritical path %s: %s\n", roundDur(r.CriticalTime), strings.Join(r.CriticalPath, " -> "))
 	if f := r.Failure; f != nil && f.Name != "" {
 		fmt.Fprintf(w, "failed: job %s (phase %s, Job %s): %s: %s\n", f.Job, f.Phase, f.Name, f.Reason, f.Message)
+		for _, p := range f.Pods {
+			fmt.Fprintf(w, "  %s\n", p)
+		}
+		for _, j := range r.Jobs {
+			if j.State == "failed" && j.Name != f.Name && j.Reason != "Cancelled" {
+				fmt.Fprintf(w, "also failed: job %s (phase %s, Job %s): %s: %s\n", j.Job, j.Phase, j.Name, j.Reason, j.Message)
+				for _, p := range j.Pods {
+					fmt.Fprintf(w, "  %s\n", p)
+				}
+			}
+		}
 	} else if f != nil {
 		fmt.Fprintf(w, "failed: %s: %s\n", f.Reason, f.Message)
 	}

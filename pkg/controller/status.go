@@ -70,6 +70,10 @@ type JobStatus struct {
 	// Replaced: a Job of an earlier attempt that a retry ran again under a
 	// new name; it is listed, but not counted among the run's Jobs.
 	Replaced bool `json:"replaced,omitempty"`
+	// Pods: for a failed Job, why its pods failed. Waiting: for a running
+	// Job, why its pod has not started (Unschedulable, ImagePullBackOff...).
+	Pods    []PodFailure `json:"pods,omitempty"`
+	Waiting string       `json:"waiting,omitempty"`
 }
 
 // GetRunStatus reads a run's record and Jobs: one GET and one LIST.
@@ -90,7 +94,38 @@ func GetRunStatus(ctx context.Context, client kubernetes.Interface, ns, runID st
 	for i := range list.Items {
 		jobs[i] = &list.Items[i]
 	}
-	return RunStatusFrom(cm, jobs, now)
+	st, err := RunStatusFrom(cm, jobs, now)
+	if err != nil || st.Result != ResultRunning {
+		return st, err
+	}
+	pods, err := client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	if err != nil {
+		return st, nil // pods are a bonus: a user who may not list them still sees the run
+	}
+	addPodDiagnosis(st, pods.Items, now)
+	return st, nil
+}
+
+// addPodDiagnosis tells, for a running run, why its running Jobs' pods
+// wait and why its failed Jobs not yet recorded failed.
+func addPodDiagnosis(st *RunStatus, pods []corev1.Pod, now time.Time) {
+	byJob := map[string][]*corev1.Pod{}
+	for i := range pods {
+		byJob[podJobName(&pods[i])] = append(byJob[podJobName(&pods[i])], &pods[i])
+	}
+	for i := range st.Jobs {
+		js := &st.Jobs[i]
+		switch {
+		case js.State == "running":
+			for _, pod := range byJob[js.KubernetesJob] {
+				if reason, msg := PodWaiting(pod); reason != "" && now.Sub(pod.CreationTimestamp.Time) >= pendingAfter {
+					js.Waiting = reason + ": " + msg
+				}
+			}
+		case js.State == "failed" && js.Pods == nil:
+			js.Pods = PodFailures(byJob[js.KubernetesJob])
+		}
+	}
 }
 
 // RunStatusFrom builds a run's status from its record ConfigMap and the
@@ -226,7 +261,7 @@ func fillJobStatus(js *JobStatus, jr *JobRecord, j *batchv1.Job, now time.Time) 
 	}
 	if jr != nil {
 		js.CreatedAt, js.FinishedAt = timePtr(jr.CreatedAt), timePtr(jr.FinishedAt)
-		js.Reason, js.Message = jr.Reason, jr.Message
+		js.Reason, js.Message, js.Pods = jr.Reason, jr.Message, jr.Pods
 		js.State = recordedState(jr.Result)
 	} else if j != nil {
 		created := j.CreationTimestamp.Time

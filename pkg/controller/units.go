@@ -60,6 +60,8 @@ type unit struct {
 	deleting        bool          // cleanup delete issued
 	aborting        bool          // deleted by the abort failure policy or the deadline
 	keptRunning     bool          // a Job of an earlier attempt, running when the retry began
+	pods            []PodFailure  // why its Job failed, from its pods
+	waitingSaid     string        // the pod waiting reason last printed
 }
 
 func (c *Controller) buildUnits() {

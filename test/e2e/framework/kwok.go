@@ -24,6 +24,8 @@ const (
 	AnnotationOutcome = "test.jobernetes.io/outcome"
 	// AnnotationExitCode is the container exit code of a failing pod (default 1).
 	AnnotationExitCode = "test.jobernetes.io/exit-code"
+	// AnnotationTerminationMessage is a failing container's termination message.
+	AnnotationTerminationMessage = "test.jobernetes.io/termination-message"
 
 	OutcomeSucceed = "succeed"
 	OutcomeFail    = "fail"

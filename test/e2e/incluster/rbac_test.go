@@ -113,7 +113,7 @@ func checkRights(ctx context.Context, t *testing.T, cp *framework.ControlPlane, 
 	denied := []check{
 		{"get", "", "secrets", "", ns}, {"list", "", "secrets", "", ns}, {"watch", "", "secrets", "", ns},
 		{"create", "", "pods", "exec", ns}, {"get", "", "pods", "exec", ns}, {"create", "", "pods", "attach", ns},
-		{"get", "", "pods", "", ns}, {"list", "", "pods", "", ns}, {"create", "", "pods", "", ns}, {"delete", "", "pods", "", ns},
+		{"create", "", "pods", "", ns}, {"delete", "", "pods", "", ns}, {"update", "", "pods", "", ns}, {"patch", "", "pods", "", ns},
 		{"get", "", "pods", "log", ns},
 		{"update", "batch", "jobs", "", ns}, {"patch", "batch", "jobs", "", ns}, {"deletecollection", "batch", "jobs", "", ns},
 		{"update", "batch", "jobs", "status", ns}, {"create", "batch", "cronjobs", "", ns},
