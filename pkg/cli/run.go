@@ -48,6 +48,8 @@ type runOptions struct {
 	output        outputOptions
 	retryFailed   bool
 	jobEvents     bool
+	env           []string
+	dryRun        string
 }
 
 func newRunCommand(streams genericiooptions.IOStreams) *cobra.Command {
@@ -95,6 +97,9 @@ interrupted (resume with --run-id).`,
 		"post a Created and a Deleted Event on every Job (two writes per Job); false keeps only warnings and the run's summary Event")
 	cmd.Flags().DurationVar(&o.leaseDuration, "lease-duration", controller.DefaultLeaseDuration,
 		"how long the run's Lease outlives a killed orchestrator (a restart waits at most this long)")
+	addEnvFlag(cmd.Flags(), &o.env)
+	cmd.Flags().StringVar(&o.dryRun, "dry-run", "none",
+		`"client": validate and print the Jobs the run would create (-o text|yaml|json), contacting no cluster; "server": send each as a dry-run create, report every refusal, exit 2 if any; nothing is persisted either way`)
 	o.output.addFlags(cmd.Flags())
 	o.configFlags.AddFlags(cmd.Flags())
 	return cmd
@@ -106,23 +111,36 @@ func (o *runOptions) run(ctx context.Context) error {
 	if o.configFlags.Namespace != nil {
 		nsFlag = *o.configFlags.Namespace
 	}
+	switch o.dryRun {
+	case "none", "client", "server":
+	default:
+		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("unknown --dry-run %q: use client or server", o.dryRun)}
+	}
+	params, err := parseEnv(o.env)
+	if err != nil {
+		return err
+	}
 	model, err := config.Load(o.filename, config.LoadOptions{Namespace: nsFlag})
 	if err != nil {
 		return &ExitError{Code: ExitInvalid, Err: err}
 	}
+	printEnvWarnings(o.streams.ErrOut, model, params)
 	if o.runID != "" {
 		if err := controller.ValidateRunID(o.runID); err != nil {
 			return &ExitError{Code: ExitInvalid, Err: err}
 		}
 	}
 
-	restConfig, err := o.restConfig(model)
-	if err != nil {
-		return &ExitError{Code: ExitCluster, Err: fmt.Errorf("kubernetes client configuration: %w", err)}
-	}
 	ns := o.namespace(model)
 	if err := checkNamespaces(model, ns); err != nil {
 		return &ExitError{Code: ExitInvalid, Err: err}
+	}
+	if o.dryRun != "none" {
+		return o.runDry(ctx, model, ns, params)
+	}
+	restConfig, err := o.restConfig(model)
+	if err != nil {
+		return &ExitError{Code: ExitCluster, Err: fmt.Errorf("kubernetes client configuration: %w", err)}
 	}
 	client, err := kubernetes.NewForConfig(restConfig)
 	if err != nil {
@@ -179,7 +197,7 @@ func (o *runOptions) run(ctx context.Context) error {
 			ctrl, err := controller.NewController(ctx, client, factory.Batch().V1().Jobs(), controller.Options{
 				Namespace: ns, RunID: runID, Model: model, Progress: out.Progress(), Recorder: recorder,
 				SkipJobEvents: !o.jobEvents,
-				Owner:         owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition,
+				Owner:         owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition, Params: params,
 			})
 			if err != nil {
 				return &ExitError{Code: ExitInvalid, Err: err}
@@ -246,7 +264,10 @@ func (o *runOptions) run(ctx context.Context) error {
 
 func (o *runOptions) runError(err error, runID, ns string) error {
 	var mismatch *controller.MismatchError
+	var paramsMismatch *controller.ParamsMismatchError
 	switch {
+	case errors.As(err, &paramsMismatch):
+		return &ExitError{Code: ExitInvalid, Err: err}
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintf(o.streams.ErrOut, "interrupted: the run's Jobs are left as they are; resume with:\n  jobernetes run -f %s -n %s --run-id %s\n", o.filename, ns, runID)
 		return &ExitError{Code: ExitInterrupted, Err: err, Silent: true}
