@@ -49,6 +49,7 @@ func statusCluster(t *testing.T) *fake.Clientset {
 	rec := &controller.Record{
 		Version: 1, RunID: "etl-20261127-120000-ab12", Model: "examples/etl/jobermodel.yaml", ModelName: "etl",
 		Fingerprint: "f", StartedAt: runStart.UnixMilli(), Result: controller.ResultRunning,
+		Params: map[string]string{"DAY": "2026-11-27", "REGION": "eu-west"},
 		Plan: []controller.PlanJob{
 			{Phase: "prepare", Job: "extract", KubernetesJobs: []string{"extract-aaaaaaaa"}},
 			{Phase: "process", Job: "transform", KubernetesJobs: []string{"transform-bbbbbbbb"}},
@@ -153,6 +154,7 @@ func TestStatusGolden(t *testing.T) {
 		{"status.text", "text"},
 		{"status.json", "json"},
 		{"status.mermaid", "mermaid"},
+		{"status.svg", "svg"},
 	} {
 		t.Run(tc.output, func(t *testing.T) {
 			code, stdout, stderr := runStatusCmd(t, client, "--run-id", "etl-20261127-120000-ab12", "-n", "data", "-o", tc.output)

@@ -20,16 +20,18 @@ const StatusAPIVersion = "jobernetes.io/v1alpha1"
 
 // RunStatus is a run as the cluster alone knows it: its record and its Jobs.
 type RunStatus struct {
-	APIVersion string      `json:"apiVersion"`
-	Kind       string      `json:"kind"`
-	RunID      string      `json:"runID"`
-	Namespace  string      `json:"namespace"`
-	Model      string      `json:"model,omitempty"`
-	Result     string      `json:"result"` // Running, Succeeded, Failed
-	Message    string      `json:"message,omitempty"`
-	StartedAt  *time.Time  `json:"startedAt,omitempty"`
-	FinishedAt *time.Time  `json:"finishedAt,omitempty"`
-	Jobs       []JobStatus `json:"jobs"`
+	APIVersion string     `json:"apiVersion"`
+	Kind       string     `json:"kind"`
+	RunID      string     `json:"runID"`
+	Namespace  string     `json:"namespace"`
+	Model      string     `json:"model,omitempty"`
+	Result     string     `json:"result"` // Running, Succeeded, Failed
+	Message    string     `json:"message,omitempty"`
+	StartedAt  *time.Time `json:"startedAt,omitempty"`
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+	// Params are the run's parameters (jobernetes_config env, run -e).
+	Params map[string]string `json:"params,omitempty"`
+	Jobs   []JobStatus       `json:"jobs"`
 }
 
 // JobStatus is one Kubernetes Job of the run (a directory job has several).
@@ -75,7 +77,7 @@ func GetRunStatus(ctx context.Context, client kubernetes.Interface, ns, runID st
 	st := &RunStatus{
 		APIVersion: StatusAPIVersion, Kind: "RunStatus", RunID: runID, Namespace: ns,
 		Model: rec.Model, Result: rec.Result, Message: rec.Message,
-		StartedAt: timePtr(rec.StartedAt), FinishedAt: timePtr(rec.FinishedAt),
+		StartedAt: timePtr(rec.StartedAt), FinishedAt: timePtr(rec.FinishedAt), Params: rec.Params,
 	}
 	planned := map[string]bool{}
 	phaseOf := map[string]int{}
