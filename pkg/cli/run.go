@@ -58,7 +58,7 @@ func newRunCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		streams:     streams,
 	}
 	cmd := &cobra.Command{
-		Use:   "run [-f FILE] [--run-id ID]",
+		Use:   "run [-f FILE] [--run-id ID] [-e KEY=VALUE]... [--dry-run=client|server]",
 		Short: "Run the model's DAG of Jobs in the cluster and wait for it to finish",
 		Long: `Run creates the model's Jobs phase by phase, each as soon as the Jobs it
 depends on have succeeded, and waits until every Job succeeded (exit 0) or the
@@ -72,6 +72,20 @@ state, elapsed); plain progress lines when stdout is not a terminal, with
 stdout when the run ends (exit 0 or 1), everything else on stderr; --junit FILE
 writes a JUnit XML report (one test case per Kubernetes Job); --metrics-addr
 serves Prometheus metrics of the run while it goes.
+
+Parameters: -e KEY=VALUE (repeatable) and the model's env (jobernetes_config
+and each job) are injected into every container and init container of every
+Job, after JOBERNETES_RUN_ID, JOBERNETES_PHASE, JOBERNETES_JOB and
+JOBERNETES_ATTEMPT; Kubernetes' $(VAR) expansion puts them into command and
+args. -e wins over the model, a manifest's own variable wins over both. They
+are kept in the run record: a resume must pass the same values (else exit 2).
+They are not for secrets: use valueFrom.secretKeyRef in the manifest.
+
+--dry-run=client prints the Jobs the run would create (-o text: a table,
+-o yaml: the Jobs, -o json: a List) without contacting the cluster;
+--dry-run=server sends each as a create with dryRun=All and reports every
+refusal (quota, admission, PodSecurity, RBAC, names) at once, exit 2. Neither
+creates anything, not even the run record.
 
 Exit codes: 0 succeeded, 1 run failed (or the JUnit/JSON report could not be
 written), 2 invalid model or usage (nothing created), 3 cluster error, 130
