@@ -59,7 +59,7 @@ func (o *runOptions) runDry(ctx context.Context, model *config.Model, ns string,
 		if !errors.As(r.Err, &status) {
 			cluster++ // no answer from the API server: unreachable, TLS, ...
 		}
-		fmt.Fprintf(o.streams.Out, "%s: refused: %v\n", describePlanned(r.PlannedJob), r.Err)
+		fmt.Fprintf(o.streams.ErrOut, "%s: refused: %v\n", describePlanned(r.PlannedJob), r.Err)
 	}
 	err = fmt.Errorf("the API server refused %d of %s of the run (nothing was created)", len(refusals), plural(len(jobs), "Job", "Jobs"))
 	if cluster == len(refusals) {
