@@ -17,7 +17,7 @@ import (
 // The SVG timeline's geometry, in pixels.
 const (
 	svgWidth     = 1000
-	svgLabelW    = 300 // the job names' column
+	svgLabelW    = 340 // the job names' column
 	svgChartX    = svgLabelW + 10
 	svgChartW    = svgWidth - svgChartX - 64 // room for the last bar's duration
 	svgRowH      = 22
@@ -165,9 +165,11 @@ func svgRow(b *bytes.Buffer, j controller.JobStatus, y int, x func(time.Time) fl
 	if len(label) > 24 {
 		label = label[:23] + "…"
 	}
+	// The end of a Kubernetes Job's name (its file and hash) tells Jobs of
+	// a directory job apart: shorten it in the middle.
 	name := j.KubernetesJob
-	if len(name) > 26 {
-		name = name[:25] + "…"
+	if len(name) > 34 {
+		name = name[:14] + "…" + name[len(name)-19:]
 	}
 	p(`<text x="28" y="%d" fill="#1f2328">%s</text>`+"\n", mid+4, esc(label))
 	p(`<text x="%d" y="%d" fill="#8c959f" font-size="10" text-anchor="end">%s</text>`+"\n", svgLabelW, mid+4, esc(name))
@@ -260,20 +262,21 @@ func criticalJobs(st *controller.RunStatus, now time.Time) map[string]bool {
 	if err != nil {
 		return nil // a plan pkg/graph refuses (it never should): no path drawn
 	}
+	// A model job lasts as long as its longest Job, which alone is marked:
+	// a directory job's shorter Jobs are not what the run waited for.
 	dur := make([]time.Duration, g.Len())
-	jobsOf := make([][]string, g.Len())
+	longest := make([]string, g.Len())
 	for _, j := range st.Jobs {
 		i, ok := g.Index(j.Job)
-		if !ok || g.Phases()[g.Node(i).Phase].Name != j.Phase {
+		if !ok || g.Phases()[g.Node(i).Phase].Name != j.Phase || j.CreatedAt == nil {
 			continue
 		}
-		jobsOf[i] = append(jobsOf[i], j.KubernetesJob)
-		if j.CreatedAt != nil {
-			end := now
-			if j.FinishedAt != nil {
-				end = *j.FinishedAt
-			}
-			dur[i] = max(dur[i], end.Sub(*j.CreatedAt))
+		end := now
+		if j.FinishedAt != nil {
+			end = *j.FinishedAt
+		}
+		if d := end.Sub(*j.CreatedAt); d > dur[i] || longest[i] == "" {
+			dur[i], longest[i] = max(d, dur[i]), j.KubernetesJob
 		}
 	}
 	path, total := g.CriticalPath(func(i int) time.Duration { return dur[i] })
@@ -282,11 +285,8 @@ func criticalJobs(st *controller.RunStatus, now time.Time) map[string]bool {
 	}
 	out := map[string]bool{}
 	for _, i := range path {
-		if dur[i] <= 0 {
-			continue // never ran: nothing to mark
-		}
-		for _, name := range jobsOf[i] {
-			out[name] = true
+		if longest[i] != "" {
+			out[longest[i]] = true
 		}
 	}
 	return out

@@ -122,10 +122,13 @@ func TestSVGCriticalJobs(t *testing.T) {
 		{Phase: "b", Job: "long", KubernetesJob: "l-1", CreatedAt: tm(5), FinishedAt: tm(12)},
 		{Phase: "b", Job: "after", DependsOn: []string{"short"}, KubernetesJob: "a-1", CreatedAt: tm(8), FinishedAt: tm(20)},
 		{Phase: "b", Job: "dir", KubernetesJob: "d-1", CreatedAt: tm(5), FinishedAt: tm(6)},
+		{Phase: "c", Job: "fan", KubernetesJob: "f-1", CreatedAt: tm(20), FinishedAt: tm(22)},
+		{Phase: "c", Job: "fan", KubernetesJob: "f-2", CreatedAt: tm(20), FinishedAt: tm(29)}, // the one waited for
+		{Phase: "c", Job: "fan", KubernetesJob: "f-3", CreatedAt: tm(20), FinishedAt: tm(21)},
 		{Phase: "b", Job: "x (revert)", KubernetesJob: "r-1", CreatedAt: tm(20), FinishedAt: tm(30)},
 	}}
 	got := criticalJobs(st, at(30))
-	want := map[string]bool{"x-1": true, "s-1": true, "a-1": true}
+	want := map[string]bool{"x-1": true, "s-1": true, "a-1": true, "f-2": true}
 	if len(got) != len(want) {
 		t.Fatalf("critical %v, want %v", got, want)
 	}
