@@ -338,6 +338,19 @@ func TestStatusSkippedAndReverts(t *testing.T) {
 	if !strings.Contains(mm, `n2["c: skipped"]`) || !strings.Contains(mm, "class n2 skipped") {
 		t.Errorf("mermaid:\n%s", mm)
 	}
+	// The picture: reverts join their phase's rows, the skipped job says so
+	// where its bar would be, the running revert's bar is drawn up to now.
+	_, svg, _ := runStatusCmd(t, client, "--run-id", id, "-n", ns, "-o", "svg")
+	var texts []string
+	for _, e := range parseSVG(t, svg)["text"] {
+		texts = append(texts, e.text)
+	}
+	joined := strings.Join(texts, "|")
+	for _, want := range []string{"phase one|a|a-1|", "b (revert)|revert-b-1", "a (revert)|revert-a-1|1m30s", "c|c-1|skipped"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("SVG texts lack %q:\n%s", want, joined)
+		}
+	}
 }
 
 func TestStatusMermaidReverts(t *testing.T) {
