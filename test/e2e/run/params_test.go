@@ -207,3 +207,48 @@ func TestDryRunServer(t *testing.T) {
 	}
 	nothingCreated("refused dry run")
 }
+
+// The Jobs of --retry-failed say which attempt they are, and keep the
+// run's parameters.
+func TestParamsRetryAttempt(t *testing.T) {
+	cp := framework.RequireCluster(t)
+	ns := cp.NewNamespace(t)
+	dir := e2eutil.WriteFiles(t, map[string]string{
+		"jobermodel.yaml": e2eutil.Model(false, 0, "  - phase_name: one\n    jobs:\n      - {name: flaky, job_path: fail.yaml}\n"),
+		"fail.yaml":       e2eutil.JobYAML("200ms", true),
+	})
+	modelPath := filepath.Join(dir, "jobermodel.yaml")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	r := jobernetes(ctx, t, "run", "-f", modelPath, "-n", ns, "-e", "DAY=d1")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1 (the Job fails)", r.code)
+	}
+	runID := runIDOf(t, r.stdout)
+	r = jobernetes(ctx, t, "run", "-f", modelPath, "-n", ns, "--run-id", runID, "--retry-failed", "-e", "DAY=d1")
+	if r.code != 1 {
+		t.Fatalf("retry: exit %d, want 1 (the Job fails again)", r.code)
+	}
+	jobs, err := cp.Client.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{LabelSelector: labelRun + "=" + runID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attempts := map[string]bool{}
+	for _, j := range jobs.Items {
+		env := map[string]string{}
+		for _, e := range j.Spec.Template.Spec.Containers[0].Env {
+			env[e.Name] = e.Value
+		}
+		want := "1"
+		if j.Labels["jobernetes.io/attempt"] == "2" {
+			want = "2"
+		}
+		attempts[env["JOBERNETES_ATTEMPT"]] = true
+		if env["JOBERNETES_ATTEMPT"] != want || env["DAY"] != "d1" {
+			t.Errorf("Job %s (attempt label %q): JOBERNETES_ATTEMPT=%q DAY=%q", j.Name, j.Labels["jobernetes.io/attempt"], env["JOBERNETES_ATTEMPT"], env["DAY"])
+		}
+	}
+	if len(jobs.Items) != 2 || !attempts["1"] || !attempts["2"] {
+		t.Errorf("%d Jobs with attempts %v, want the failed one (1) and its retry (2)", len(jobs.Items), attempts)
+	}
+}
