@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 
@@ -24,7 +25,7 @@ func (c *Controller) jobEnv(u *unit) []corev1.EnvVar {
 		corev1.EnvVar{Name: config.EnvJob, Value: u.job.Name},
 		corev1.EnvVar{Name: config.EnvAttempt, Value: strconv.Itoa(max(u.attempt, 1))},
 	)
-	for _, k := range slices.Sorted(mapsKeys(params)) {
+	for _, k := range slices.Sorted(maps.Keys(params)) {
 		env = append(env, corev1.EnvVar{Name: k, Value: params[k]})
 	}
 	return env
@@ -62,14 +63,4 @@ func (c *Controller) runParams() map[string]string {
 		return nil
 	}
 	return p
-}
-
-func mapsKeys(m map[string]string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }

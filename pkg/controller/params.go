@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 )
@@ -27,7 +28,7 @@ func (e *ParamsMismatchError) Error() string {
 // checkParams compares the recorded parameters with this process's and
 // names the first key (in sorted order) that differs.
 func checkParams(runID string, was, now map[string]string) error {
-	keys := slices.Sorted(mapsKeys(was))
+	keys := slices.Sorted(maps.Keys(was))
 	for k := range now {
 		if _, ok := was[k]; !ok {
 			keys = append(keys, k)
