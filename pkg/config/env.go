@@ -85,9 +85,9 @@ func (m *Model) JobEnv(j *Job) map[string]string {
 
 // Shadowed lists, for a manifest, the parameters of params that one of its
 // containers or init containers defines itself (the manifest wins), sorted.
-func Shadowed(job *Manifest, params map[string]string) []string {
+func Shadowed(mf *Manifest, params map[string]string) []string {
 	seen := map[string]bool{}
-	pod := &job.Job.Spec.Template.Spec
+	pod := &mf.Job.Spec.Template.Spec
 	for _, cs := range [][]corev1.Container{pod.InitContainers, pod.Containers} {
 		for _, c := range cs {
 			for _, e := range c.Env {

@@ -2,7 +2,6 @@ package controller
 
 import (
 	"context"
-	"sync"
 
 	batchv1 "k8s.io/api/batch/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -51,15 +50,12 @@ type Refusal struct {
 // returns every refusal, in the order of jobs.
 func DryRunCreate(ctx context.Context, client kubernetes.Interface, jobs []PlannedJob, workers int) []Refusal {
 	logger := klog.FromContext(ctx)
-	errs := make([]error, len(jobs))
-	var mu sync.Mutex
+	errs := make([]error, len(jobs)) // each worker writes its own index
 	workqueue.ParallelizeUntil(ctx, max(workers, 1), len(jobs), func(i int) {
 		j := jobs[i].Object
 		_, err := client.BatchV1().Jobs(j.Namespace).Create(ctx, j, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 		logger.V(2).Info("Dry-run create", "job", klog.KObj(j), "err", err)
-		mu.Lock()
 		errs[i] = err
-		mu.Unlock()
 	})
 	var out []Refusal
 	for i, err := range errs {
