@@ -26,10 +26,15 @@ echo "== jobernetes graph -f ${MODEL}"
 echo
 echo "== jobernetes run -f ${MODEL}"
 rc=0
-"${BIN}" run -f "${MODEL}" -n default || rc=$?
+# The script picks the run ID, so that it can draw the run afterwards.
+RUN_ID="demo-$(date -u +%Y%m%d-%H%M%S)"
+"${BIN}" run -f "${MODEL}" -n default --run-id "${RUN_ID}" -e DEMO_DAY="$(date -u +%F)" || rc=$?
 echo
 echo "== what is left in the cluster (cleanup: true deletes succeeded Jobs; the run record stays)"
 kubectl get jobs,configmaps -n default -l app.kubernetes.io/managed-by=jobernetes
+echo
+echo "== jobernetes status --run-id ${RUN_ID} -o svg > _output/demo-run.svg (a picture of the run, from the cluster alone)"
+"${BIN}" status --run-id "${RUN_ID}" -n default -o svg > "${ROOT}/_output/demo-run.svg" && echo "wrote ${ROOT}/_output/demo-run.svg"
 echo
 echo "jobernetes run exited with ${rc}"
 exit "${rc}"

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -61,6 +62,8 @@ type Options struct {
 	Schedule       string // empty: a one-shot Job instead of a CronJob
 	ServiceAccount string // empty: Name
 	TimeZone       string // the CronJob's time zone; empty: the controller's
+	// Env are `run -e` parameters handed to every run of the bundle.
+	Env map[string]string
 }
 
 // Generate returns the objects, in apply order: ServiceAccount, Role,
@@ -202,8 +205,8 @@ func podSpec(o Options, items []corev1.KeyToPath) corev1.PodSpec {
 		Containers: []corev1.Container{{
 			Name:  containerName,
 			Image: o.Image,
-			Args: []string{"run", "-f", ModelMountPath + "/" + modelKey, "-n", "$(" + EnvNamespace + ")",
-				"--run-id", "$(" + EnvOwnerJobName + ")"},
+			Args: append([]string{"run", "-f", ModelMountPath + "/" + modelKey, "-n", "$(" + EnvNamespace + ")",
+				"--run-id", "$(" + EnvOwnerJobName + ")"}, envArgs(o.Env)...),
 			Env: []corev1.EnvVar{
 				{Name: EnvNamespace, ValueFrom: field("metadata.namespace")},
 				{Name: EnvOwnerJobName, ValueFrom: label(batchv1.JobNameLabel)},
@@ -317,3 +320,19 @@ func dropNulls(v any) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// envArgs are `-e KEY=VALUE` arguments in key order. Kubernetes expands
+// $(VAR) in a container's args, so every $ of a value is doubled: the
+// wrapper's jobernetes gets the value as written.
+func envArgs(env map[string]string) []string {
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]string, 0, 2*len(keys))
+	for _, k := range keys {
+		out = append(out, "-e", k+"="+strings.ReplaceAll(env[k], "$", "$$"))
+	}
+	return out
+}

@@ -213,3 +213,23 @@ func TestDefaultImage(t *testing.T) {
 		}
 	}
 }
+
+// --env reaches the wrapped `jobernetes run` as -e arguments, in key order,
+// with $ doubled so that Kubernetes' $(VAR) expansion of args leaves the
+// value as written; a bad one is a usage error.
+func TestBundleEnv(t *testing.T) {
+	code, stdout, stderr := run("cronjob", "--schedule", "0 2 * * *", "-f", advanced, "--name", "etl",
+		"-e", "REGION=eu", "--env", "DAY=$(date)")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	objs := decodeStream(t, stdout)
+	args := podSpecOf(t, objs[len(objs)-1]).Containers[0].Args
+	if got := strings.Join(args[len(args)-4:], " "); got != "-e DAY=$$(date) -e REGION=eu" {
+		t.Errorf("args end with %q, want the -e parameters", got)
+	}
+	code, stdout, stderr = run("bundle", "-f", advanced, "-e", "JOBERNETES_RUN_ID=x")
+	if code != ExitInvalid || stdout != "" || !strings.Contains(stderr, "JOBERNETES_RUN_ID") {
+		t.Errorf("reserved name: exit %d, stderr %q", code, stderr)
+	}
+}

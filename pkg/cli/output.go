@@ -30,7 +30,7 @@ type outputOptions struct {
 
 func (f *outputOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.format, "output", "o", "text",
-		"text: progress and the summary on stdout; json: the summary as a RunReport object on stdout, everything else on stderr")
+		"text: progress and the summary on stdout; json: the summary as a RunReport object on stdout, everything else on stderr; with --dry-run=client also yaml")
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file when the run ends: one test case per Kubernetes Job")
 	fs.BoolVar(&f.noColor, "no-color", false, "plain progress lines even on a terminal (so does the NO_COLOR environment variable)")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics of the run on this address (host:port, e.g. :9090) at /metrics; off when empty")

@@ -49,6 +49,8 @@ type runOptions struct {
 	output        outputOptions
 	retryFailed   bool
 	jobEvents     bool
+	env           []string
+	dryRun        string
 }
 
 func newRunCommand(streams genericiooptions.IOStreams) *cobra.Command {
@@ -57,7 +59,7 @@ func newRunCommand(streams genericiooptions.IOStreams) *cobra.Command {
 		streams:     streams,
 	}
 	cmd := &cobra.Command{
-		Use:   "run [-f FILE] [--run-id ID]",
+		Use:   "run [-f FILE] [--run-id ID] [-e KEY=VALUE]... [--dry-run=client|server]",
 		Short: "Run the model's DAG of Jobs in the cluster and wait for it to finish",
 		Long: `Run creates the model's Jobs phase by phase, each as soon as the Jobs it
 depends on have succeeded, and waits until every Job succeeded (exit 0) or the
@@ -71,6 +73,20 @@ state, elapsed); plain progress lines when stdout is not a terminal, with
 stdout when the run ends (exit 0 or 1), everything else on stderr; --junit FILE
 writes a JUnit XML report (one test case per Kubernetes Job); --metrics-addr
 serves Prometheus metrics of the run while it goes.
+
+Parameters: -e KEY=VALUE (repeatable) and the model's env (jobernetes_config
+and each job) are injected into every container and init container of every
+Job, after JOBERNETES_RUN_ID, JOBERNETES_PHASE, JOBERNETES_JOB and
+JOBERNETES_ATTEMPT; Kubernetes' $(VAR) expansion puts them into command and
+args. -e wins over the model, a manifest's own variable wins over both. They
+are kept in the run record: a resume must pass the same values (else exit 2).
+They are not for secrets: use valueFrom.secretKeyRef in the manifest.
+
+--dry-run=client prints the Jobs the run would create (-o text: a table,
+-o yaml: the Jobs, -o json: a List) without contacting the cluster;
+--dry-run=server sends each as a create with dryRun=All and reports every
+refusal (quota, admission, PodSecurity, RBAC, names) at once, exit 2. Neither
+creates anything, not even the run record.
 
 Exit codes: 0 succeeded, 1 run failed (or the JUnit/JSON report could not be
 written), 2 invalid model or usage (nothing created), 3 cluster error, 130
@@ -96,6 +112,9 @@ interrupted (resume with --run-id).`,
 		"post a Created and a Deleted Event on every Job (two writes per Job); false keeps only warnings and the run's summary Event")
 	cmd.Flags().DurationVar(&o.leaseDuration, "lease-duration", controller.DefaultLeaseDuration,
 		"how long the run's Lease outlives a killed orchestrator (a restart waits at most this long)")
+	addEnvFlag(cmd.Flags(), &o.env)
+	cmd.Flags().StringVar(&o.dryRun, "dry-run", "none",
+		`"client": validate and print the Jobs the run would create (-o text|yaml|json), contacting no cluster; "server": send each as a dry-run create, report every refusal, exit 2 if any; nothing is persisted either way`)
 	o.output.addFlags(cmd.Flags())
 	o.configFlags.AddFlags(cmd.Flags())
 	return cmd
@@ -107,23 +126,36 @@ func (o *runOptions) run(ctx context.Context) error {
 	if o.configFlags.Namespace != nil {
 		nsFlag = *o.configFlags.Namespace
 	}
+	switch o.dryRun {
+	case "none", "client", "server":
+	default:
+		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("unknown --dry-run %q: use client or server", o.dryRun)}
+	}
+	params, err := parseEnv(o.env)
+	if err != nil {
+		return err
+	}
 	model, err := config.Load(o.filename, config.LoadOptions{Namespace: nsFlag})
 	if err != nil {
 		return &ExitError{Code: ExitInvalid, Err: err}
 	}
+	printEnvWarnings(o.streams.ErrOut, model, params)
 	if o.runID != "" {
 		if err := controller.ValidateRunID(o.runID); err != nil {
 			return &ExitError{Code: ExitInvalid, Err: err}
 		}
 	}
 
-	restConfig, err := o.restConfig(model)
-	if err != nil {
-		return &ExitError{Code: ExitCluster, Err: fmt.Errorf("kubernetes client configuration: %w", err)}
-	}
 	ns := o.namespace(model)
 	if err := checkNamespaces(model, ns); err != nil {
 		return &ExitError{Code: ExitInvalid, Err: err}
+	}
+	if o.dryRun != "none" {
+		return o.runDry(ctx, model, ns, params)
+	}
+	restConfig, err := o.restConfig(model)
+	if err != nil {
+		return &ExitError{Code: ExitCluster, Err: fmt.Errorf("kubernetes client configuration: %w", err)}
 	}
 	client, err := kubernetes.NewForConfig(restConfig)
 	if err != nil {
@@ -187,7 +219,7 @@ func (o *runOptions) run(ctx context.Context) error {
 			opts := controller.Options{
 				Namespace: ns, RunID: runID, Model: model, Progress: out.Progress(), Recorder: recorder,
 				SkipJobEvents: !o.jobEvents,
-				Owner:         owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition,
+				Owner:         owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition, Params: params,
 			}
 			if watchPods {
 				opts.Pods = factory.Core().V1().Pods()
@@ -266,8 +298,9 @@ func canListPods(ctx context.Context, client kubernetes.Interface, ns, runID str
 func (o *runOptions) runError(err error, runID, ns string) error {
 	var mismatch *controller.MismatchError
 	var cancelled *controller.CancelledError
+	var paramsMismatch *controller.ParamsMismatchError
 	switch {
-	case errors.As(err, &cancelled):
+	case errors.As(err, &cancelled), errors.As(err, &paramsMismatch):
 		return &ExitError{Code: ExitInvalid, Err: err}
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintf(o.streams.ErrOut, "interrupted: the run's Jobs are left as they are; resume with:\n  jobernetes run -f %s -n %s --run-id %s\nor stop it for good (deletes its running Jobs):\n  jobernetes cancel -n %s --run-id %s\n",

@@ -35,7 +35,7 @@ func newStatusCommand(streams genericiooptions.IOStreams) *cobra.Command {
 
 func (o *statusOptions) command() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "status [--run-id ID] [-n NS] [-o text|json|mermaid]",
+		Use:   "status [--run-id ID] [-n NS] [-o text|json|mermaid|svg]",
 		Short: "Show a run (or list the namespace's runs) from the cluster",
 		Long: `Status shows a run as the cluster knows it: its record ConfigMap
 (jobernetes-run-<ID>, which holds the plan and every finished Job) and its Jobs.
@@ -49,6 +49,9 @@ unless it succeeded, the reason. Revert Jobs follow as "<job> (revert)".
   -o json     a RunStatus object (apiVersion jobernetes.io/v1alpha1): a stable
               schema for scripts; fields are only ever added under this version
   -o mermaid  the DAG as a Mermaid flowchart, each job coloured by its state
+  -o svg      a self-contained SVG timeline (Gantt chart): one row per Job,
+              grouped by phase, its wait and run coloured by state, the
+              critical path outlined, a time axis (status -o svg > run.svg)
 
 Without --run-id, status lists the runs recorded in the namespace, newest first
 (-o json: a RunList object). The namespace is -n, else the kubeconfig context's,
@@ -64,7 +67,7 @@ that cannot be read).`,
 		},
 	}
 	cmd.Flags().StringVar(&o.runID, "run-id", "", "the run to show; without it, list the namespace's runs")
-	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json or mermaid")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json, mermaid or svg")
 	cmd.Flags().BoolVarP(&o.watch, "watch", "w", false, "with --run-id: show every change until the run ends (redrawn on a terminal, one line per change when piped)")
 	cmd.Flags().BoolVarP(&o.all, "all-namespaces", "A", false, "list the runs of every namespace you can read")
 	o.configFlags.AddFlags(cmd.Flags())
@@ -74,12 +77,12 @@ that cannot be read).`,
 func (o *statusOptions) run(ctx context.Context) error {
 	switch o.output {
 	case "text", "json":
-	case "mermaid":
+	case "mermaid", "svg":
 		if o.runID == "" {
-			return &ExitError{Code: ExitInvalid, Err: errors.New("-o mermaid needs --run-id")}
+			return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("-o %s needs --run-id", o.output)}
 		}
 	default:
-		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("unknown -o %q: use text, json or mermaid", o.output)}
+		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("unknown -o %q: use text, json, mermaid or svg", o.output)}
 	}
 	if o.runID != "" {
 		if err := controller.ValidateRunID(o.runID); err != nil {
@@ -149,6 +152,8 @@ func (o *statusOptions) run(ctx context.Context) error {
 		return writeJSON(o.streams.Out, st)
 	case "mermaid":
 		statusFlowchart(st).write(o.streams.Out)
+	case "svg":
+		return writeStatusSVG(o.streams.Out, st, now)
 	default:
 		writeStatusText(o.streams.Out, st, now)
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -84,6 +86,13 @@ func writeStatusText(w io.Writer, st *controller.RunStatus, now time.Time) {
 	}
 	if len(about) > 0 {
 		fmt.Fprintln(w, strings.Join(about, ", "))
+	}
+	if len(st.Params) > 0 {
+		kv := make([]string, 0, len(st.Params))
+		for _, k := range slices.Sorted(maps.Keys(st.Params)) {
+			kv = append(kv, k+"="+st.Params[k])
+		}
+		fmt.Fprintln(w, "params "+strings.Join(kv, " "))
 	}
 	if st.Attempt > 1 {
 		writeAttempts(w, st.Attempts, now)

@@ -49,6 +49,7 @@ func statusCluster(t *testing.T) *fake.Clientset {
 	rec := &controller.Record{
 		Version: 1, RunID: "etl-20261127-120000-ab12", Model: "examples/etl/jobermodel.yaml", ModelName: "etl",
 		Fingerprint: "f", StartedAt: runStart.UnixMilli(), Result: controller.ResultRunning,
+		Params: map[string]string{"DAY": "2026-11-27", "REGION": "eu-west"},
 		Plan: []controller.PlanJob{
 			{Phase: "prepare", Job: "extract", KubernetesJobs: []string{"extract-aaaaaaaa"}},
 			{Phase: "process", Job: "transform", KubernetesJobs: []string{"transform-bbbbbbbb"}},
@@ -153,6 +154,7 @@ func TestStatusGolden(t *testing.T) {
 		{"status.text", "text"},
 		{"status.json", "json"},
 		{"status.mermaid", "mermaid"},
+		{"status.svg", "svg"},
 	} {
 		t.Run(tc.output, func(t *testing.T) {
 			code, stdout, stderr := runStatusCmd(t, client, "--run-id", "etl-20261127-120000-ab12", "-n", "data", "-o", tc.output)
@@ -335,6 +337,19 @@ func TestStatusSkippedAndReverts(t *testing.T) {
 	_, mm, _ := runStatusCmd(t, client, "--run-id", id, "-n", ns, "-o", "mermaid")
 	if !strings.Contains(mm, `n2["c: skipped"]`) || !strings.Contains(mm, "class n2 skipped") {
 		t.Errorf("mermaid:\n%s", mm)
+	}
+	// The picture: reverts join their phase's rows, the skipped job says so
+	// where its bar would be, the running revert's bar is drawn up to now.
+	_, svg, _ := runStatusCmd(t, client, "--run-id", id, "-n", ns, "-o", "svg")
+	var texts []string
+	for _, e := range parseSVG(t, svg)["text"] {
+		texts = append(texts, e.text)
+	}
+	joined := strings.Join(texts, "|")
+	for _, want := range []string{"phase one|a|a-1|", "b (revert)|revert-b-1", "a (revert)|revert-a-1|1m30s", "c|c-1|skipped"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("SVG texts lack %q:\n%s", want, joined)
+		}
 	}
 }
 

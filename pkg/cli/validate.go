@@ -14,20 +14,28 @@ const defaultModel = "jobermodel.yaml"
 
 func newValidateCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	var filename string
+	var envFlags []string
 	cmd := &cobra.Command{
 		Use:   "validate [-f FILE]",
 		Short: "Check the model file and every Job manifest it names, offline",
 		Long: `Validate loads the model file and every Job manifest it names, and reports
 every problem at once, each naming the model file, the phase, the job and the
-manifest. It never contacts a cluster.
+manifest. It never contacts a cluster. It warns (on stderr, still exit 0) when
+a manifest's own env sets a parameter of the model (or of -e): the manifest's
+value wins.
 
 Exit codes: 0 valid, 2 invalid.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			env, err := parseEnv(envFlags)
+			if err != nil {
+				return err
+			}
 			m, err := loadModel(filename)
 			if err != nil {
 				return err
 			}
+			printEnvWarnings(streams.ErrOut, m, env)
 			fmt.Fprintf(streams.Out, "%s is valid: %s, %s, %s\n", m.Path,
 				plural(len(m.Phases), "phase", "phases"),
 				plural(len(m.Jobs()), "job", "jobs"),
@@ -36,6 +44,7 @@ Exit codes: 0 valid, 2 invalid.`,
 		},
 	}
 	addFilenameFlag(cmd, &filename)
+	addEnvFlag(cmd.Flags(), &envFlags)
 	return cmd
 }
 

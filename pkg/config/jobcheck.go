@@ -70,6 +70,7 @@ func checkJob(job *batchv1.Job, namespace string) []issue {
 	names := map[string]bool{}
 	out = append(out, checkContainers(pod.InitContainers, spec.Child("initContainers"), names)...)
 	out = append(out, checkContainers(pod.Containers, spec.Child("containers"), names)...)
+	out = append(out, checkInjectedEnv(pod, spec)...)
 
 	switch pod.RestartPolicy {
 	case corev1.RestartPolicyNever, corev1.RestartPolicyOnFailure:

@@ -71,6 +71,7 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 				job.Manifests = loader.manifests(rj, ps)
 			}
 			job.TriggerRule = rj.triggerRule
+			job.Env = rj.env
 			if rj.revertPath != "" {
 				job.Revert = loader.revert(rj, ps)
 			}

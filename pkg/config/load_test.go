@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -72,12 +73,12 @@ func TestLoadInvalid(t *testing.T) {
 		dir: "unknown-keys",
 		want: []string{
 			`extra: unknown key; valid keys are jobernetes, jobernetes_config`,
-			`jobernetes_config.cleanpu: unknown key (did you mean "cleanup"?); valid keys are cleanup, failure_policy, finally_phase, incluster, jobname, kubernetes_namespace, parallelization, refresh_time, run_timeout, ssl_insecure_warnings`,
-			`jobernetes_config.colour: unknown key; valid keys are cleanup, failure_policy, finally_phase, incluster, jobname, kubernetes_namespace, parallelization, refresh_time, run_timeout, ssl_insecure_warnings`,
+			`jobernetes_config.cleanpu: unknown key (did you mean "cleanup"?); valid keys are cleanup, env, failure_policy, finally_phase, incluster, jobname, kubernetes_namespace, parallelization, refresh_time, run_timeout, ssl_insecure_warnings`,
+			`jobernetes_config.colour: unknown key; valid keys are cleanup, env, failure_policy, finally_phase, incluster, jobname, kubernetes_namespace, parallelization, refresh_time, run_timeout, ssl_insecure_warnings`,
 			`phase "p": jobernetes[0].job: unknown key (did you mean "jobs"?); valid keys are jobs, phase_name`,
 			`phase "p": jobernetes[0].jobs: required: every phase needs at least one job`,
-			`phase "q": job "a": jobernetes[1].jobs[0].dependson: unknown key (did you mean "depends_on"?); valid keys are depends_on, job_path, name, revert_path, trigger_rule, type`,
-			`phase "q": job "a": jobernetes[1].jobs[0].true: unknown key; YAML reads unquoted keys such as on, off, yes, no, y and n as booleans; valid keys are depends_on, job_path, name, revert_path, trigger_rule, type`,
+			`phase "q": job "a": jobernetes[1].jobs[0].dependson: unknown key (did you mean "depends_on"?); valid keys are depends_on, env, job_path, name, revert_path, trigger_rule, type`,
+			`phase "q": job "a": jobernetes[1].jobs[0].true: unknown key; YAML reads unquoted keys such as on, off, yes, no, y and n as booleans; valid keys are depends_on, env, job_path, name, revert_path, trigger_rule, type`,
 		},
 	}, {
 		dir: "duplicate-keys",
@@ -248,7 +249,7 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Options != DefaultOptions() || m.Options.InCluster != nil || m.Options.Cleanup || !m.Options.SSLInsecureWarnings {
+	if !reflect.DeepEqual(m.Options, DefaultOptions()) || m.Options.InCluster != nil || m.Options.Cleanup || !m.Options.SSLInsecureWarnings {
 		t.Errorf("options = %+v, want the original tool's defaults", m.Options)
 	}
 	if m.Dir != filepath.Join("testdata", "valid", "defaults") || m.Path != filepath.Join(m.Dir, "jobermodel.yaml") {

@@ -49,6 +49,9 @@ type Job struct {
 	// Revert is the compensating Job of `revert_path`, run when the run
 	// fails after this job succeeded; nil when there is none.
 	Revert *Manifest
+	// Env is the job's `env`: parameters for its Jobs only, overriding the
+	// model's jobernetes_config env.
+	Env map[string]string
 }
 
 // Manifest is one Job manifest file.

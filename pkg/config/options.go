@@ -24,6 +24,10 @@ type Options struct {
 	FailurePolicy string        // `failure_policy`: stop (default), abort or continue
 	FinallyPhase  string        // `finally_phase`: the last phase, which runs whatever happened
 	RunTimeout    time.Duration // `run_timeout`: "30m", "90s" or seconds; 0 = none
+
+	// Env is `env`: parameters injected into every container of every Job
+	// of the run (a job's env and `run -e` override them).
+	Env map[string]string
 }
 
 // Failure policies: what the run does once a Job has failed.
@@ -46,7 +50,7 @@ func DefaultOptions() Options {
 	return Options{RefreshTime: 5, SSLInsecureWarnings: true, FailurePolicy: PolicyStop}
 }
 
-var optionKeys = []string{"cleanup", "failure_policy", "finally_phase", "incluster", "jobname",
+var optionKeys = []string{"cleanup", "env", "failure_policy", "finally_phase", "incluster", "jobname",
 	"kubernetes_namespace", "parallelization", "refresh_time", "run_timeout", "ssl_insecure_warnings"}
 
 // decodeOptions reads the jobernetes_config mapping (nil: defaults).
@@ -133,6 +137,8 @@ func decodeOptions(v any, ps *problems) Options {
 			}
 		case "run_timeout":
 			o.RunTimeout = durationValue(val, fp, ps)
+		case "env":
+			o.Env = decodeEnv(val, fp, ps.at)
 		default:
 			ps.at(fp.String(), unknownKeyMessage(key, optionKeys))
 		}

@@ -42,12 +42,13 @@ type rawJob struct {
 
 	triggerRule string // RuleAllSucceeded unless written
 	revertPath  string // revert_path as written, "" when absent
+	env         map[string]string
 }
 
 var (
 	topKeys   = []string{"jobernetes", "jobernetes_config"}
 	phaseKeys = []string{"jobs", "phase_name"}
-	jobKeys   = []string{"depends_on", "job_path", "name", "revert_path", "trigger_rule", "type"}
+	jobKeys   = []string{"depends_on", "env", "job_path", "name", "revert_path", "trigger_rule", "type"}
 )
 
 // parseModel decodes the model file's bytes. It returns nil when the file is
@@ -306,6 +307,9 @@ func decodeJob(v any, ph *rawPhase, index int, ps *problems) *rawJob {
 				job.revertPath = s
 			}
 		}
+	}
+	if ev := m["env"]; ev != nil {
+		job.env = decodeEnv(ev, fp.Child("env"), report)
 	}
 	if dv := m["depends_on"]; dv != nil {
 		df := fp.Child("depends_on")

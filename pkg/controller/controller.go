@@ -56,6 +56,9 @@ type Options struct {
 	// Jobs again under new names (the failed Jobs are kept); succeeded ones
 	// stay done unless their revert ran.
 	RetryFailed bool
+	// Params are `run -e` KEY=VALUE parameters: they override the model's
+	// env and are injected into every container of every Job.
+	Params map[string]string
 	// OnTransition, if set, is called (from the worker goroutine) for every
 	// state change of a Job or a phase of the run, after its progress line.
 	OnTransition func(Transition)
@@ -125,6 +128,7 @@ type Controller struct {
 	foreign      map[string]bool
 	result       *Result
 	resultDone   chan struct{}
+	dryRun       bool // built by PlanJobs: Jobs get no owner reference
 }
 
 // ErrCluster marks errors that come from the cluster (unreachable,

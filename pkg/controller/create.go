@@ -25,14 +25,17 @@ func (c *Controller) newJob(u *unit) *batchv1.Job {
 	job := &batchv1.Job{
 		TypeMeta: metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
 		ObjectMeta: metav1.ObjectMeta{
-			Name:            u.name,
-			Namespace:       c.ns,
-			Labels:          c.runLabels(u, src.Labels),
-			Annotations:     map[string]string{},
-			OwnerReferences: []metav1.OwnerReference{c.ownerRef},
+			Name:        u.name,
+			Namespace:   c.ns,
+			Labels:      c.runLabels(u, src.Labels),
+			Annotations: map[string]string{},
 		},
 		Spec: *src.Spec.DeepCopy(),
 	}
+	if !c.dryRun { // a dry run's Jobs have no owner: there is no run record
+		job.OwnerReferences = []metav1.OwnerReference{c.ownerRef}
+	}
+	injectEnv(&job.Spec.Template.Spec, c.jobEnv(u))
 	for k, v := range src.Annotations {
 		job.Annotations[k] = v
 	}

@@ -25,6 +25,9 @@ func Fingerprint(m *config.Model) string {
 		_ = enc.Encode(p.Name)
 		for _, j := range p.Jobs {
 			_ = enc.Encode([]interface{}{j.Name, j.Type, j.DependsOn})
+			if len(j.Env) > 0 { // absent before env existed: old fingerprints stay valid
+				_ = enc.Encode(j.Env)
+			}
 			for _, mf := range j.Manifests {
 				_ = enc.Encode(mf.RelPath)
 				_ = enc.Encode(mf.Job)
@@ -76,7 +79,7 @@ func (c *Controller) Prepare(ctx context.Context) (*Result, error) {
 			Version: recordVersion, RunID: c.runID, Model: c.model.Path,
 			ModelName: c.model.Options.JobName, Fingerprint: fp, Structure: StructureFingerprint(c.model),
 			StartedAt: c.start.UnixMilli(), Result: ResultRunning, Jobs: map[string]*JobRecord{},
-			Plan: c.plan(),
+			Plan: c.plan(), Params: c.runParams(),
 		}
 		cm = &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{
 			Name:      name,
@@ -117,6 +120,9 @@ func (c *Controller) Prepare(ctx context.Context) (*Result, error) {
 			rec.Fingerprint = fp
 		default:
 			return nil, &MismatchError{RunID: c.runID}
+		}
+		if err := checkParams(c.runID, rec.Params, c.runParams()); err != nil {
+			return nil, err
 		}
 		c.cm, c.rec = cm, rec
 		c.start = timeFromMillis(rec.StartedAt)

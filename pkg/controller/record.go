@@ -60,6 +60,9 @@ type Record struct {
 	// Plan is the model's DAG as the run sees it, so that `status` can show
 	// a run from the cluster alone, waiting jobs included.
 	Plan []PlanJob `json:"plan,omitempty"`
+	// Params are the run's parameters (jobernetes_config env and run -e):
+	// a resume must give the same values.
+	Params map[string]string `json:"params,omitempty"`
 	// Jobs is keyed by Kubernetes Job name.
 	Jobs map[string]*JobRecord `json:"jobs,omitempty"`
 }

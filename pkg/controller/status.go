@@ -23,16 +23,18 @@ const StatusAPIVersion = "jobernetes.io/v1alpha1"
 
 // RunStatus is a run as the cluster alone knows it: its record and its Jobs.
 type RunStatus struct {
-	APIVersion string      `json:"apiVersion"`
-	Kind       string      `json:"kind"`
-	RunID      string      `json:"runID"`
-	Namespace  string      `json:"namespace"`
-	Model      string      `json:"model,omitempty"`
-	Result     string      `json:"result"` // Running, Succeeded, Failed
-	Message    string      `json:"message,omitempty"`
-	StartedAt  *time.Time  `json:"startedAt,omitempty"`
-	FinishedAt *time.Time  `json:"finishedAt,omitempty"`
-	Jobs       []JobStatus `json:"jobs"`
+	APIVersion string     `json:"apiVersion"`
+	Kind       string     `json:"kind"`
+	RunID      string     `json:"runID"`
+	Namespace  string     `json:"namespace"`
+	Model      string     `json:"model,omitempty"`
+	Result     string     `json:"result"` // Running, Succeeded, Failed, Cancelled
+	Message    string     `json:"message,omitempty"`
+	StartedAt  *time.Time `json:"startedAt,omitempty"`
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+	// Params are the run's parameters (jobernetes_config env, run -e).
+	Params map[string]string `json:"params,omitempty"`
+	Jobs   []JobStatus       `json:"jobs"`
 	// Attempt is the run's attempt (1, then +1 per --retry-failed);
 	// startedAt, finishedAt, result and message above are its own.
 	// Attempts lists every attempt, this one last. All attempt fields
@@ -148,7 +150,7 @@ func RunStatusFrom(cm *corev1.ConfigMap, all []*batchv1.Job, now time.Time) (*Ru
 	st := &RunStatus{
 		APIVersion: StatusAPIVersion, Kind: "RunStatus", RunID: runID, Namespace: ns,
 		Model: rec.Model, Result: rec.Result, Message: rec.Message,
-		StartedAt: timePtr(rec.StartedAt), FinishedAt: timePtr(rec.FinishedAt),
+		StartedAt: timePtr(rec.StartedAt), FinishedAt: timePtr(rec.FinishedAt), Params: rec.Params,
 		Attempt: max(rec.Attempt, 1),
 	}
 	for _, a := range rec.Attempts {
