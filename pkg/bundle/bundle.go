@@ -47,8 +47,8 @@ const (
 // characters (its Jobs' names append "-" and the scheduled minute).
 const MaxNameLength = 52
 
-// Exit codes of `jobernetes run` that retrying cannot change (DESIGN.md
-// section 2): the run failed, or the model is invalid. The wrapper Job fails
+// Exit codes of `jobernetes run` that retrying cannot change (README,
+// "Commands"): the run failed, or the model is invalid. The wrapper Job fails
 // at once on them instead of running its Pod again.
 var permanentExitCodes = []int32{1, 2}
 

@@ -17,7 +17,7 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/config"
 )
 
-// Labels every Job of a run carries (DESIGN.md section 3).
+// Labels every Job of a run carries (README, "In the cluster").
 const (
 	LabelRun       = "jobernetes.io/run"
 	LabelJob       = "jobernetes.io/job"

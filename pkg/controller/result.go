@@ -134,14 +134,6 @@ func (c *Controller) buildResult() *Result {
 	return r
 }
 
-// ExitCode follows DESIGN.md: 0 every job succeeded, 1 the run failed.
-func (r *Result) ExitCode() int {
-	if r.Succeeded {
-		return 0
-	}
-	return 1
-}
-
 func later(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a

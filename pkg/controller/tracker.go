@@ -57,11 +57,6 @@ func (t *tracker) forgetGone(final func(name string) bool) {
 	}
 }
 
-func (t *tracker) isPending(name string) bool {
-	_, ok := t.pendingSince(name)
-	return ok
-}
-
 // pendingSince is when the creation was expected (or last confirmed).
 func (t *tracker) pendingSince(name string) (time.Time, bool) {
 	t.mu.Lock()

@@ -122,8 +122,8 @@ func TestRunLabelEditedByHand(t *testing.T) {
 }
 
 // Someone deletes a running Job of the run while no orchestrator runs: the
-// resumed run must not create it again (DESIGN.md: a Job of the run that
-// disappears before finishing fails the run).
+// resumed run must not create it again (README, "In the cluster": a Job of
+// the run that disappears before finishing fails the run).
 //
 // The run record remembers created Jobs (written right behind each create),
 // so the resumed orchestrator tells "deleted while no orchestrator ran"
