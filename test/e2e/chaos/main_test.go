@@ -11,7 +11,6 @@
 package chaos
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -23,16 +22,5 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	bin, cleanup, err := e2eutil.BuildJobernetes()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer cleanup()
-	binary = bin
-	return framework.Main(m)
+	os.Exit(e2eutil.Main(m, &binary, framework.Main))
 }

@@ -18,23 +18,44 @@ import (
 	"time"
 )
 
-// BuildJobernetes builds the jobernetes binary into a new temporary folder
-// and returns its path and a function that removes the folder. Call it from
-// TestMain, before framework.Main.
+// BuildJobernetes builds the jobernetes binary as the Dockerfile does
+// (static, -trimpath: it needs nothing from the host, so a Pod can run it
+// too) into a new temporary folder readable by all, and returns its path
+// and a function that removes the folder.
 func BuildJobernetes() (string, func(), error) {
 	dir, err := os.MkdirTemp("", "jobernetes-e2e-bin-")
 	if err != nil {
 		return "", nil, err
 	}
 	cleanup := func() { _ = os.RemoveAll(dir) }
+	if err := os.Chmod(dir, 0o755); err != nil {
+		cleanup()
+		return "", nil, err
+	}
 	bin := filepath.Join(dir, "jobernetes")
-	build := exec.Command("go", "build", "-o", bin, "github.com/jobernetes/jobernetes/cmd/jobernetes")
+	build := exec.Command("go", "build", "-trimpath", "-o", bin, "github.com/jobernetes/jobernetes/cmd/jobernetes")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		cleanup()
 		return "", nil, fmt.Errorf("build jobernetes: %w", err)
 	}
 	return bin, cleanup, nil
+}
+
+// Main is the TestMain of an e2e package: it builds the binary into
+// *binary, then runs the package's tests on a control plane of their own
+// (frameworkMain is framework.Main, passed in so that e2eutil does not
+// import the framework).
+func Main(m *testing.M, binary *string, frameworkMain func(*testing.M) int) int {
+	bin, cleanup, err := BuildJobernetes()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer cleanup()
+	*binary = bin
+	return frameworkMain(m)
 }
 
 // Jobernetes runs the binary Bin against the cluster of Kubeconfig.

@@ -7,12 +7,10 @@
 package incluster
 
 import (
-	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
+	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
 
@@ -21,28 +19,5 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "jobernetes-e2e-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	if err := os.Chmod(dir, 0o755); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	binary = filepath.Join(dir, "jobernetes")
-	// As the Dockerfile builds it: static, so it needs nothing from the host.
-	build := exec.Command("go", "build", "-trimpath", "-o", binary, "github.com/jobernetes/jobernetes/cmd/jobernetes")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build jobernetes:", err)
-		return 1
-	}
-	return framework.Main(m)
+	os.Exit(e2eutil.Main(m, &binary, framework.Main))
 }

@@ -6,12 +6,10 @@
 package status
 
 import (
-	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
+	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
 
@@ -19,22 +17,5 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "jobernetes-e2e-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer os.RemoveAll(dir)
-	binary = filepath.Join(dir, "jobernetes")
-	build := exec.Command("go", "build", "-o", binary, "github.com/jobernetes/jobernetes/cmd/jobernetes")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build jobernetes:", err)
-		return 1
-	}
-	return framework.Main(m)
+	os.Exit(e2eutil.Main(m, &binary, framework.Main))
 }
