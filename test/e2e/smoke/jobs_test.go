@@ -25,6 +25,23 @@ func TestControlPlaneFootprint(t *testing.T) {
 	cp := framework.RequireCluster(t)
 	t.Logf("MEASURE start-up: %s", cp.StartupTime.Round(time.Millisecond))
 	logRSS(t, "idle", cp)
+	// Bounds for the CI machine (2 cores, 24 GiB), with room for a noisy
+	// neighbour: a control plane that misses them makes every e2e package
+	// slow or starves the benchmark.
+	if cp.StartupTime > 2*time.Minute {
+		t.Errorf("start-up took %s, want under 2m", cp.StartupTime)
+	}
+	var total int64
+	for _, name := range []string{framework.Etcd, framework.KubeAPIServer, framework.KubeControllerManager, framework.KubeScheduler, framework.Kwok} {
+		n, ok := cp.RSS()[name]
+		if !ok || n <= 0 {
+			t.Errorf("%s: no RSS measured: is it running?", name)
+		}
+		total += n
+	}
+	if total > 3<<30 {
+		t.Errorf("idle control plane holds %d MiB, want under 3 GiB", total>>20)
+	}
 }
 
 // TestThroughputZeroSecondJobs creates 100 Jobs of 0 s pods at once
