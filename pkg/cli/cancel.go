@@ -25,6 +25,20 @@ func newKubeFlags() kubeFlags {
 	return kubeFlags{configFlags: genericclioptions.NewConfigFlags(true)}
 }
 
+// clientFor checks runID (when given) and makes the client, as exit errors.
+func (k kubeFlags) clientFor(runID string) (kubernetes.Interface, error) {
+	if runID != "" {
+		if err := controller.ValidateRunID(runID); err != nil {
+			return nil, &ExitError{Code: ExitInvalid, Err: err}
+		}
+	}
+	client, err := k.client()
+	if err != nil {
+		return nil, &ExitError{Code: ExitCluster, Err: fmt.Errorf("kubernetes client configuration: %w", err)}
+	}
+	return client, nil
+}
+
 func (k kubeFlags) client() (kubernetes.Interface, error) {
 	cfg, err := k.configFlags.ToRESTConfig()
 	if err != nil {
@@ -81,12 +95,9 @@ finished; 3 cluster error.`,
 }
 
 func (o *cancelOptions) run(ctx context.Context) error {
-	if err := controller.ValidateRunID(o.runID); err != nil {
-		return &ExitError{Code: ExitInvalid, Err: err}
-	}
-	client, err := o.client()
+	client, err := o.clientFor(o.runID)
 	if err != nil {
-		return &ExitError{Code: ExitCluster, Err: fmt.Errorf("kubernetes client configuration: %w", err)}
+		return err
 	}
 	ns := o.namespace()
 	n, err := controller.CancelRun(ctx, client, ns, o.runID, o.reason, time.Now(), cancelTimeout)

@@ -57,14 +57,9 @@ func (o *deleteOptions) run(ctx context.Context) error {
 	if o.olderThan != 0 && !o.finished {
 		return &ExitError{Code: ExitInvalid, Err: errors.New("--older-than goes with --finished")}
 	}
-	if o.runID != "" {
-		if err := controller.ValidateRunID(o.runID); err != nil {
-			return &ExitError{Code: ExitInvalid, Err: err}
-		}
-	}
-	client, err := o.client()
+	client, err := o.clientFor(o.runID)
 	if err != nil {
-		return &ExitError{Code: ExitCluster, Err: fmt.Errorf("kubernetes client configuration: %w", err)}
+		return err
 	}
 	ns := o.namespace()
 	if o.finished {

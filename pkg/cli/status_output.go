@@ -54,17 +54,7 @@ func flushTable(w io.Writer, tw *tabwriter.Writer, buf *bytes.Buffer) {
 // writeStatusText prints a header with the run's result, then one row per
 // Kubernetes Job.
 func writeStatusText(w io.Writer, st *controller.RunStatus, now time.Time) {
-	done := 0 // finished, or decided never to run (skipped)
-	total := 0
-	for _, j := range st.Jobs {
-		if j.Replaced {
-			continue
-		}
-		total++
-		if j.State != stateWaiting && j.State != stateRunning {
-			done++
-		}
-	}
+	done, total := jobCounts(st)
 	fmt.Fprintf(w, "run %s in namespace %s: %s (%d/%d Jobs done", st.RunID, st.Namespace, st.Result, done, total)
 	if st.StartedAt != nil {
 		if st.FinishedAt != nil {
@@ -153,6 +143,21 @@ func writeDiagnosis(w io.Writer, st *controller.RunStatus) {
 			}
 		}
 	}
+}
+
+// jobCounts: the run's Jobs that are done (finished, or decided never to
+// run), and all of them; Jobs a retry replaced do not count.
+func jobCounts(st *controller.RunStatus) (done, total int) {
+	for _, j := range st.Jobs {
+		if j.Replaced {
+			continue
+		}
+		total++
+		if j.State != stateWaiting && j.State != stateRunning {
+			done++
+		}
+	}
+	return done, total
 }
 
 // writeAttempts prints one line per attempt of a retried run.

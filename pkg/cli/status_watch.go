@@ -102,16 +102,7 @@ type statusLines struct {
 }
 
 func (l *statusLines) write(st *controller.RunStatus) {
-	done, total := 0, 0
-	for _, j := range st.Jobs {
-		if j.Replaced {
-			continue
-		}
-		total++
-		if j.State != stateWaiting && j.State != stateRunning {
-			done++
-		}
-	}
+	done, total := jobCounts(st)
 	if h := fmt.Sprintf("run %s in namespace %s: %s (%d/%d Jobs done)", st.RunID, st.Namespace, st.Result, done, total); h != l.header {
 		l.header = h
 		fmt.Fprintln(l.w, h)
