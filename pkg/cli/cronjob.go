@@ -24,6 +24,9 @@ type bundleOptions struct {
 	schedule       string
 	timeZone       string
 	serviceAccount string
+	// requireSchedule: cronjob prints a CronJob, so an empty --schedule is
+	// an error rather than a silent one-shot Job.
+	requireSchedule bool
 }
 
 // bundleLongTail is the part of the help that cronjob and bundle share.
@@ -40,7 +43,7 @@ the Pod runs the model in its own namespace.
 Exit codes: 0 printed, 2 invalid model or usage.`
 
 func newCronJobCommand(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &bundleOptions{streams: streams}
+	o := &bundleOptions{streams: streams, requireSchedule: true}
 	cmd := &cobra.Command{
 		Use:   "cronjob --schedule CRON [-f FILE] [--name NAME] [-n NS] [--image IMAGE] [--time-zone TZ]",
 		Short: "Print the manifests that run the model on a schedule in the cluster (a CronJob)",
@@ -83,8 +86,8 @@ func (o *bundleOptions) addFlags(cmd *cobra.Command) {
 	fs.StringVar(&o.name, "name", "", "name of the generated objects (default: the model's jobname, else its folder's name)")
 	fs.StringVarP(&o.namespace, "namespace", "n", "", "namespace of the objects and of the run (default: the model's kubernetes_namespace, else kubectl's)")
 	fs.StringVar(&o.image, "image", defaultImage(), "jobernetes container image (built by 'make image')")
-	fs.StringVar(&o.schedule, "schedule", "", `cron schedule of the CronJob, e.g. "0 2 * * *"`)
-	fs.StringVar(&o.timeZone, "time-zone", "", `time zone of the schedule, e.g. "Europe/Berlin" (default: the controller's, usually UTC)`)
+	fs.StringVar(&o.schedule, "schedule", "", `cron schedule of the CronJob: five fields, e.g. "0 2 * * *", or @yearly, @monthly, @weekly, @daily, @hourly`)
+	fs.StringVar(&o.timeZone, "time-zone", "", `time zone of the schedule from the tz database, e.g. "Europe/Berlin" (default: the controller's, usually UTC)`)
 	fs.StringVar(&o.serviceAccount, "service-account", "", "ServiceAccount the run acts as (default: the name)")
 }
 
@@ -92,8 +95,13 @@ func (o *bundleOptions) run() error {
 	if o.timeZone != "" && o.schedule == "" {
 		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--time-zone needs --schedule")}
 	}
-	if strings.Contains(o.schedule, "TZ=") {
-		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--schedule %q: use --time-zone instead of TZ= or CRON_TZ=", o.schedule)}
+	if o.requireSchedule && strings.TrimSpace(o.schedule) == "" {
+		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--schedule must not be empty: a CronJob needs a schedule such as \"0 2 * * *\" or @hourly ('jobernetes bundle' runs the model once)")}
+	}
+	if o.schedule != "" {
+		if err := checkSchedule(o.schedule, o.timeZone); err != nil {
+			return &ExitError{Code: ExitInvalid, Err: err}
+		}
 	}
 	m, err := config.Load(o.filename, config.LoadOptions{Namespace: o.namespace})
 	if err != nil {
