@@ -27,6 +27,7 @@ type bundleOptions struct {
 	// requireSchedule: cronjob prints a CronJob, so an empty --schedule is
 	// an error rather than a silent one-shot Job.
 	requireSchedule bool
+	cmdName         string // the name the command was invoked by, for hints
 }
 
 // bundleLongTail is the part of the help that cronjob and bundle share.
@@ -56,7 +57,7 @@ manifest it names; and a CronJob (concurrencyPolicy Forbid) whose Pod runs
 		Example: `  jobernetes cronjob --schedule "0 2 * * *" -f jobermodel.yaml | kubectl apply -f -
   kubectl create job --from=cronjob/NAME NAME-now    # run it once now`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return o.run() },
+		RunE: func(cmd *cobra.Command, _ []string) error { o.cmdName = commandName(cmd); return o.run() },
 	}
 	o.addFlags(cmd)
 	_ = cmd.MarkFlagRequired("schedule")
@@ -74,7 +75,7 @@ A Job runs once: to run the model again, delete the Job (its run goes with it)
 and apply the bundle again.` + bundleLongTail,
 		Example: `  jobernetes bundle -f jobermodel.yaml -n batch | kubectl apply -f -`,
 		Args:    cobra.NoArgs,
-		RunE:    func(cmd *cobra.Command, _ []string) error { return o.run() },
+		RunE:    func(cmd *cobra.Command, _ []string) error { o.cmdName = commandName(cmd); return o.run() },
 	}
 	o.addFlags(cmd)
 	return cmd
@@ -96,7 +97,7 @@ func (o *bundleOptions) run() error {
 		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--time-zone needs --schedule")}
 	}
 	if o.requireSchedule && strings.TrimSpace(o.schedule) == "" {
-		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--schedule must not be empty: a CronJob needs a schedule such as \"0 2 * * *\" or @hourly ('jobernetes bundle' runs the model once)")}
+		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--schedule must not be empty: a CronJob needs a schedule such as \"0 2 * * *\" or @hourly ('%s bundle' runs the model once)", o.cmdName)}
 	}
 	if o.schedule != "" {
 		if err := checkSchedule(o.schedule, o.timeZone); err != nil {

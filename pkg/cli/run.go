@@ -48,12 +48,14 @@ type runOptions struct {
 	output        outputOptions
 	retryFailed   bool
 	jobEvents     bool
+	name          string // the name the command was invoked by, for hints
 }
 
 func newRunCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	o := &runOptions{
 		configFlags: genericclioptions.NewConfigFlags(true),
 		streams:     streams,
+		name:        defaultName,
 	}
 	cmd := &cobra.Command{
 		Use:   "run [-f FILE] [--run-id ID]",
@@ -78,6 +80,7 @@ interrupted (resume with --run-id).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
+			o.name = commandName(cmd)
 			return o.run(ctx)
 		},
 	}
@@ -188,7 +191,7 @@ func (o *runOptions) run(ctx context.Context) error {
 				if res != nil {
 					fmt.Fprintf(out.Info, "run %s has already finished; nothing to do\n", runID)
 					if !res.Succeeded {
-						fmt.Fprintf(o.streams.ErrOut, "to run its failed part again: jobernetes run -f %s -n %s --run-id %s --retry-failed\n", o.filename, ns, runID)
+						fmt.Fprintf(o.streams.ErrOut, "to run its failed part again: %s run -f %s -n %s --run-id %s --retry-failed\n", o.name, o.filename, ns, runID)
 					}
 				}
 				return err
@@ -248,7 +251,7 @@ func (o *runOptions) runError(err error, runID, ns string) error {
 	var mismatch *controller.MismatchError
 	switch {
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintf(o.streams.ErrOut, "interrupted: the run's Jobs are left as they are; resume with:\n  jobernetes run -f %s -n %s --run-id %s\n", o.filename, ns, runID)
+		fmt.Fprintf(o.streams.ErrOut, "interrupted: the run's Jobs are left as they are; resume with:\n  %s run -f %s -n %s --run-id %s\n", o.name, o.filename, ns, runID)
 		return &ExitError{Code: ExitInterrupted, Err: err, Silent: true}
 	case errors.As(err, &mismatch):
 		return &ExitError{Code: ExitInvalid, Err: err}
