@@ -19,7 +19,7 @@ const serverVersionTimeout = 5 * time.Second
 
 // Versions is `jobernetes version -o json|yaml`, shaped like kubectl's.
 type Versions struct {
-	ClientVersion version.Info      `json:"clientVersion"`
+	ClientVersion version.Info     `json:"clientVersion"`
 	ServerVersion *apiversion.Info `json:"serverVersion,omitempty"`
 }
 
