@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
 	core "k8s.io/client-go/testing"
+	"sigs.k8s.io/yaml"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
 )
@@ -235,7 +237,8 @@ func TestStatusExitCodes(t *testing.T) {
 	}{
 		{"unknown run", statusCluster(t), []string{"--run-id", "nope", "-n", "data"}, ExitInvalid, `no run "nope" in namespace "data"`},
 		{"invalid run ID", statusCluster(t), []string{"--run-id", "No_Such", "-n", "data"}, ExitInvalid, "invalid run ID"},
-		{"unknown output", statusCluster(t), []string{"--run-id", "x", "-o", "yaml"}, ExitInvalid, `unknown -o "yaml"`},
+		{"unknown output", statusCluster(t), []string{"--run-id", "x", "-o", "wide"}, ExitInvalid, `unknown -o "wide"`},
+		{"bad jsonpath", statusCluster(t), []string{"--run-id", "x", "-o", "jsonpath={.result"}, ExitInvalid, `-o jsonpath={.result`},
 		{"mermaid needs a run", statusCluster(t), []string{"-o", "mermaid"}, ExitInvalid, "needs --run-id"},
 		{"forbidden", forbidden, []string{"--run-id", "x", "-n", "data"}, ExitCluster, "forbidden"},
 		{"forbidden list", forbidden, []string{"-n", "data"}, ExitCluster, "forbidden"},
@@ -368,5 +371,66 @@ func TestStatusMermaidReverts(t *testing.T) {
 `
 	if b.String() != want {
 		t.Errorf("mermaid:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+// -o yaml, jsonpath and name print what -o json does, through cli-runtime's
+// printers; -o name is the run's record ConfigMap, for kubectl.
+func TestStatusObjectFormats(t *testing.T) {
+	const id = "etl-20261127-120000-ab12"
+	_, jsonOut, _ := runStatusCmd(t, statusCluster(t), "--run-id", id, "-n", "data", "-o", "json")
+	var fromJSON map[string]any
+	if err := json.Unmarshal([]byte(jsonOut), &fromJSON); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args  []string
+		check func(t *testing.T, out string)
+	}{
+		{[]string{"--run-id", id, "-o", "yaml"}, func(t *testing.T, out string) {
+			var fromYAML map[string]any
+			if err := yaml.Unmarshal([]byte(out), &fromYAML); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(fromYAML, fromJSON) {
+				t.Errorf("-o yaml differs from -o json:\n%s", out)
+			}
+		}},
+		{[]string{"--run-id", id, "-o", "jsonpath={.result} {.jobs[*].state}"}, func(t *testing.T, out string) {
+			if want := "Running succeeded running waiting succeeded failed waiting"; out != want {
+				t.Errorf("jsonpath: %q, want %q", out, want)
+			}
+		}},
+		{[]string{"--run-id", id, "-o", "name"}, func(t *testing.T, out string) {
+			if want := "configmap/jobernetes-run-" + id + "\n"; out != want {
+				t.Errorf("-o name: %q, want %q", out, want)
+			}
+		}},
+		{[]string{"-o", "name"}, func(t *testing.T, out string) {
+			want := "configmap/jobernetes-run-" + id + "\nconfigmap/jobernetes-run-etl-20261126-120000-zz99\n"
+			if out != want {
+				t.Errorf("-o name list: %q, want %q", out, want)
+			}
+		}},
+		{[]string{"-o", "jsonpath={.kind} {.items[*].runID}"}, func(t *testing.T, out string) {
+			if want := "RunList " + id + " etl-20261126-120000-zz99"; out != want {
+				t.Errorf("jsonpath list: %q, want %q", out, want)
+			}
+		}},
+		{[]string{"-o", "yaml"}, func(t *testing.T, out string) {
+			var l RunList
+			if err := yaml.UnmarshalStrict([]byte(out), &l); err != nil || l.Kind != "RunList" || len(l.Items) != 2 {
+				t.Errorf("-o yaml list: %+v, %v:\n%s", l, err, out)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, out, stderr := runStatusCmd(t, statusCluster(t), append(tc.args, "-n", "data")...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			tc.check(t, out)
+		})
 	}
 }
