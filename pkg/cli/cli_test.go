@@ -92,7 +92,7 @@ func TestValidateDefaultFile(t *testing.T) {
 }
 
 func TestGraphGolden(t *testing.T) {
-	for _, model := range []string{"simple", "advanced"} {
+	for _, model := range []string{"simple", "advanced", "failure-handling"} {
 		for _, format := range []string{"text", "mermaid", "dot"} {
 			t.Run(model+"/"+format, func(t *testing.T) {
 				path := filepath.Join("..", "..", "examples", model, "jobermodel.yaml")

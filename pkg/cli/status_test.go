@@ -344,8 +344,9 @@ func TestStatusSkippedAndReverts(t *testing.T) {
 func TestStatusMermaidReverts(t *testing.T) {
 	st := &controller.RunStatus{Jobs: []controller.JobStatus{
 		{Phase: "one", Job: "a", State: "succeeded"},
-		{Phase: "two", Job: "b", State: "failed"},
-		{Phase: "one", Job: "a (revert)", State: "running"},
+		{Phase: "one", Job: "alert", DependsOn: []string{"a"}, TriggerRule: "one_failed", State: "skipped"},
+		{Phase: "two", Job: "b", Finally: true, State: "failed"},
+		{Phase: "one", Job: "a (revert)", Revert: true, State: "running"},
 	}}
 	var b bytes.Buffer
 	statusFlowchart(st).write(&b)
@@ -357,17 +358,23 @@ func TestStatusMermaidReverts(t *testing.T) {
 		}
 		return l
 	}(), "\n") + `
+    classDef revert stroke-dasharray:5 5
     subgraph p0 ["one"]
         n0["a: succeeded"]
-        n2["a (revert): running"]
+        n1["alert (one_failed): skipped"]
+        n3["a (revert): running"]
     end
-    subgraph p1 ["two"]
-        n1["b: failed"]
+    subgraph p1 ["two (finally)"]
+        n2["b: failed"]
     end
-    p0 --> p1
-    class n2 running
+    n0 --> n1
+    n0 -. on failure .-> n3
+    p0 -. finally .-> p1
+    class n3 running
     class n0 succeeded
-    class n1 failed
+    class n2 failed
+    class n1 skipped
+    class n3 revert
 `
 	if b.String() != want {
 		t.Errorf("mermaid:\n%s\nwant:\n%s", b.String(), want)

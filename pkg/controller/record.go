@@ -67,6 +67,11 @@ type PlanJob struct {
 	Phase     string   `json:"phase"`
 	Job       string   `json:"job"`
 	DependsOn []string `json:"dependsOn,omitempty"`
+	// TriggerRule is set when it is not all_succeeded (the default);
+	// Finally marks the jobs of the finally phase. Both are for status
+	// drawings only (a record without them is from an older version).
+	TriggerRule string `json:"triggerRule,omitempty"`
+	Finally     bool   `json:"finally,omitempty"`
 	// KubernetesJobs are the names of its Jobs, one per manifest.
 	KubernetesJobs []string `json:"kubernetesJobs"`
 }
