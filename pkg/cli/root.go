@@ -41,6 +41,7 @@ Exit codes: 0 success, 1 run failed, 2 invalid model or usage, 3 cluster error.`
 		newRunCommand(streams),
 		newStatusCommand(streams),
 		newCronJobCommand(streams), newBundleCommand(streams),
+		newSchemaCommand(streams),
 		newVersionCommand(streams),
 	)
 	wrapRunErrors(root)
