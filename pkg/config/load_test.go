@@ -32,12 +32,19 @@ func problemLines(t *testing.T, model string, opts LoadOptions) []string {
 		if p.File != model {
 			t.Errorf("problem %d names file %q, want %q", i, p.File, model)
 		}
-		out[i] = strings.ReplaceAll(strings.TrimPrefix(p.String(), p.File+": "), dir, "")
+		out[i] = strings.ReplaceAll(strings.TrimPrefix(unplaced(p).String(), p.File+": "), dir, "")
 	}
 	if got := strings.Count(err.Error(), "\n") + 1; got != len(ve.Problems) {
 		t.Errorf("Error() has %d lines for %d problems", got, len(ve.Problems))
 	}
 	return out
+}
+
+// unplaced is p without its line and column (TestProblemPositions checks
+// those), so that the tables compare messages.
+func unplaced(p Problem) Problem {
+	p.Line, p.Column = 0, 0
+	return p
 }
 
 // sameLines compares problems with expectations; an expectation ending in
@@ -82,8 +89,8 @@ func TestLoadInvalid(t *testing.T) {
 	}, {
 		dir: "duplicate-keys",
 		want: []string{
-			`line 3: duplicate key "cleanup"; each key may appear only once`,
-			`line 8: duplicate key "name"; each key may appear only once`,
+			`duplicate key "cleanup"; each key may appear only once`,
+			`duplicate key "name"; each key may appear only once`,
 		},
 	}, {
 		dir: "bad-options",
@@ -117,7 +124,7 @@ func TestLoadInvalid(t *testing.T) {
 		want: []string{`the model file holds 2 YAML documents; it must hold exactly one`},
 	}, {
 		dir:  "not-yaml",
-		want: []string{`not valid YAML: line 2: did not find expected '-' indicator`},
+		want: []string{`not valid YAML: did not find expected '-' indicator`},
 	}, {
 		dir:  "no-phases",
 		want: []string{`jobernetes: required: the list of phases is missing or empty`},
