@@ -69,7 +69,9 @@ Output: on a terminal, a table of the jobs redrawn in place (phase, job,
 state, elapsed); plain progress lines when stdout is not a terminal, with
 --no-color, or when NO_COLOR is set (or TERM=dumb). The summary follows.
 -o json prints only a RunReport object (apiVersion jobernetes.io/v1alpha1) on
-stdout when the run ends (exit 0 or 1), everything else on stderr; --junit FILE
+stdout when the run ends (exit 0 or 1), everything else on stderr; so do -o yaml
+and -o jsonpath=TEMPLATE (kubectl's), while -o name prints the run's record
+(configmap/jobernetes-run-<ID>) for kubectl; --junit FILE
 writes a JUnit XML report (one test case per Kubernetes Job); --metrics-addr
 serves Prometheus metrics of the run while it goes.
 
