@@ -43,7 +43,7 @@ func problemLines(t *testing.T, model string, opts LoadOptions) []string {
 // unplaced is p without its line and column (TestProblemPositions checks
 // those), so that the tables compare messages.
 func unplaced(p Problem) Problem {
-	p.Line, p.Column = 0, 0
+	p.Line, p.Column, p.ManifestLine, p.ManifestColumn = 0, 0, 0, 0
 	return p
 }
 

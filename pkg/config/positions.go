@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -48,6 +49,9 @@ func (idx positionIndex) walk(n *yamlv3.Node, path string) {
 			}
 			if _, seen := idx[child]; !seen { // a duplicate key: the first
 				idx[child] = position{k.Line, k.Column}
+				// field.Path writes a map's keys (labels, annotations)
+				// as path[key].
+				idx[path+"["+k.Value+"]"] = position{k.Line, k.Column}
 			}
 			idx.walk(v, child)
 		}
@@ -129,4 +133,33 @@ func lineOffset(data, doc []byte) int {
 		return 0
 	}
 	return bytes.Count(data[:i], []byte("\n"))
+}
+
+// unknownField is how the strict decoder names a field it does not know.
+var unknownField = regexp.MustCompile(`^unknown field "([^"]+)"`)
+
+// manifestField is the field a manifest problem is about: its Field, or
+// the one an "unknown field" message names.
+func manifestField(p Problem) string {
+	if p.Field != "" {
+		return p.Field
+	}
+	if m := unknownField.FindStringSubmatch(p.Message); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// readManifestForPositions reads a manifest again to place its problems:
+// only a regular file within the manifest size bound (a FIFO or device
+// named by a job was reported, and must not be read now).
+func readManifestForPositions(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > maxManifestSize {
+		return nil, os.ErrInvalid
+	}
+	return os.ReadFile(path)
 }

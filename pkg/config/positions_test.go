@@ -73,7 +73,7 @@ func itoa(n int) string { return strconv.Itoa(n) }
 
 // Lines count from the file's start, also after comments, a modeline and
 // leading document markers; a manifest's problems are placed at the
-// job_path naming it.
+// job_path naming it and at their field in the manifest.
 func TestProblemPositionsAfterPreamble(t *testing.T) {
 	dir := t.TempDir()
 	model := filepath.Join(dir, "jobermodel.yaml")
@@ -108,8 +108,8 @@ jobernetes:
 	want := []string{
 		model + `:8:9: phase "p": job "a": jobernetes[0].jobs[0].job_path: `,
 		model + `:11:9: phase "p": job "b": jobernetes[0].jobs[1].trigger_rule: Unsupported value "sometimes"`,
-		model + `:10:9: phase "p": job "b": ` + filepath.Join(dir, "job.yaml") + `: spec.template.spec.restartPolicy: `,
-		model + `:15:9: phase "q": job "c": ` + filepath.Join(dir, "job.yaml") + `: spec.template.spec.restartPolicy: `,
+		model + `:10:9: phase "p": job "b": ` + filepath.Join(dir, "job.yaml") + `:6:7: spec.template.spec.restartPolicy: `,
+		model + `:15:9: phase "q": job "c": ` + filepath.Join(dir, "job.yaml") + `:6:7: spec.template.spec.restartPolicy: `,
 		model + `:16:22: phase "q": job "c": jobernetes[1].jobs[0].depends_on[0]: job "a" is in phase "p"`,
 	}
 	if len(ve.Problems) != len(want) {
@@ -119,5 +119,49 @@ jobernetes:
 		if s := ve.Problems[i].String(); !strings.HasPrefix(s, w) {
 			t.Errorf("problem %d:\n%s\nwant it to start with\n%s", i, s, w)
 		}
+	}
+}
+
+// A manifest's problems name their place in the manifest too: the field,
+// a map key written as [key], or the field of an "unknown field" message.
+func TestManifestProblemPositions(t *testing.T) {
+	model := filepath.Join("testdata", "invalid", "manifests", "jobermodel.yaml")
+	_, err := Load(model, LoadOptions{})
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("error %v", err)
+	}
+	want := map[string]string{ // manifest file name + field or message -> line:col
+		"unknown-field.yaml unknown field \"spec.paralelism\"":                                               "4:3",
+		"unknown-field.json unknown field \"spec.completion\"":                                               "1:52",
+		"restart-always.yaml spec.template.spec.restartPolicy":                                               "6:7",
+		"reserved.yaml metadata.labels[jobernetes.io/run]":                                                   "8:5",
+		"container-basics.yaml spec.template.spec.containers[2].image":                                       "14:11",
+		"pod.yaml apiVersion \"v1\", kind \"Pod\" is not a Job: expected apiVersion: batch/v1 and kind: Job": "",
+	}
+	seen := map[string]bool{}
+	for _, p := range ve.Problems {
+		key := filepath.Base(p.Manifest) + " " + p.Field
+		if p.Field == "" {
+			key = filepath.Base(p.Manifest) + " " + p.Message
+		}
+		w, ok := want[key]
+		if !ok || seen[key] {
+			continue
+		}
+		seen[key] = true
+		got := ""
+		if p.ManifestLine > 0 {
+			got = itoa(p.ManifestLine) + ":" + itoa(p.ManifestColumn)
+			if s := p.String(); !strings.Contains(s, p.Manifest+":"+got+": ") {
+				t.Errorf("%s: not printed as manifest:line:col", s)
+			}
+		}
+		if got != w {
+			t.Errorf("%s: at %q, want %q", key, got, w)
+		}
+	}
+	if len(seen) != len(want) {
+		t.Errorf("found %d of %d problems: %v", len(seen), len(want), seen)
 	}
 }

@@ -17,6 +17,9 @@ import (
 type Problem struct {
 	File, Phase, Job, Manifest, Field, Message string
 	Line, Column                               int
+	// ManifestLine and ManifestColumn place a problem inside a manifest
+	// at its field in Manifest (0 when unknown).
+	ManifestLine, ManifestColumn int
 }
 
 // String is the problem on one line, as editors and CI problem matchers
@@ -42,7 +45,11 @@ func (p Problem) String() string {
 	if p.Job != "" {
 		add("job " + strconv.Quote(p.Job))
 	}
-	add(p.Manifest)
+	if p.Manifest != "" && p.ManifestLine > 0 {
+		add(p.Manifest + ":" + strconv.Itoa(p.ManifestLine) + ":" + strconv.Itoa(max(p.ManifestColumn, 1)))
+	} else {
+		add(p.Manifest)
+	}
 	add(p.Field)
 	add(p.Message)
 	return strings.Join(parts, ": ")
@@ -132,12 +139,13 @@ func (ps *problems) sorted() []Problem {
 // locate gives every problem with a place in the model file its line and
 // column: its field's (or nearest written parent's), else its job's or
 // phase's entry. A problem inside a manifest is placed at the job_path
-// naming the manifest (the message names the manifest and its field).
+// naming the manifest, and at its field in the manifest when it has one.
 func (ps *problems) locate() {
 	if ps.data == nil {
 		return
 	}
 	var idx positionIndex
+	manifests := map[string]positionIndex{}
 	for i := range ps.list {
 		p := &ps.list[i]
 		if p.Line > 0 {
@@ -145,8 +153,21 @@ func (ps *problems) locate() {
 		}
 		path := p.Field
 		if p.Manifest != "" && !strings.HasPrefix(path, "jobernetes") && p.job >= 0 {
-			// Inside a manifest: placed at the job_path that names it.
+			// Inside a manifest: placed at the job_path that names it,
+			// and at the field in the manifest.
 			path = "jobernetes[" + strconv.Itoa(p.phase) + "].jobs[" + strconv.Itoa(p.job) + "].job_path"
+			if f := manifestField(p.Problem); f != "" {
+				mi, ok := manifests[p.Manifest]
+				if !ok {
+					if data, err := readManifestForPositions(p.Manifest); err == nil {
+						mi = indexPositions(data)
+					}
+					manifests[p.Manifest] = mi
+				}
+				if pos, ok := mi.find(f); ok {
+					p.ManifestLine, p.ManifestColumn = pos.line, pos.col
+				}
+			}
 		}
 		if path == "" {
 			switch {
