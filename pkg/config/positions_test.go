@@ -132,11 +132,14 @@ func TestManifestProblemPositions(t *testing.T) {
 		t.Fatalf("error %v", err)
 	}
 	want := map[string]string{ // manifest file name + field or message -> line:col
-		"unknown-field.yaml unknown field \"spec.paralelism\"":                                               "4:3",
-		"unknown-field.json unknown field \"spec.completion\"":                                               "1:52",
-		"restart-always.yaml spec.template.spec.restartPolicy":                                               "6:7",
-		"reserved.yaml metadata.labels[jobernetes.io/run]":                                                   "8:5",
-		"container-basics.yaml spec.template.spec.containers[2].image":                                       "14:11",
+		"unknown-field.yaml unknown field \"spec.paralelism\"":         "4:3",
+		"unknown-field.json unknown field \"spec.completion\"":         "1:52",
+		"restart-always.yaml spec.template.spec.restartPolicy":         "6:7",
+		"reserved.yaml metadata.labels[jobernetes.io/run]":             "8:5",
+		"container-basics.yaml spec.template.spec.containers[2].image": "14:11",
+		// go-yaml's line, counted in the manifest; a duplicate at its key.
+		"malformed.yaml not valid YAML or JSON: did not find expected node content":                          "5:1",
+		"duplicate-field.yaml duplicate key \"labels\"; each key may appear only once":                       "5:3",
 		"pod.yaml apiVersion \"v1\", kind \"Pod\" is not a Job: expected apiVersion: batch/v1 and kind: Job": "",
 	}
 	seen := map[string]bool{}

@@ -167,6 +167,14 @@ func (ps *problems) locate() {
 				if pos, ok := mi.find(f); ok {
 					p.ManifestLine, p.ManifestColumn = pos.line, pos.col
 				}
+			} else if yamlLinePrefix.MatchString(p.Message) {
+				// go-yaml's "line N" counts from the manifest's document.
+				if data, err := readManifestForPositions(p.Manifest); err == nil {
+					doc, _ := singleDocument(data, "manifest", func(string, string) {})
+					if msg, pos, ok := yamlErrorPosition(p.Message, data, lineOffset(data, doc)); ok {
+						p.Message, p.ManifestLine, p.ManifestColumn = msg, pos.line, pos.col
+					}
+				}
 			}
 		}
 		if path == "" {
