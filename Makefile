@@ -9,11 +9,16 @@ COMMIT     ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS    := -s -w -X github.com/jobernetes/jobernetes/pkg/version.Version=$(VERSION) \
               -X github.com/jobernetes/jobernetes/pkg/version.Commit=$(COMMIT)
 CLUSTER_DIR ?= $(OUT)/cluster
+# make install: into $(GOBIN) when set, else $(PREFIX)/bin (DESTDIR for packagers).
+PREFIX     ?= /usr/local
+BINDIR     ?= $(if $(GOBIN),$(GOBIN),$(PREFIX)/bin)
+DIST_DIR   ?= $(OUT)/dist
+RELEASE_URL ?= https://github.com/jobernetes/jobernetes/releases/download/$(VERSION)
 DEMO_MODEL ?= examples/advanced/jobermodel.yaml
 # The control plane's binaries are built once into a cache outside git.
 CP_BIN      = $(shell hack/build-control-plane.sh | tail -n 1)
 
-.PHONY: all build test unit e2e chaos bench bench-ci lint vet fmt demo cluster-up cluster-down cluster-status control-plane image clean help
+.PHONY: all build install dist test unit e2e chaos bench bench-ci lint vet fmt demo cluster-up cluster-down cluster-status control-plane image clean help
 
 all: build
 
@@ -22,6 +27,15 @@ help: ## list targets
 
 build: ## build the jobernetes binary into _output/bin
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/jobernetes
+
+install: build ## install jobernetes and the kubectl plugin name kubectl-jobernetes (a symlink) into GOBIN or PREFIX/bin
+	install -d "$(DESTDIR)$(BINDIR)"
+	install -m 0755 $(BIN) "$(DESTDIR)$(BINDIR)/jobernetes"
+	ln -sf jobernetes "$(DESTDIR)$(BINDIR)/kubectl-jobernetes"
+	@echo "installed $(DESTDIR)$(BINDIR)/jobernetes and $(DESTDIR)$(BINDIR)/kubectl-jobernetes (kubectl jobernetes ...)"
+
+dist: ## release archives for linux/darwin x amd64/arm64, SHA256SUMS and the krew manifest, into _output/dist
+	hack/dist.sh "$(DIST_DIR)" "$(VERSION)" "$(LDFLAGS)" "$(RELEASE_URL)"
 
 control-plane: ## build (or find cached) etcd, kube-apiserver, kcm, scheduler, kwok
 	hack/build-control-plane.sh

@@ -4,6 +4,9 @@ package main
 
 import (
 	"os"
+	// cronjob --time-zone checks names with time.LoadLocation; the static
+	// image has no /usr/share/zoneinfo, so the binary carries the database.
+	_ "time/tzdata"
 
 	"github.com/jobernetes/jobernetes/pkg/cli"
 )

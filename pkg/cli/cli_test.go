@@ -49,10 +49,10 @@ func TestValidate(t *testing.T) {
 		args: []string{"validate", "-f", invalid},
 		code: ExitInvalid,
 		stderr: []string{
-			invalid + `: jobernetes_config.clean_up: unknown key (did you mean "cleanup"?); valid keys are cleanup, env, failure_policy, finally_phase, incluster, jobname, kubernetes_namespace, parallelization, refresh_time, run_timeout, ssl_insecure_warnings`,
-			invalid + `: phase "p": job "a": jobernetes[0].jobs[0].job_path: ` + filepath.Join("testdata", "invalid", "missing.yaml") + ` does not exist (job_path is relative to the model file's folder)`,
-			invalid + `: phase "p": job "a": jobernetes[0].jobs[0].depends_on: dependency cycle: a -> b -> a (each job depends on the next); remove one of these dependencies`,
-			invalid + `: phase "p": job "b": jobernetes[0].jobs[1].job_path: ` + filepath.Join("testdata", "invalid", "missing.yaml") + ` does not exist (job_path is relative to the model file's folder)`,
+			invalid + `:4:3: jobernetes_config.clean_up: unknown key (did you mean "cleanup"?); valid keys are cleanup, env, failure_policy, finally_phase, incluster, jobname, kubernetes_namespace, parallelization, refresh_time, run_timeout, ssl_insecure_warnings`,
+			invalid + `:9:9: phase "p": job "a": jobernetes[0].jobs[0].job_path: ` + filepath.Join("testdata", "invalid", "missing.yaml") + ` does not exist (job_path is relative to the model file's folder)`,
+			invalid + `:10:9: phase "p": job "a": jobernetes[0].jobs[0].depends_on: dependency cycle: a -> b -> a (each job depends on the next); remove one of these dependencies`,
+			invalid + `:12:9: phase "p": job "b": jobernetes[0].jobs[1].job_path: ` + filepath.Join("testdata", "invalid", "missing.yaml") + ` does not exist (job_path is relative to the model file's folder)`,
 			"found 4 problems in " + invalid,
 		},
 	}, {
@@ -92,7 +92,7 @@ func TestValidateDefaultFile(t *testing.T) {
 }
 
 func TestGraphGolden(t *testing.T) {
-	for _, model := range []string{"simple", "advanced"} {
+	for _, model := range []string{"simple", "advanced", "failure-handling"} {
 		for _, format := range []string{"text", "mermaid", "dot"} {
 			t.Run(model+"/"+format, func(t *testing.T) {
 				path := filepath.Join("..", "..", "examples", model, "jobermodel.yaml")
@@ -132,7 +132,7 @@ func TestGraphErrors(t *testing.T) {
 		args   []string
 		stderr string // first line
 	}{
-		{"invalid model", []string{"graph", "-f", invalid, "--format", "mermaid"}, invalid + ": jobernetes_config.clean_up: unknown key"},
+		{"invalid model", []string{"graph", "-f", invalid, "--format", "mermaid"}, invalid + ":4:3: jobernetes_config.clean_up: unknown key"},
 		{"unknown format", []string{"graph", "-f", simple, "--format", "svg"}, `Error: unknown --format "svg": use text, mermaid or dot`},
 	}
 	for _, tc := range tests {

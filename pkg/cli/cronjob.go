@@ -25,6 +25,10 @@ type bundleOptions struct {
 	timeZone       string
 	serviceAccount string
 	env            []string
+	// requireSchedule: cronjob prints a CronJob, so an empty --schedule is
+	// an error rather than a silent one-shot Job.
+	requireSchedule bool
+	cmdName         string // the name the command was invoked by, for hints
 }
 
 // bundleLongTail is the part of the help that cronjob and bundle share.
@@ -41,7 +45,7 @@ the Pod runs the model in its own namespace.
 Exit codes: 0 printed, 2 invalid model or usage.`
 
 func newCronJobCommand(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &bundleOptions{streams: streams}
+	o := &bundleOptions{streams: streams, requireSchedule: true}
 	cmd := &cobra.Command{
 		Use:   "cronjob --schedule CRON [-f FILE] [--name NAME] [-n NS] [--image IMAGE] [--time-zone TZ]",
 		Short: "Print the manifests that run the model on a schedule in the cluster (a CronJob)",
@@ -54,7 +58,7 @@ manifest it names; and a CronJob (concurrencyPolicy Forbid) whose Pod runs
 		Example: `  jobernetes cronjob --schedule "0 2 * * *" -f jobermodel.yaml | kubectl apply -f -
   kubectl create job --from=cronjob/NAME NAME-now    # run it once now`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return o.run() },
+		RunE: func(cmd *cobra.Command, _ []string) error { o.cmdName = commandName(cmd); return o.run() },
 	}
 	o.addFlags(cmd)
 	_ = cmd.MarkFlagRequired("schedule")
@@ -72,7 +76,7 @@ A Job runs once: to run the model again, delete the Job (its run goes with it)
 and apply the bundle again.` + bundleLongTail,
 		Example: `  jobernetes bundle -f jobermodel.yaml -n batch | kubectl apply -f -`,
 		Args:    cobra.NoArgs,
-		RunE:    func(cmd *cobra.Command, _ []string) error { return o.run() },
+		RunE:    func(cmd *cobra.Command, _ []string) error { o.cmdName = commandName(cmd); return o.run() },
 	}
 	o.addFlags(cmd)
 	return cmd
@@ -84,8 +88,8 @@ func (o *bundleOptions) addFlags(cmd *cobra.Command) {
 	fs.StringVar(&o.name, "name", "", "name of the generated objects (default: the model's jobname, else its folder's name)")
 	fs.StringVarP(&o.namespace, "namespace", "n", "", "namespace of the objects and of the run (default: the model's kubernetes_namespace, else kubectl's)")
 	fs.StringVar(&o.image, "image", defaultImage(), "jobernetes container image (built by 'make image')")
-	fs.StringVar(&o.schedule, "schedule", "", `cron schedule of the CronJob, e.g. "0 2 * * *"`)
-	fs.StringVar(&o.timeZone, "time-zone", "", `time zone of the schedule, e.g. "Europe/Berlin" (default: the controller's, usually UTC)`)
+	fs.StringVar(&o.schedule, "schedule", "", `cron schedule of the CronJob: five fields, e.g. "0 2 * * *", or @yearly, @monthly, @weekly, @daily, @hourly`)
+	fs.StringVar(&o.timeZone, "time-zone", "", `time zone of the schedule from the tz database, e.g. "Europe/Berlin" (default: the controller's, usually UTC)`)
 	fs.StringVar(&o.serviceAccount, "service-account", "", "ServiceAccount the run acts as (default: the name)")
 	addEnvFlag(fs, &o.env)
 }
@@ -94,8 +98,13 @@ func (o *bundleOptions) run() error {
 	if o.timeZone != "" && o.schedule == "" {
 		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--time-zone needs --schedule")}
 	}
-	if strings.Contains(o.schedule, "TZ=") {
-		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--schedule %q: use --time-zone instead of TZ= or CRON_TZ=", o.schedule)}
+	if o.requireSchedule && strings.TrimSpace(o.schedule) == "" {
+		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--schedule must not be empty: a CronJob needs a schedule such as \"0 2 * * *\" or @hourly ('%s bundle' runs the model once)", o.cmdName)}
+	}
+	if o.schedule != "" {
+		if err := checkSchedule(o.schedule, o.timeZone); err != nil {
+			return &ExitError{Code: ExitInvalid, Err: err}
+		}
 	}
 	env, err := parseEnv(o.env)
 	if err != nil {

@@ -169,6 +169,15 @@ func TestCronJobCommandErrors(t *testing.T) {
 		{"TZ in the schedule", []string{"cronjob", "-f", simple, "--schedule", "CRON_TZ=UTC 0 2 * * *"}, "use --time-zone"},
 		{"bad namespace", []string{"bundle", "-f", simple, "-n", "Bad_NS"}, "is not a valid namespace name"},
 		{"arguments", []string{"cronjob", "--schedule", "@daily", "extra"}, "unknown command"},
+		{"empty schedule", []string{"cronjob", "-f", simple, "--schedule", ""}, "--schedule must not be empty"},
+		{"blank schedule", []string{"cronjob", "-f", simple, "--schedule", "  "}, "--schedule must not be empty"},
+		{"four fields", []string{"cronjob", "-f", simple, "--schedule", "61 * * *"}, `--schedule "61 * * *": expected exactly 5 fields, found 4`},
+		{"minute out of range", []string{"cronjob", "-f", simple, "--schedule", "61 * * * *"}, `--schedule "61 * * * *": end of range (61) above maximum (59)`},
+		{"unknown macro", []string{"cronjob", "-f", simple, "--schedule", "@fortnightly"}, `unrecognized descriptor`},
+		{"@every", []string{"cronjob", "-f", simple, "--schedule", "@every 1h"}, "@every is not a CronJob schedule"},
+		{"unknown time zone", []string{"cronjob", "-f", simple, "--schedule", "@daily", "--time-zone", "Mars/Olympus"}, `--time-zone "Mars/Olympus": unknown time zone`},
+		{"Local time zone", []string{"cronjob", "-f", simple, "--schedule", "@daily", "--time-zone", "Local"}, `--time-zone "Local"`},
+		{"bundle checks its schedule too", []string{"bundle", "-f", simple, "--schedule", "* * *"}, "expected exactly 5 fields"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -231,5 +240,38 @@ func TestBundleEnv(t *testing.T) {
 	code, stdout, stderr = run("bundle", "-f", advanced, "-e", "JOBERNETES_RUN_ID=x")
 	if code != ExitInvalid || stdout != "" || !strings.Contains(stderr, "JOBERNETES_RUN_ID") {
 		t.Errorf("reserved name: exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestCronJobSchedules(t *testing.T) {
+	for _, tc := range []struct{ schedule, timeZone string }{
+		{"0 2 * * *", ""},
+		{"*/15 8-18 * * MON-FRI", "Europe/Berlin"},
+		{"@hourly", "UTC"},
+		{"@daily", "America/New_York"},
+		{"@midnight", ""},
+		{"@weekly", ""},
+		{"@monthly", "Asia/Tokyo"},
+		{"@yearly", ""},
+		{"@annually", ""},
+	} {
+		args := []string{"cronjob", "-f", simple, "--schedule", tc.schedule}
+		if tc.timeZone != "" {
+			args = append(args, "--time-zone", tc.timeZone)
+		}
+		code, stdout, stderr := run(args...)
+		if code != 0 {
+			t.Errorf("%q %q: exit %d, stderr:\n%s", tc.schedule, tc.timeZone, code, stderr)
+			continue
+		}
+		var cj *batchv1.CronJob
+		for _, o := range decodeStream(t, stdout) {
+			if c, ok := o.(*batchv1.CronJob); ok {
+				cj = c
+			}
+		}
+		if cj == nil || cj.Spec.Schedule != tc.schedule {
+			t.Errorf("%q: no CronJob with that schedule in:\n%s", tc.schedule, stdout)
+		}
 	}
 }

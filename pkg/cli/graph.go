@@ -30,7 +30,10 @@ func newGraphCommand(streams genericiooptions.IOStreams) *cobra.Command {
            ` + "```mermaid" + ` block: one subgraph per phase
   dot      Graphviz: one cluster per phase (render with: dot -Tsvg)
 
-Arrows point from a job to the jobs that wait for it. Exit codes: 0, 2 invalid
+Arrows point from a job to the jobs that wait for it. A trigger rule other
+than all_succeeded follows the job's name; a revert_path is a dashed node
+"revert JOB" reached by a dotted "on failure" edge; the finally phase is
+labelled "(finally)" and reached by a dotted "finally" edge. Exit codes: 0, 2 invalid
 model or usage.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -78,4 +81,30 @@ func joinNames(m *config.Model, idx []int) string {
 		names[k] = m.Graph.Node(i).Name
 	}
 	return strings.Join(names, ", ")
+}
+
+// jobNotes is what a drawing adds to a job's name: its number of Jobs when
+// not 1 and its trigger rule when not the default, e.g. "2 Jobs, all_done".
+func jobNotes(j *config.Job) string {
+	var notes []string
+	if len(j.Manifests) != 1 {
+		notes = append(notes, manifestCount(j))
+	}
+	if j.TriggerRule != "" && j.TriggerRule != config.RuleAllSucceeded {
+		notes = append(notes, j.TriggerRule)
+	}
+	return strings.Join(notes, ", ")
+}
+
+// isFinally reports whether phase p is the model's finally phase.
+func isFinally(m *config.Model, p int) bool {
+	return m.Options.FinallyPhase != "" && m.Phases[p].Name == m.Options.FinallyPhase
+}
+
+// phaseLabel is a phase's name, "(finally)" added for the finally phase.
+func phaseLabel(m *config.Model, p int) string {
+	if isFinally(m, p) {
+		return m.Phases[p].Name + " (finally)"
+	}
+	return m.Phases[p].Name
 }

@@ -15,19 +15,24 @@ const maxDirectPhaseEdges = 64
 
 // writeDot prints a Graphviz digraph: one cluster per phase, an edge per
 // dependency, and dashed phase order edges from each phase's sinks to the
-// next phase's sources.
+// next phase's sources; trigger rules in labels, revert Jobs as dashed
+// nodes behind dotted "on failure" edges, dotted "finally" edges into the
+// finally phase.
 func writeDot(w io.Writer, m *config.Model) {
 	fmt.Fprintln(w, "digraph jobernetes {")
 	fmt.Fprintln(w, "    node [shape=box];")
 	for p, phase := range m.Phases {
 		fmt.Fprintf(w, "    subgraph cluster_%d {\n", p)
-		fmt.Fprintf(w, "        label=%s;\n", dotString(phase.Name))
+		fmt.Fprintf(w, "        label=%s;\n", dotString(phaseLabel(m, p)))
 		for _, j := range phase.Jobs {
 			label := j.Name
-			if len(j.Manifests) != 1 {
-				label += "\n" + manifestCount(j)
+			if notes := jobNotes(j); notes != "" {
+				label += "\n" + notes
 			}
 			fmt.Fprintf(w, "        n%d [label=%s];\n", j.Index, dotString(label))
+			if j.Revert != nil {
+				fmt.Fprintf(w, "        r%d [label=%s, style=dashed];\n", j.Index, dotString("revert "+j.Name))
+			}
 		}
 		fmt.Fprintln(w, "    }")
 	}
@@ -36,7 +41,26 @@ func writeDot(w io.Writer, m *config.Model) {
 			fmt.Fprintf(w, "    n%d -> n%d;\n", d, n.Index)
 		}
 	}
+	for _, j := range m.Jobs() {
+		if j.Revert != nil {
+			fmt.Fprintf(w, "    n%d -> r%d [style=dotted, label=\"on failure\"];\n", j.Index, j.Index)
+		}
+	}
 	for p := 1; p < len(m.Phases); p++ {
+		if isFinally(m, p) {
+			// Everything before runs first, whatever happened: one edge
+			// from the previous cluster's sinks through a point.
+			sinks, _ := phaseEnds(m, p-1)
+			_, sources := phaseEnds(m, p)
+			fmt.Fprintf(w, "    phase_%d [shape=point];\n", p)
+			for _, s := range sinks {
+				fmt.Fprintf(w, "    n%d -> phase_%d [style=dotted, arrowhead=none];\n", s, p)
+			}
+			for _, t := range sources {
+				fmt.Fprintf(w, "    phase_%d -> n%d [style=dotted, label=\"finally\"];\n", p, t)
+			}
+			continue
+		}
 		sinks, _ := phaseEnds(m, p-1)
 		_, sources := phaseEnds(m, p)
 		if len(sinks)*len(sources) <= maxDirectPhaseEdges {

@@ -14,6 +14,12 @@ import (
 type flowchart struct {
 	phases []flowPhase
 	edges  [][2]int // from node id to node id
+	// reverts are dotted edges from a job to its revert (compensating)
+	// Job's node, which has class "revert" (a dashed border).
+	reverts [][2]int
+	// finally is the index of the finally phase, 0 for none (a finally
+	// phase is never the first): its phase edge reads "finally".
+	finally int
 	// classes assign a class to node ids, in the order written; classDefs
 	// define them (written first, in order).
 	classDefs [][2]string
@@ -35,19 +41,38 @@ type flowClass struct {
 	ids  []int
 }
 
-// writeMermaid prints the model's DAG as a Mermaid flowchart.
+// revertStyle draws revert (compensating) Jobs with a dashed border.
+var revertStyle = [2]string{"revert", "stroke-dasharray:5 5"}
+
+// writeMermaid prints the model's DAG as a Mermaid flowchart: trigger rules
+// in the labels, revert Jobs as dashed nodes, the finally phase marked.
 func writeMermaid(w io.Writer, m *config.Model) {
 	var fc flowchart
-	for _, phase := range m.Phases {
-		fp := flowPhase{name: phase.Name}
+	reverts := flowClass{name: revertStyle[0]}
+	next := len(m.Jobs()) // revert nodes' ids follow the jobs'
+	for p, phase := range m.Phases {
+		fp := flowPhase{name: phaseLabel(m, p)}
+		if isFinally(m, p) {
+			fc.finally = p
+		}
 		for _, j := range phase.Jobs {
 			label := j.Name
-			if len(j.Manifests) != 1 {
-				label += " (" + manifestCount(j) + ")"
+			if notes := jobNotes(j); notes != "" {
+				label += " (" + notes + ")"
 			}
 			fp.nodes = append(fp.nodes, flowNode{id: j.Index, label: label})
+			if j.Revert != nil {
+				fp.nodes = append(fp.nodes, flowNode{id: next, label: "revert " + j.Name})
+				fc.reverts = append(fc.reverts, [2]int{j.Index, next})
+				reverts.ids = append(reverts.ids, next)
+				next++
+			}
 		}
 		fc.phases = append(fc.phases, fp)
+	}
+	if len(reverts.ids) > 0 {
+		fc.classDefs = append(fc.classDefs, revertStyle)
+		fc.classes = append(fc.classes, reverts)
 	}
 	for _, n := range m.Graph.Nodes() {
 		for _, d := range n.Deps {
@@ -76,7 +101,14 @@ func (fc *flowchart) write(w io.Writer) {
 	for _, e := range fc.edges {
 		fmt.Fprintf(w, "    n%d --> n%d\n", e[0], e[1])
 	}
+	for _, e := range fc.reverts {
+		fmt.Fprintf(w, "    n%d -. on failure .-> n%d\n", e[0], e[1])
+	}
 	for p := 1; p < len(fc.phases); p++ {
+		if p == fc.finally {
+			fmt.Fprintf(w, "    p%d -. finally .-> p%d\n", p-1, p)
+			continue
+		}
 		fmt.Fprintf(w, "    p%d --> p%d\n", p-1, p)
 	}
 	for _, c := range fc.classes {

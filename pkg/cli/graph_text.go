@@ -3,13 +3,15 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 )
 
 // writeText prints phases in order and, under each, its jobs in model order
-// with their number of Jobs and their dependencies.
+// with their number of Jobs, their dependencies, a trigger rule other than
+// the default and their revert manifest.
 func writeText(w io.Writer, m *config.Model) {
 	fmt.Fprintf(w, "%s: %s, %s, %s\n", m.Path,
 		plural(len(m.Phases), "phase", "phases"),
@@ -18,9 +20,12 @@ func writeText(w io.Writer, m *config.Model) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for p, phase := range m.Phases {
 		fmt.Fprintln(tw)
-		if p == 0 {
+		switch {
+		case isFinally(m, p):
+			fmt.Fprintf(tw, "phase %d/%d %s (finally), after everything else, whatever happened\n", p+1, len(m.Phases), phase.Name)
+		case p == 0:
 			fmt.Fprintf(tw, "phase %d/%d %s\n", p+1, len(m.Phases), phase.Name)
-		} else {
+		default:
 			fmt.Fprintf(tw, "phase %d/%d %s, after all of %s\n", p+1, len(m.Phases), phase.Name, m.Phases[p-1].Name)
 		}
 		for _, j := range phase.Jobs {
@@ -28,11 +33,17 @@ func writeText(w io.Writer, m *config.Model) {
 			if j.Type == config.TypeDirectory {
 				count += " in " + j.Path
 			}
+			cols := []string{j.Name, count}
 			if deps := m.Graph.Node(j.Index).Deps; len(deps) > 0 {
-				fmt.Fprintf(tw, "  %s\t%s\tafter %s\n", j.Name, count, joinNames(m, deps))
-			} else {
-				fmt.Fprintf(tw, "  %s\t%s\n", j.Name, count)
+				cols = append(cols, "after "+joinNames(m, deps))
 			}
+			if j.TriggerRule != "" && j.TriggerRule != config.RuleAllSucceeded {
+				cols = append(cols, "trigger "+j.TriggerRule)
+			}
+			if j.Revert != nil {
+				cols = append(cols, "revert "+j.Revert.RelPath)
+			}
+			fmt.Fprintf(tw, "  %s\n", strings.Join(cols, "\t"))
 		}
 	}
 	tw.Flush()

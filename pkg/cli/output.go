@@ -19,7 +19,7 @@ import (
 
 // outputOptions are the flags of `run` about what it prints and serves.
 type outputOptions struct {
-	format      string // text or json
+	format      string // text, or a machine format of objectPrinter
 	junit       string
 	noColor     bool
 	metricsAddr string
@@ -30,7 +30,7 @@ type outputOptions struct {
 
 func (f *outputOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.format, "output", "o", "text",
-		"text: progress and the summary on stdout; json: the summary as a RunReport object on stdout, everything else on stderr; with --dry-run=client also yaml")
+		"text: progress and the summary on stdout; json, yaml, jsonpath=TEMPLATE, jsonpath-file=FILE: the RunReport object on stdout when the run ends, everything else on stderr; name: the run's record as configmap/jobernetes-run-<ID>; with --dry-run=client also yaml (the Jobs)")
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file when the run ends: one test case per Kubernetes Job")
 	fs.BoolVar(&f.noColor, "no-color", false, "plain progress lines even on a terminal (so does the NO_COLOR environment variable)")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics of the run on this address (host:port, e.g. :9090) at /metrics; off when empty")
@@ -47,6 +47,7 @@ type runOutput struct {
 	// Info receives the human-readable lines: the run ID, the final table.
 	Info io.Writer
 
+	printer *objectPrinter // nil for -o text
 	live    *liveView
 	metrics *metrics.Run
 	server  *metrics.Server
@@ -65,10 +66,16 @@ func (f *outputOptions) open(streams genericiooptions.IOStreams, model *config.M
 		if liveViewWanted(streams.Out, f.noColor, getenv) {
 			o.live = newLiveView(streams.Out, model, runID, time.Now)
 		}
-	case "json":
-		o.Info = streams.ErrOut
 	default:
-		return nil, &ExitError{Code: ExitInvalid, Err: fmt.Errorf("unknown -o %q: use text or json", f.format)}
+		p, ok, err := newObjectPrinter(f.format, true)
+		if !ok {
+			err = fmt.Errorf("unknown -o %q: use text, json, yaml, name, jsonpath=TEMPLATE or jsonpath-file=FILE", f.format)
+		}
+		if err != nil {
+			return nil, &ExitError{Code: ExitInvalid, Err: err}
+		}
+		o.printer = p
+		o.Info = streams.ErrOut
 	}
 	if f.junit != "" {
 		if err := checkJUnitPath(f.junit); err != nil {
@@ -155,9 +162,10 @@ func (o *runOutput) Finish(res *controller.Result) error {
 		o.metrics.Finish(res)
 	}
 	res.WriteText(o.Info)
-	if o.opts.format == "json" {
-		if err := writeJSON(o.streams.Out, newRunReport(res, o.model.Path)); err != nil {
-			return &ExitError{Code: ExitRunFailed, Err: fmt.Errorf("write the JSON report: %w", err)}
+	if o.printer != nil {
+		report := newRunReport(res, o.model.Path)
+		if err := o.printer.print(o.streams.Out, report, runRecordObject(report.RunID)); err != nil {
+			return &ExitError{Code: ExitRunFailed, Err: fmt.Errorf("write the -o %s report: %w", o.opts.format, err)}
 		}
 	}
 	if o.opts.junit != "" {

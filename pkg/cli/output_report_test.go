@@ -178,7 +178,9 @@ func TestRunOutputFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-o", "yaml"}, `unknown -o "yaml"`},
+		{[]string{"-o", "wide"}, `unknown -o "wide"`},
+		{[]string{"-o", "jsonpath={.runID"}, `-o jsonpath={.runID`},
+		{[]string{"-o", "jsonpath-file=" + filepath.Join(t.TempDir(), "nope")}, `-o jsonpath-file=`},
 		{[]string{"--junit", filepath.Join(t.TempDir(), "nope", "r.xml")}, "--junit"},
 	} {
 		args := append([]string{"run", "-f", simple, "--kubeconfig", writeKubeconfig(t)}, tc.args...)

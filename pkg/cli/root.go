@@ -42,6 +42,7 @@ Exit codes: 0 success, 1 run failed, 2 invalid model or usage, 3 cluster error.`
 		newStatusCommand(streams),
 		newCancelCommand(streams), newDeleteCommand(streams),
 		newCronJobCommand(streams), newBundleCommand(streams),
+		newSchemaCommand(streams),
 		newVersionCommand(streams),
 	)
 	wrapRunErrors(root)
@@ -86,14 +87,21 @@ func addLogFlags(fs *pflag.FlagSet) {
 func Execute() int {
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	defer klog.Flush()
-	return Run(context.Background(), os.Args[1:], streams)
+	return RunAs(context.Background(), invokedName(os.Args[0]), os.Args[1:], streams)
 }
 
 // Run runs the command line args with the given streams and returns the
 // exit code; Execute uses it with the process's arguments, tests with
 // buffers.
 func Run(ctx context.Context, args []string, streams genericiooptions.IOStreams) int {
+	return RunAs(ctx, defaultName, args, streams)
+}
+
+// RunAs is Run for a command invoked as name, such as "kubectl jobernetes"
+// (see invokedName): help, usage and hints use that name.
+func RunAs(ctx context.Context, name string, args []string, streams genericiooptions.IOStreams) int {
 	root := NewRootCommand(streams)
+	setCommandName(root, name)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
 	path := root.CommandPath()

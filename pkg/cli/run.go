@@ -51,12 +51,14 @@ type runOptions struct {
 	jobEvents     bool
 	env           []string
 	dryRun        string
+	name          string // the name the command was invoked by, for hints
 }
 
 func newRunCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	o := &runOptions{
 		configFlags: genericclioptions.NewConfigFlags(true),
 		streams:     streams,
+		name:        defaultName,
 	}
 	cmd := &cobra.Command{
 		Use:   "run [-f FILE] [--run-id ID] [-e KEY=VALUE]... [--dry-run=client|server]",
@@ -70,7 +72,9 @@ Output: on a terminal, a table of the jobs redrawn in place (phase, job,
 state, elapsed); plain progress lines when stdout is not a terminal, with
 --no-color, or when NO_COLOR is set (or TERM=dumb). The summary follows.
 -o json prints only a RunReport object (apiVersion jobernetes.io/v1alpha1) on
-stdout when the run ends (exit 0 or 1), everything else on stderr; --junit FILE
+stdout when the run ends (exit 0 or 1), everything else on stderr; so do -o yaml
+and -o jsonpath=TEMPLATE (kubectl's), while -o name prints the run's record
+(configmap/jobernetes-run-<ID>) for kubectl; --junit FILE
 writes a JUnit XML report (one test case per Kubernetes Job); --metrics-addr
 serves Prometheus metrics of the run while it goes.
 
@@ -95,6 +99,7 @@ interrupted (resume with --run-id).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signalContext(cmd.Context())
 			defer stop()
+			o.name = commandName(cmd)
 			return o.run(ctx)
 		},
 	}
@@ -232,7 +237,7 @@ func (o *runOptions) run(ctx context.Context) error {
 				if res != nil {
 					fmt.Fprintf(out.Info, "run %s has already finished; nothing to do\n", runID)
 					if !res.Succeeded {
-						fmt.Fprintf(o.streams.ErrOut, "to run its failed part again: jobernetes run -f %s -n %s --run-id %s --retry-failed\n", o.filename, ns, runID)
+						fmt.Fprintf(o.streams.ErrOut, "to run its failed part again: %s run -f %s -n %s --run-id %s --retry-failed\n", o.name, o.filename, ns, runID)
 					}
 				}
 				return err
@@ -303,8 +308,8 @@ func (o *runOptions) runError(err error, runID, ns string) error {
 	case errors.As(err, &cancelled), errors.As(err, &paramsMismatch):
 		return &ExitError{Code: ExitInvalid, Err: err}
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintf(o.streams.ErrOut, "interrupted: the run's Jobs are left as they are; resume with:\n  jobernetes run -f %s -n %s --run-id %s\nor stop it for good (deletes its running Jobs):\n  jobernetes cancel -n %s --run-id %s\n",
-			o.filename, ns, runID, ns, runID)
+		fmt.Fprintf(o.streams.ErrOut, "interrupted: the run's Jobs are left as they are; resume with:\n  %s run -f %s -n %s --run-id %s\nor stop it for good (deletes its running Jobs):\n  %s cancel -n %s --run-id %s\n",
+			o.name, o.filename, ns, runID, o.name, ns, runID)
 		return &ExitError{Code: ExitInterrupted, Err: err, Silent: true}
 	case errors.As(err, &mismatch):
 		return &ExitError{Code: ExitInvalid, Err: err}

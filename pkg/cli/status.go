@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
@@ -35,7 +36,7 @@ func newStatusCommand(streams genericiooptions.IOStreams) *cobra.Command {
 
 func (o *statusOptions) command() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "status [--run-id ID] [-n NS] [-o text|json|mermaid|svg]",
+		Use:   "status [--run-id ID [-w]] [-n NS | -A] [-o text|json|yaml|name|jsonpath=...|mermaid|svg]",
 		Short: "Show a run (or list the namespace's runs) from the cluster",
 		Long: `Status shows a run as the cluster knows it: its record ConfigMap
 (jobernetes-run-<ID>, which holds the plan and every finished Job) and its Jobs.
@@ -48,13 +49,18 @@ unless it succeeded, the reason. Revert Jobs follow as "<job> (revert)".
   -o text     a header with the run's result, then a table (the default)
   -o json     a RunStatus object (apiVersion jobernetes.io/v1alpha1): a stable
               schema for scripts; fields are only ever added under this version
-  -o mermaid  the DAG as a Mermaid flowchart, each job coloured by its state
+  -o yaml     the same object as YAML; -o jsonpath=TEMPLATE (or
+              jsonpath-file=FILE) picks fields as kubectl does, e.g.
+              -o jsonpath='{.result}'
+  -o name     the run's record: configmap/jobernetes-run-<ID>, for kubectl
+  -o mermaid  the DAG as a Mermaid flowchart, each job coloured by its state,
+              with trigger rules, reverts and the finally phase
   -o svg      a self-contained SVG timeline (Gantt chart): one row per Job,
               grouped by phase, its wait and run coloured by state, the
               critical path outlined, a time axis (status -o svg > run.svg)
 
 Without --run-id, status lists the runs recorded in the namespace, newest first
-(-o json: a RunList object). The namespace is -n, else the kubeconfig context's,
+(-o json|yaml: a RunList object; -o name: one record per line). The namespace is -n, else the kubeconfig context's,
 else "default".
 
 Exit codes: 0 the run (or list) was shown, whatever the run's result (read it
@@ -67,7 +73,7 @@ that cannot be read).`,
 		},
 	}
 	cmd.Flags().StringVar(&o.runID, "run-id", "", "the run to show; without it, list the namespace's runs")
-	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json, mermaid or svg")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json, yaml, name, jsonpath=TEMPLATE, jsonpath-file=FILE, mermaid or svg")
 	cmd.Flags().BoolVarP(&o.watch, "watch", "w", false, "with --run-id: show every change until the run ends (redrawn on a terminal, one line per change when piped)")
 	cmd.Flags().BoolVarP(&o.all, "all-namespaces", "A", false, "list the runs of every namespace you can read")
 	o.configFlags.AddFlags(cmd.Flags())
@@ -75,14 +81,22 @@ that cannot be read).`,
 }
 
 func (o *statusOptions) run(ctx context.Context) error {
+	var printer *objectPrinter
 	switch o.output {
-	case "text", "json":
+	case "text":
 	case "mermaid", "svg":
 		if o.runID == "" {
 			return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("-o %s needs --run-id", o.output)}
 		}
 	default:
-		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("unknown -o %q: use text, json, mermaid or svg", o.output)}
+		p, ok, err := newObjectPrinter(o.output, true)
+		if !ok {
+			err = fmt.Errorf("unknown -o %q: use text, json, yaml, name, jsonpath=TEMPLATE, jsonpath-file=FILE, mermaid or svg", o.output)
+		}
+		if err != nil {
+			return &ExitError{Code: ExitInvalid, Err: err}
+		}
+		printer = p
 	}
 	if o.runID != "" {
 		if err := controller.ValidateRunID(o.runID); err != nil {
@@ -107,8 +121,8 @@ func (o *statusOptions) run(ctx context.Context) error {
 		if err != nil {
 			return &ExitError{Code: ExitCluster, Err: err}
 		}
-		if o.output == "json" {
-			return writeJSON(o.streams.Out, newRunList("", runs))
+		if printer != nil {
+			return printer.print(o.streams.Out, newRunList("", runs), runRecordObjects(runs)...)
 		}
 		if len(runs) == 0 {
 			fmt.Fprintln(o.streams.ErrOut, "No runs found.")
@@ -125,8 +139,8 @@ func (o *statusOptions) run(ctx context.Context) error {
 		if err != nil {
 			return &ExitError{Code: ExitCluster, Err: err}
 		}
-		if o.output == "json" {
-			return writeJSON(o.streams.Out, newRunList(ns, runs))
+		if printer != nil {
+			return printer.print(o.streams.Out, newRunList(ns, runs), runRecordObjects(runs)...)
 		}
 		if len(runs) == 0 {
 			fmt.Fprintf(o.streams.ErrOut, "No runs found in namespace %s.\n", ns)
@@ -147,12 +161,12 @@ func (o *statusOptions) run(ctx context.Context) error {
 	if st.Jobs == nil {
 		st.Jobs = []controller.JobStatus{}
 	}
-	switch o.output {
-	case "json":
-		return writeJSON(o.streams.Out, st)
-	case "mermaid":
+	switch {
+	case printer != nil:
+		return printer.print(o.streams.Out, st, runRecordObject(o.runID))
+	case o.output == "mermaid":
 		statusFlowchart(st).write(o.streams.Out)
-	case "svg":
+	case o.output == "svg":
 		return writeStatusSVG(o.streams.Out, st, now)
 	default:
 		writeStatusText(o.streams.Out, st, now)
@@ -178,6 +192,15 @@ func (o *statusOptions) namespace() string {
 		return ns
 	}
 	return "default"
+}
+
+// runRecordObjects are the runs' records, for -o name.
+func runRecordObjects(runs []controller.RunSummary) []runtime.Object {
+	names := make([]runtime.Object, len(runs))
+	for i, r := range runs {
+		names[i] = runRecordObject(r.RunID)
+	}
+	return names
 }
 
 // RunList is `jobernetes status -o json` without --run-id.

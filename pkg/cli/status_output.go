@@ -222,13 +222,20 @@ var stateStyles = [][2]string{
 	{stateSkipped, "fill:#fff8c5,stroke:#9a6700,color:#4d2d00"},
 }
 
+// revertSuffix names a revert Job's node in a RunStatus ("load (revert)").
+const revertSuffix = " (revert)"
+
 // statusFlowchart draws the run's plan as the model's DAG, one node per
-// model job, coloured by its state.
+// model job, coloured by its state, with trigger rules, revert Jobs (dashed,
+// behind a dotted edge from the job they compensate) and the finally phase.
 func statusFlowchart(st *controller.RunStatus) *flowchart {
 	type node struct {
 		id          int
 		phase, name string
 		deps        []string
+		rule        string
+		finally     bool
+		revertOf    string // a revert node: the job it compensates
 		states      []string
 		done        int
 		longest     float64
@@ -243,7 +250,10 @@ func statusFlowchart(st *controller.RunStatus) *flowchart {
 		key := [2]string{j.Phase, j.Job}
 		n := byKey[key]
 		if n == nil {
-			n = &node{id: len(nodes), phase: j.Phase, name: j.Job, deps: j.DependsOn}
+			n = &node{id: len(nodes), phase: j.Phase, name: j.Job, deps: j.DependsOn, rule: j.TriggerRule, finally: j.Finally}
+			if j.Revert || strings.HasSuffix(j.Job, revertSuffix) {
+				n.revertOf = strings.TrimSuffix(j.Job, revertSuffix)
+			}
 			nodes = append(nodes, n)
 			byKey[key] = n
 		}
@@ -262,6 +272,7 @@ func statusFlowchart(st *controller.RunStatus) *flowchart {
 		fc.classes = append(fc.classes, flowClass{name: s[0]})
 		classOf[s[0]] = i
 	}
+	reverts := flowClass{name: revertStyle[0]}
 	phaseIdx := map[string]int{}
 	for _, n := range nodes {
 		pi, ok := phaseIdx[n.phase]
@@ -270,10 +281,27 @@ func statusFlowchart(st *controller.RunStatus) *flowchart {
 			phaseIdx[n.phase] = pi
 			fc.phases = append(fc.phases, flowPhase{name: n.phase})
 		}
+		if n.finally && pi > 0 {
+			fc.finally = pi
+			fc.phases[pi].name = n.phase + " (finally)"
+		}
 		state := aggregateState(n.states)
 		label := n.name
+		var notes []string
 		if len(n.states) > 1 {
-			label += fmt.Sprintf(" (%d Jobs)", len(n.states))
+			notes = append(notes, fmt.Sprintf("%d Jobs", len(n.states)))
+		}
+		if n.rule != "" {
+			notes = append(notes, n.rule)
+		}
+		if len(notes) > 0 {
+			label += " (" + strings.Join(notes, ", ") + ")"
+		}
+		if n.revertOf != "" {
+			reverts.ids = append(reverts.ids, n.id)
+			if of := byKey[[2]string{n.phase, n.revertOf}]; of != nil {
+				fc.reverts = append(fc.reverts, [2]int{of.id, n.id})
+			}
 		}
 		label += ": " + state
 		if len(n.states) > 1 && state == stateRunning {
@@ -292,6 +320,10 @@ func statusFlowchart(st *controller.RunStatus) *flowchart {
 				fc.edges = append(fc.edges, [2]int{dn.id, n.id})
 			}
 		}
+	}
+	if len(reverts.ids) > 0 {
+		fc.classDefs = append(fc.classDefs[:len(fc.classDefs):len(fc.classDefs)], revertStyle)
+		fc.classes = append(fc.classes, reverts)
 	}
 	used := fc.classes[:0]
 	for _, c := range fc.classes {

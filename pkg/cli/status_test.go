@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
 	core "k8s.io/client-go/testing"
+	"sigs.k8s.io/yaml"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
 )
@@ -237,7 +239,8 @@ func TestStatusExitCodes(t *testing.T) {
 	}{
 		{"unknown run", statusCluster(t), []string{"--run-id", "nope", "-n", "data"}, ExitInvalid, `no run "nope" in namespace "data"`},
 		{"invalid run ID", statusCluster(t), []string{"--run-id", "No_Such", "-n", "data"}, ExitInvalid, "invalid run ID"},
-		{"unknown output", statusCluster(t), []string{"--run-id", "x", "-o", "yaml"}, ExitInvalid, `unknown -o "yaml"`},
+		{"unknown output", statusCluster(t), []string{"--run-id", "x", "-o", "wide"}, ExitInvalid, `unknown -o "wide"`},
+		{"bad jsonpath", statusCluster(t), []string{"--run-id", "x", "-o", "jsonpath={.result"}, ExitInvalid, `-o jsonpath={.result`},
 		{"mermaid needs a run", statusCluster(t), []string{"-o", "mermaid"}, ExitInvalid, "needs --run-id"},
 		{"forbidden", forbidden, []string{"--run-id", "x", "-n", "data"}, ExitCluster, "forbidden"},
 		{"forbidden list", forbidden, []string{"-n", "data"}, ExitCluster, "forbidden"},
@@ -356,8 +359,9 @@ func TestStatusSkippedAndReverts(t *testing.T) {
 func TestStatusMermaidReverts(t *testing.T) {
 	st := &controller.RunStatus{Jobs: []controller.JobStatus{
 		{Phase: "one", Job: "a", State: "succeeded"},
-		{Phase: "two", Job: "b", State: "failed"},
-		{Phase: "one", Job: "a (revert)", State: "running"},
+		{Phase: "one", Job: "alert", DependsOn: []string{"a"}, TriggerRule: "one_failed", State: "skipped"},
+		{Phase: "two", Job: "b", Finally: true, State: "failed"},
+		{Phase: "one", Job: "a (revert)", Revert: true, State: "running"},
 	}}
 	var b bytes.Buffer
 	statusFlowchart(st).write(&b)
@@ -369,19 +373,86 @@ func TestStatusMermaidReverts(t *testing.T) {
 		}
 		return l
 	}(), "\n") + `
+    classDef revert stroke-dasharray:5 5
     subgraph p0 ["one"]
         n0["a: succeeded"]
-        n2["a (revert): running"]
+        n1["alert (one_failed): skipped"]
+        n3["a (revert): running"]
     end
-    subgraph p1 ["two"]
-        n1["b: failed"]
+    subgraph p1 ["two (finally)"]
+        n2["b: failed"]
     end
-    p0 --> p1
-    class n2 running
+    n0 --> n1
+    n0 -. on failure .-> n3
+    p0 -. finally .-> p1
+    class n3 running
     class n0 succeeded
-    class n1 failed
+    class n2 failed
+    class n1 skipped
+    class n3 revert
 `
 	if b.String() != want {
 		t.Errorf("mermaid:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+// -o yaml, jsonpath and name print what -o json does, through cli-runtime's
+// printers; -o name is the run's record ConfigMap, for kubectl.
+func TestStatusObjectFormats(t *testing.T) {
+	const id = "etl-20261127-120000-ab12"
+	_, jsonOut, _ := runStatusCmd(t, statusCluster(t), "--run-id", id, "-n", "data", "-o", "json")
+	var fromJSON map[string]any
+	if err := json.Unmarshal([]byte(jsonOut), &fromJSON); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args  []string
+		check func(t *testing.T, out string)
+	}{
+		{[]string{"--run-id", id, "-o", "yaml"}, func(t *testing.T, out string) {
+			var fromYAML map[string]any
+			if err := yaml.Unmarshal([]byte(out), &fromYAML); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(fromYAML, fromJSON) {
+				t.Errorf("-o yaml differs from -o json:\n%s", out)
+			}
+		}},
+		{[]string{"--run-id", id, "-o", "jsonpath={.result} {.jobs[*].state}"}, func(t *testing.T, out string) {
+			if want := "Running succeeded running waiting succeeded failed waiting"; out != want {
+				t.Errorf("jsonpath: %q, want %q", out, want)
+			}
+		}},
+		{[]string{"--run-id", id, "-o", "name"}, func(t *testing.T, out string) {
+			if want := "configmap/jobernetes-run-" + id + "\n"; out != want {
+				t.Errorf("-o name: %q, want %q", out, want)
+			}
+		}},
+		{[]string{"-o", "name"}, func(t *testing.T, out string) {
+			want := "configmap/jobernetes-run-" + id + "\nconfigmap/jobernetes-run-etl-20261126-120000-zz99\n"
+			if out != want {
+				t.Errorf("-o name list: %q, want %q", out, want)
+			}
+		}},
+		{[]string{"-o", "jsonpath={.kind} {.items[*].runID}"}, func(t *testing.T, out string) {
+			if want := "RunList " + id + " etl-20261126-120000-zz99"; out != want {
+				t.Errorf("jsonpath list: %q, want %q", out, want)
+			}
+		}},
+		{[]string{"-o", "yaml"}, func(t *testing.T, out string) {
+			var l RunList
+			if err := yaml.UnmarshalStrict([]byte(out), &l); err != nil || l.Kind != "RunList" || len(l.Items) != 2 {
+				t.Errorf("-o yaml list: %+v, %v:\n%s", l, err, out)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, out, stderr := runStatusCmd(t, statusCluster(t), append(tc.args, "-n", "data")...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			tc.check(t, out)
+		})
 	}
 }

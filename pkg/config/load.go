@@ -39,6 +39,7 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 	if !ok {
 		return nil, &ValidationError{Problems: ps.sorted()}
 	}
+	ps.data = data
 	raw := parseModel(data, ps)
 	if raw == nil {
 		return nil, &ValidationError{Problems: ps.sorted()}

@@ -64,7 +64,8 @@ func parseModel(data []byte, ps *problems) *rawModel {
 		ps.at("", msg)
 		return nil
 	}
-	tree, ok := yamlTree(doc, ps.at)
+	offset := lineOffset(data, doc)
+	tree, ok := yamlTree(doc, func(_, msg string) { ps.atYAML(msg, offset) })
 	if !ok {
 		return nil
 	}

@@ -153,7 +153,10 @@ func (c *Controller) Prepare(ctx context.Context) (*Result, error) {
 func (c *Controller) plan() []PlanJob {
 	out := make([]PlanJob, 0, len(c.nodeUnits))
 	for _, j := range c.model.Jobs() {
-		pj := PlanJob{Phase: j.Phase, Job: j.Name, DependsOn: j.DependsOn}
+		pj := PlanJob{Phase: j.Phase, Job: j.Name, DependsOn: j.DependsOn, Finally: j.Phase == c.model.Options.FinallyPhase && j.Phase != ""}
+		if j.TriggerRule != config.RuleAllSucceeded {
+			pj.TriggerRule = j.TriggerRule
+		}
 		for _, ui := range c.nodeUnits[j.Index] {
 			pj.KubernetesJobs = append(pj.KubernetesJobs, c.units[ui].name)
 		}

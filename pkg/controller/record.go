@@ -81,6 +81,11 @@ type PlanJob struct {
 	Phase     string   `json:"phase"`
 	Job       string   `json:"job"`
 	DependsOn []string `json:"dependsOn,omitempty"`
+	// TriggerRule is set when it is not all_succeeded (the default);
+	// Finally marks the jobs of the finally phase. Both are for status
+	// drawings only (a record without them is from an older version).
+	TriggerRule string `json:"triggerRule,omitempty"`
+	Finally     bool   `json:"finally,omitempty"`
 	// KubernetesJobs are the names of its Jobs, one per manifest, in the
 	// current attempt: a Job kept from an earlier attempt keeps its name.
 	// A resume reads the names from here, so it acts on the same Jobs as

@@ -54,9 +54,14 @@ type AttemptStatus struct {
 
 // JobStatus is one Kubernetes Job of the run (a directory job has several).
 type JobStatus struct {
-	Phase         string     `json:"phase"`
-	Job           string     `json:"job"`
-	DependsOn     []string   `json:"dependsOn,omitempty"`
+	Phase     string   `json:"phase"`
+	Job       string   `json:"job"`
+	DependsOn []string `json:"dependsOn,omitempty"`
+	// TriggerRule is set when it is not all_succeeded; Finally marks the
+	// finally phase's jobs; Revert a compensating Job ("<job> (revert)").
+	TriggerRule   string     `json:"triggerRule,omitempty"`
+	Finally       bool       `json:"finally,omitempty"`
+	Revert        bool       `json:"revert,omitempty"`
 	KubernetesJob string     `json:"kubernetesJob"`
 	State         string     `json:"state"` // waiting, running, succeeded, failed, skipped
 	CreatedAt     *time.Time `json:"createdAt,omitempty"`
@@ -167,7 +172,8 @@ func RunStatusFrom(cm *corev1.ConfigMap, all []*batchv1.Job, now time.Time) (*Ru
 		}
 		for _, name := range pj.KubernetesJobs {
 			planned[name] = true
-			js := JobStatus{Phase: pj.Phase, Job: pj.Job, DependsOn: pj.DependsOn, KubernetesJob: name, State: "waiting"}
+			js := JobStatus{Phase: pj.Phase, Job: pj.Job, DependsOn: pj.DependsOn, TriggerRule: pj.TriggerRule, Finally: pj.Finally,
+				KubernetesJob: name, State: "waiting"}
 			fillJobStatus(&js, rec.Jobs[name], jobs[name], now)
 			st.Jobs = append(st.Jobs, js)
 		}
@@ -177,14 +183,14 @@ func RunStatusFrom(cm *corev1.ConfigMap, all []*batchv1.Job, now time.Time) (*Ru
 	var reverts []JobStatus
 	for name, jr := range rec.Jobs {
 		if jr.Revert && !planned[name] {
-			js := JobStatus{Phase: jr.Phase, Job: jr.Job + " (revert)", KubernetesJob: name}
+			js := JobStatus{Phase: jr.Phase, Job: jr.Job + " (revert)", Revert: true, KubernetesJob: name}
 			fillJobStatus(&js, jr, nil, now)
 			reverts = append(reverts, js)
 		}
 	}
 	for name, j := range jobs {
 		if _, ok := j.Labels[LabelRevert]; ok && !planned[name] && rec.Jobs[name] == nil {
-			js := JobStatus{Phase: j.Labels[LabelPhase], Job: j.Labels[LabelJob] + " (revert)", KubernetesJob: name}
+			js := JobStatus{Phase: j.Labels[LabelPhase], Job: j.Labels[LabelJob] + " (revert)", Revert: true, KubernetesJob: name}
 			fillJobStatus(&js, nil, j, now)
 			reverts = append(reverts, js)
 		}
