@@ -230,5 +230,5 @@ func waitFor(ctx context.Context, timeout time.Duration, cond wait.ConditionWith
 type RunningError struct{ RunID string }
 
 func (e *RunningError) Error() string {
-	return fmt.Sprintf("run %q is still running: cancel it first (jobernetes cancel --run-id %s), or delete it with --force", e.RunID, e.RunID)
+	return fmt.Sprintf("run %q is still running: cancel it first, or delete it with --force", e.RunID)
 }
