@@ -241,8 +241,8 @@ func serviceAccount(o Options) *corev1.ServiceAccount {
 // delete for cleanup), its record ConfigMap (get, create, update: it never
 // lists ConfigMaps), core Events about them (client-go's recorder creates
 // and patches), its Lease, and reading its pods (list and watch: why a Job
-// failed or cannot start). Nothing on Secrets, no pod writes, exec or logs,
-// no cluster scope.
+// failed or cannot start) and their logs (a failed container's last
+// lines). Nothing on Secrets, no pod writes or exec, no cluster scope.
 // manifests/role.yaml is generated from them.
 var Rules = []rbacv1.PolicyRule{
 	{APIGroups: []string{"batch"}, Resources: []string{"jobs"}, Verbs: []string{"get", "list", "watch", "create", "delete"}},
@@ -250,6 +250,8 @@ var Rules = []rbacv1.PolicyRule{
 	{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
 	// The run's pods, read only: the diagnosis of failed and waiting Jobs.
 	{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list", "watch"}},
+	// Their logs, read only: the last lines of a failed container (run --log-lines).
+	{APIGroups: []string{""}, Resources: []string{"pods/log"}, Verbs: []string{"get"}},
 	// The run's Lease: one orchestrator per run (deleted when the run ends).
 	{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"get", "create", "update", "delete"}},
 }

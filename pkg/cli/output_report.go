@@ -123,11 +123,12 @@ func reportJob(j controller.JobReport) ReportJob {
 	}
 }
 
-// podLines is one line per failed pod, each ending in a newline.
+// podLines is one line per failed pod and its log tail below it, each
+// ending in a newline.
 func podLines(pods []controller.PodFailure) string {
 	var b strings.Builder
 	for _, p := range pods {
-		b.WriteString(p.String() + "\n")
+		b.WriteString(p.Text(""))
 	}
 	return b.String()
 }

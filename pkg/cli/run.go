@@ -48,6 +48,7 @@ type runOptions struct {
 	leaseDuration time.Duration
 	output        outputOptions
 	retryFailed   bool
+	logLines      int
 	jobEvents     bool
 	env           []string
 	dryRun        string
@@ -111,6 +112,8 @@ interrupted (resume with --run-id).`,
 	// still protects it from a busy run.
 	cmd.Flags().Float32Var(&o.qps, "kube-api-qps", 500, "queries per second to the API server (the run's own client-side limit)")
 	cmd.Flags().IntVar(&o.burst, "kube-api-burst", 1000, "burst of queries to the API server")
+	cmd.Flags().IntVar(&o.logLines, "log-lines", 20,
+		"last log lines of each failed container to show with a failed Job (0 turns off; needs pods/log get)")
 	cmd.Flags().BoolVar(&o.retryFailed, "retry-failed", false,
 		"with --run-id of a failed run: run its failed, skipped and never-run jobs again (Jobs that succeeded or still run are kept)")
 	cmd.Flags().BoolVar(&o.jobEvents, "job-events", true,
@@ -130,6 +133,9 @@ func (o *runOptions) run(ctx context.Context) error {
 	nsFlag := ""
 	if o.configFlags.Namespace != nil {
 		nsFlag = *o.configFlags.Namespace
+	}
+	if o.logLines < 0 {
+		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--log-lines %d: want 0 (off) or more", o.logLines)}
 	}
 	switch o.dryRun {
 	case "none", "client", "server":
@@ -225,6 +231,7 @@ func (o *runOptions) run(ctx context.Context) error {
 				Namespace: ns, RunID: runID, Model: model, Progress: out.Progress(), Recorder: recorder,
 				SkipJobEvents: !o.jobEvents,
 				Owner:         owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition, Params: params,
+				LogLines: o.logLines,
 			}
 			if watchPods {
 				opts.Pods = factory.Core().V1().Pods()

@@ -139,7 +139,7 @@ func writeDiagnosis(w io.Writer, st *controller.RunStatus) {
 		if len(j.Pods) > 0 {
 			fmt.Fprintf(w, "%s/%s (Job %s) failed:\n", j.Phase, j.Job, j.KubernetesJob)
 			for _, p := range j.Pods {
-				fmt.Fprintf(w, "  %s\n", p)
+				fmt.Fprint(w, p.Text("  "))
 			}
 		}
 	}

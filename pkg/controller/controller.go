@@ -65,6 +65,9 @@ type Options struct {
 	// Pods, if set, is an informer of the run's pods (from the same
 	// filtered factory as the Jobs): why a Job failed, or cannot start.
 	Pods coreinformers.PodInformer
+	// LogLines is how many last log lines of each failed container a
+	// failed Job's diagnosis keeps (needs Pods); 0 keeps none.
+	LogLines int
 }
 
 // Transition is one state change seen by the run, for live views, reports
@@ -95,9 +98,11 @@ type Controller struct {
 	jobLister  batchlisters.JobLister
 	jobsSynced cache.InformerSynced
 	podIndex   cache.Indexer // pods by Job; nil without Options.Pods
-	podsSynced cache.InformerSynced
-	queue      workqueue.TypedRateLimitingInterface[string]
-	tracker    *tracker
+	// logsForbidden: pods/log was refused once; no more tails are asked for.
+	logsForbidden bool
+	podsSynced    cache.InformerSynced
+	queue         workqueue.TypedRateLimitingInterface[string]
+	tracker       *tracker
 	// fatal carries errors that end the run from outside the worker, such as
 	// the informer being refused by the API server.
 	fatal chan error

@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"time"
@@ -26,6 +27,9 @@ type PodFailure struct {
 	// Message is the termination message (terminationMessagePath, or the
 	// log's tail with FallbackToLogsOnError) or the pod's message.
 	Message string `json:"message,omitempty"`
+	// LogTail is the container's last log lines (run --log-lines), read
+	// when the Job was diagnosed.
+	LogTail []string `json:"logTail,omitempty"`
 }
 
 func (f PodFailure) String() string {
@@ -194,7 +198,7 @@ func (c *Controller) podsOf(u *unit) []*corev1.Pod {
 // diagnose reads the pods of Jobs that failed (before anything of them is
 // deleted: the record keeps what was found) and says, once per reason,
 // why a running Job's pod has not started.
-func (c *Controller) diagnose() {
+func (c *Controller) diagnose(ctx context.Context) {
 	if c.podIndex == nil {
 		return
 	}
@@ -203,6 +207,7 @@ func (c *Controller) diagnose() {
 		switch {
 		case u.state == unitFailed && !u.recorded && u.pods == nil && u.uid != "":
 			u.pods = PodFailures(c.podsOf(u))
+			c.fillLogTails(ctx, u.pods)
 		case u.state == unitActive:
 			for _, pod := range c.podsOf(u) {
 				reason, msg := PodWaiting(pod)

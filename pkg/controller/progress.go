@@ -72,7 +72,7 @@ func (c *Controller) unitLine(u *unit) {
 	case unitFailed:
 		c.printf("%s FAILED    %s: %s: %s\n", c.stamp(), id, u.reason, u.message)
 		for _, p := range u.pods {
-			c.printf("           %s\n", p) // not a state line: the live view shows it as a note
+			c.printf("%s", p.Text("           ")) // not a state line: the live view shows it as a note
 		}
 	case unitSkipped:
 		if c.nodeUnits[u.node][0] != u.index {

@@ -36,7 +36,7 @@ func (c *Controller) sync(ctx context.Context) error {
 		return err
 	}
 	c.observe(ctx, jobs)
-	c.diagnose()
+	c.diagnose(ctx)
 	// A recorded unit is never looked at again (observe skips it): its
 	// tombstone is dead weight, 10,000 of them at 10,000 Jobs.
 	c.tracker.forgetGone(func(name string) bool {

@@ -80,6 +80,10 @@ func (cp *ControlPlane) apiserverArgs(port int) []string {
 		"--audit-log-maxbackup=0",
 		// Blocking: the event is written before the request is answered (almost: see audit.go).
 		"--audit-log-mode=blocking",
+		// kwok's node has no resolvable host name: reach its kubelet server
+		// (pods/log) at its InternalIP, 127.0.0.1. Without
+		// --kubelet-certificate-authority the apiserver does not verify it.
+		"--kubelet-preferred-address-types=InternalIP",
 	}
 }
 
@@ -128,5 +132,10 @@ func (cp *ControlPlane) kwokArgs(port int) []string {
 		"--config=" + filepath.Join(cp.Dir, "kwok.yaml"),
 		// kwok's health and metrics server; it would listen on all interfaces by default.
 		fmt.Sprintf("--server-address=127.0.0.1:%d", port),
+		// The same port is the node's kubelet endpoint: the API server proxies
+		// pods/log there (HTTPS with kwok's self-signed certificate).
+		fmt.Sprintf("--node-port=%d", port),
+		// Pod logs come from ClusterLogs objects a test creates (SetContainerLogs).
+		"--enable-crds=ClusterLogs",
 	}
 }

@@ -147,6 +147,9 @@ func Start(ctx context.Context, opts Options) (_ *ControlPlane, retErr error) {
 		return nil, err
 	}
 
+	if err := cp.installLogsCRD(ctx); err != nil {
+		return nil, err
+	}
 	if err := writeKwokConfig(filepath.Join(cp.Dir, "kwok.yaml")); err != nil {
 		return nil, err
 	}

@@ -47,7 +47,11 @@ func writeKwokConfig(path string) error {
 kind: KwokConfiguration
 options:
   manageAllNodes: true
-  nodeIP: 10.240.0.1
+  # The API server reaches kwok's kubelet server (pod logs) at the node's
+  # InternalIP and daemon endpoint port (--node-port): both must be local.
+  nodeIP: 127.0.0.1
+  # /containerLogs/ answers 405 unless the debugging handlers are on.
+  enableDebuggingHandlers: true
   cidr: 10.244.0.1/16
   nodeLeaseDurationSeconds: 40
   podPlayStageParallelism: 16

@@ -104,8 +104,9 @@ func checkRights(ctx context.Context, t *testing.T, cp *framework.ControlPlane, 
 	for _, r := range bundle.Rules {
 		for _, g := range r.APIGroups {
 			for _, res := range r.Resources {
+				res, sub, _ := strings.Cut(res, "/") // pods/log: resource pods, subresource log
 				for _, v := range r.Verbs {
-					allowed = append(allowed, check{v, g, res, "", ns})
+					allowed = append(allowed, check{v, g, res, sub, ns})
 				}
 			}
 		}
@@ -113,8 +114,8 @@ func checkRights(ctx context.Context, t *testing.T, cp *framework.ControlPlane, 
 	denied := []check{
 		{"get", "", "secrets", "", ns}, {"list", "", "secrets", "", ns}, {"watch", "", "secrets", "", ns},
 		{"create", "", "pods", "exec", ns}, {"get", "", "pods", "exec", ns}, {"create", "", "pods", "attach", ns},
+		{"create", "", "pods", "portforward", ns}, {"create", "", "pods", "eviction", ns},
 		{"create", "", "pods", "", ns}, {"delete", "", "pods", "", ns}, {"update", "", "pods", "", ns}, {"patch", "", "pods", "", ns},
-		{"get", "", "pods", "log", ns},
 		{"update", "batch", "jobs", "", ns}, {"patch", "batch", "jobs", "", ns}, {"deletecollection", "batch", "jobs", "", ns},
 		{"update", "batch", "jobs", "status", ns}, {"create", "batch", "cronjobs", "", ns},
 		{"list", "", "configmaps", "", ns}, {"watch", "", "configmaps", "", ns}, {"delete", "", "configmaps", "", ns},

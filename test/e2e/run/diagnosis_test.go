@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,12 +15,17 @@ import (
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
 
-// A Job failing with exit code 3: its pod, container, exit code and
-// termination message are in the text report, the JSON report, JUnit and
-// status.
+// A Job failing with exit code 3: its pod, container, exit code,
+// termination message and last 20 log lines (of 25) are in the text
+// report, the JSON report, JUnit and status.
 func TestFailureDiagnosis(t *testing.T) {
 	cp := framework.RequireCluster(t)
 	ns := cp.NewNamespace(t)
+	var logLines []string
+	for i := 1; i <= 25; i++ {
+		logLines = append(logLines, fmt.Sprintf("loading row %d", i))
+	}
+	cp.SetContainerLogs(t, ns, map[string][]string{"main": logLines})
 	failing := strings.Replace(e2eutil.JobYAML("500ms", true), "        test.jobernetes.io/outcome: fail\n",
 		"        test.jobernetes.io/outcome: fail\n        test.jobernetes.io/exit-code: \"3\"\n        test.jobernetes.io/termination-message: \"input file /data/in.csv is empty\"\n", 1)
 	dir := e2eutil.WriteFiles(t, map[string]string{
@@ -46,11 +52,17 @@ func TestFailureDiagnosis(t *testing.T) {
 			t.Errorf("text report lacks %q", want)
 		}
 	}
+	// The default --log-lines 20: rows 6 to 25, below the pod line.
+	if !strings.Contains(r.stderr, "last log lines:\n             | loading row 6\n") || !strings.Contains(r.stderr, "| loading row 25\n") ||
+		strings.Contains(r.stderr, "| loading row 5\n") {
+		t.Errorf("text report lacks the log tail (rows 6 to 25):\n%s", r.stderr)
+	}
 	var rep struct {
 		Failure struct {
 			Pods []struct {
 				Pod, Container, Reason, Message string
 				ExitCode                        int32
+				LogTail                         []string
 			}
 		}
 	}
@@ -59,6 +71,8 @@ func TestFailureDiagnosis(t *testing.T) {
 	}
 	if p := rep.Failure.Pods; len(p) != 1 || p[0].Container != "main" || p[0].ExitCode != 3 || p[0].Reason != "Error" || p[0].Message != msg || !strings.HasPrefix(p[0].Pod, "load-") {
 		t.Errorf("JSON failure pods %+v, want main exit code 3 Error with the message", p)
+	} else if tail := p[0].LogTail; len(tail) != 20 || tail[0] != "loading row 6" || tail[19] != "loading row 25" {
+		t.Errorf("JSON logTail %q, want loading rows 6 to 25", tail)
 	}
 	raw, err := os.ReadFile(junit)
 	if err != nil {
@@ -76,10 +90,12 @@ func TestFailureDiagnosis(t *testing.T) {
 	if err := xml.Unmarshal(raw, &suites); err != nil || len(suites.Suites) != 1 || len(suites.Suites[0].Cases) != 1 || suites.Suites[0].Cases[0].Failure == nil ||
 		!strings.Contains(suites.Suites[0].Cases[0].Failure.Text, "exit code 3 (Error): "+msg) {
 		t.Errorf("JUnit failure body lacks the pod's exit code and message:\n%s", raw)
+	} else if body := suites.Suites[0].Cases[0].Failure.Text; !strings.Contains(body, "  | loading row 6\n") || !strings.Contains(body, "  | loading row 25\n") {
+		t.Errorf("JUnit failure body lacks the log tail:\n%s", body)
 	}
 	r = jobernetes(ctx, t, "status", "-n", ns, "--run-id", "diag")
-	if !strings.Contains(r.stdout, "exit code 3 (Error): "+msg) {
-		t.Errorf("status does not say why load failed")
+	if !strings.Contains(r.stdout, "exit code 3 (Error): "+msg) || !strings.Contains(r.stdout, "    | loading row 25\n") {
+		t.Errorf("status does not say why load failed, with the log tail:\n%s", r.stdout)
 	}
 }
 

@@ -1,0 +1,258 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+
+	"github.com/jobernetes/jobernetes/pkg/controller"
+)
+
+// followGrace is how long a followed log may stay open after its pod says
+// the container terminated: a kubelet closes it itself once the log is
+// read to its end, but some (kwok's) never do.
+const followGrace = 3 * time.Second
+
+// runPollInterval is how often -f reads the run record to learn that the
+// run has ended.
+const runPollInterval = time.Second
+
+// logStreamer reads the logs of a run's pods into a logPrinter.
+type logStreamer struct {
+	client  kubernetes.Interface
+	ns      string
+	runID   string
+	printer *logPrinter
+	opts    *logsOptions
+	errOut  io.Writer
+
+	mu      sync.Mutex
+	streams map[string]*logStream // "pod/container"
+	wg      sync.WaitGroup
+	failed  int
+}
+
+type logStream struct {
+	cancel context.CancelFunc
+	closer *time.Timer // set once the container is seen terminated
+}
+
+// containersToRead are the pod's containers that have started (running or
+// terminated): a waiting container has no log yet.
+func containersToRead(pod *corev1.Pod, only string) (running, terminated []string) {
+	all := append(append([]corev1.ContainerStatus(nil), pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...)
+	for _, cs := range all {
+		if only != "" && cs.Name != only {
+			continue
+		}
+		switch {
+		case cs.State.Running != nil:
+			running = append(running, cs.Name)
+		case cs.State.Terminated != nil:
+			terminated = append(terminated, cs.Name)
+		}
+	}
+	return running, terminated
+}
+
+func jobOfPod(pod *corev1.Pod) string {
+	if ref := metav1.GetControllerOfNoCopy(pod); ref != nil && ref.Kind == "Job" {
+		return ref.Name
+	}
+	return ""
+}
+
+// once prints the logs there are now, pod after pod in the run's Job order
+// (oldest pod first within a Job).
+func (s *logStreamer) once(ctx context.Context) error {
+	sel := labels.SelectorFromSet(labels.Set{controller.LabelRun: s.runID}).String()
+	list, err := s.client.CoreV1().Pods(s.ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	if err != nil {
+		return fmt.Errorf("list pods: %w", err)
+	}
+	order := make(map[string]int, len(s.printer.jobs))
+	for i, js := range s.printer.jobs {
+		order[js.KubernetesJob] = i
+	}
+	pods := list.Items
+	sort.SliceStable(pods, func(a, b int) bool {
+		ja, jb := order[jobOfPod(&pods[a])], order[jobOfPod(&pods[b])]
+		if ja != jb {
+			return ja < jb
+		}
+		return pods[a].CreationTimestamp.Before(&pods[b].CreationTimestamp)
+	})
+	for i := range pods {
+		pod := &pods[i]
+		job := jobOfPod(pod)
+		if !s.printer.wants(job) {
+			continue
+		}
+		running, terminated := containersToRead(pod, s.opts.container)
+		for _, c := range append(running, terminated...) {
+			s.read(ctx, job, pod.Name, c, false)
+		}
+	}
+	return s.result()
+}
+
+// follow attaches to every pod's containers as they start, and returns
+// once the run has ended and every log has been read.
+func (s *logStreamer) follow(ctx context.Context) error {
+	logger := klog.FromContext(ctx)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.streams = map[string]*logStream{}
+	factory := controller.NewInformerFactory(s.client, s.ns, s.runID)
+	inf := factory.Core().V1().Pods().Informer()
+	seen := func(obj interface{}) {
+		if pod, ok := obj.(*corev1.Pod); ok {
+			s.attach(ctx, pod)
+		}
+	}
+	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: seen, UpdateFunc: func(_, cur interface{}) { seen(cur) },
+	}); err != nil {
+		return err
+	}
+	factory.Start(ctx.Done())
+	// Shutdown waits for the informer, which stops with ctx: cancel first.
+	defer func() { cancel(); factory.Shutdown() }()
+	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
+		return fmt.Errorf("watch pods: %w", ctx.Err())
+	}
+	tick := time.NewTicker(runPollInterval)
+	defer tick.Stop()
+	for {
+		st, err := controller.GetRunStatus(ctx, s.client, s.ns, s.runID, time.Now())
+		if err != nil {
+			return err
+		}
+		if st.Result != controller.ResultRunning {
+			logger.V(2).Info("Run ended; draining its logs", "run", s.runID, "result", st.Result)
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	// The last pods may have finished after the last event handled: look
+	// once more, then every stream is either ended or bound to end.
+	for _, obj := range inf.GetStore().List() {
+		seen(obj)
+	}
+	s.mu.Lock()
+	for _, st := range s.streams {
+		if st.closer == nil {
+			st.closer = time.AfterFunc(followGrace, st.cancel)
+		}
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+	return s.result()
+}
+
+// attach starts a followed read of each started container not read yet,
+// and bounds those whose container has terminated.
+func (s *logStreamer) attach(ctx context.Context, pod *corev1.Pod) {
+	job := jobOfPod(pod)
+	if !s.printer.wants(job) {
+		return
+	}
+	running, terminated := containersToRead(pod, s.opts.container)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	start := func(c string, ended bool) {
+		key := pod.Name + "/" + c
+		st, ok := s.streams[key]
+		if !ok {
+			sctx, cancel := context.WithCancel(ctx)
+			st = &logStream{cancel: cancel}
+			s.streams[key] = st
+			s.wg.Add(1)
+			go func() {
+				defer s.wg.Done()
+				defer cancel()
+				s.read(sctx, job, pod.Name, c, !ended)
+			}()
+		}
+		if ended && st.closer == nil {
+			st.closer = time.AfterFunc(followGrace, st.cancel)
+		}
+	}
+	for _, c := range running {
+		start(c, false)
+	}
+	for _, c := range terminated {
+		start(c, true)
+	}
+}
+
+// read copies one container's log to the printer, line by line.
+func (s *logStreamer) read(ctx context.Context, job, pod, container string, follow bool) {
+	opts := &corev1.PodLogOptions{Container: container, Follow: follow, Timestamps: s.opts.timestamps}
+	if s.opts.tail >= 0 {
+		opts.TailLines = &s.opts.tail
+	}
+	if s.opts.since > 0 {
+		secs := int64(s.opts.since.Round(time.Second).Seconds())
+		opts.SinceSeconds = &secs
+	}
+	rc, err := s.client.CoreV1().Pods(s.ns).GetLogs(pod, opts).Stream(ctx)
+	if err == nil {
+		defer rc.Close()
+		br := bufio.NewReader(rc)
+		for {
+			var line string
+			line, err = br.ReadString('\n')
+			if line != "" {
+				s.printer.line(job, trimEOL(line))
+			}
+			if err != nil {
+				break
+			}
+		}
+		if err == io.EOF {
+			err = nil
+		}
+	}
+	switch {
+	case err == nil, ctx.Err() != nil, apierrors.IsNotFound(err):
+		// Ended, closed by follow, or the pod went (cleanup): nothing to say.
+	default:
+		s.mu.Lock()
+		s.failed++
+		s.mu.Unlock()
+		fmt.Fprintf(s.errOut, "warning: logs of pod %s container %s: %v\n", pod, container, err)
+	}
+}
+
+func (s *logStreamer) result() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failed > 0 {
+		return fmt.Errorf("%d container log(s) could not be read", s.failed)
+	}
+	return nil
+}
+
+func trimEOL(s string) string {
+	for len(s) > 0 && (s[len(s)-1] == '\n' || s[len(s)-1] == '\r') {
+		s = s[:len(s)-1]
+	}
+	return s
+}

@@ -1,0 +1,117 @@
+package controller
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+)
+
+func TestTailLines(t *testing.T) {
+	long := strings.Repeat("x", maxLogLineBytes+10)
+	for _, tc := range []struct {
+		name string
+		in   string
+		n    int
+		want []string
+	}{
+		{"empty", "", 20, nil},
+		{"fewer than n", "a\nb\n", 20, []string{"a", "b"}},
+		{"last n", "a\nb\nc\nd\n", 2, []string{"c", "d"}},
+		{"no final newline", "a\nb", 5, []string{"a", "b"}},
+		{"crlf", "a\r\nb\r\n", 5, []string{"a", "b"}},
+		{"off", "a\n", 0, nil},
+		{"long line cut", long + "\n", 1, []string{long[:maxLogLineBytes] + "…"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := TailLines(strings.NewReader(tc.in), tc.n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(got, "\x00") != strings.Join(tc.want, "\x00") || len(got) != len(tc.want) {
+				t.Errorf("TailLines(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPodFailureText(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		f    PodFailure
+		want string
+	}{
+		{"no tail", PodFailure{Pod: "p", Container: "main", ExitCode: 3, Reason: "Error"},
+			"  pod p container main: exit code 3 (Error)\n"},
+		{"tail", PodFailure{Pod: "p", Container: "main", ExitCode: 3, LogTail: []string{"reading", "boom"}},
+			"  pod p container main: exit code 3\n    last log lines:\n    | reading\n    | boom\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.f.Text("  "); got != tc.want {
+				t.Errorf("Text = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// fillLogTails asks pods/log once per failed container; a refusal stops
+// the asking and is said once.
+func TestFillLogTails(t *testing.T) {
+	forbidden := apierrors.NewForbidden(schema.GroupResource{Resource: "pods/log"}, "p1", nil)
+	for _, tc := range []struct {
+		name      string
+		lines     int
+		err       error
+		wantTail  []string
+		wantAsks  int // p1, p3, then p4 in a later diagnosis
+		wantWarns int
+	}{
+		{"last lines", 2, nil, []string{"b", "c"}, 3, 0},
+		{"off", 0, nil, nil, 0, 0},
+		{"forbidden: one warning, no more asking", 2, forbidden, nil, 1, 1},
+		{"other error: no tail, no warning", 2, errors.New("kubelet unreachable"), nil, 3, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			client := fake.NewClientset()
+			asks := 0
+			client.PrependReactor("get", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+				if a.GetSubresource() != "log" {
+					return false, nil, nil
+				}
+				asks++
+				if tc.err != nil {
+					return true, nil, tc.err
+				}
+				return true, &runtime.Unknown{Raw: []byte("a\nb\nc\n")}, nil
+			})
+			var progress bytes.Buffer
+			c := &Controller{client: client, ns: "ns", opts: Options{LogLines: tc.lines, Progress: &progress}}
+			failures := []PodFailure{
+				{Pod: "p1", Container: "main", ExitCode: 3},
+				{Pod: "p2", Reason: "DeadlineExceeded"}, // never ran a container: not asked
+				{Pod: "p3", Container: "main", ExitCode: 1},
+			}
+			c.fillLogTails(context.Background(), failures)
+			c.fillLogTails(context.Background(), []PodFailure{{Pod: "p4", Container: "main", ExitCode: 1}})
+			if asks != tc.wantAsks {
+				t.Errorf("asked for %d logs, want %d", asks, tc.wantAsks)
+			}
+			if got := strings.Join(failures[0].LogTail, ","); got != strings.Join(tc.wantTail, ",") {
+				t.Errorf("tail %q, want %q", failures[0].LogTail, tc.wantTail)
+			}
+			if failures[1].LogTail != nil {
+				t.Errorf("a pod without a container got a tail")
+			}
+			if n := strings.Count(progress.String(), "warning: cannot read pod logs"); n != tc.wantWarns {
+				t.Errorf("%d warnings, want %d:\n%s", n, tc.wantWarns, progress.String())
+			}
+		})
+	}
+}
