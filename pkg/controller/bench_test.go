@@ -220,3 +220,34 @@ func BenchmarkWriteRecord(b *testing.B) {
 	}
 	b.ReportMetric(float64(size), "record-bytes") // after ResetTimer, which drops reported metrics
 }
+
+// BenchmarkStripPod: what the run keeps of one pod in its pod cache (the
+// bytes allocated per op are the stripped copy the informer stores), for a
+// pod as the API server sends it: labels, annotations, a spec, conditions
+// and a terminated container.
+func BenchmarkStripPod(b *testing.B) {
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: "load-lc3igwk5-9gqrf", Namespace: "batch", UID: "8c7c7f39-4c2e-4f49-9a67-4c54b3c1e6a1", ResourceVersion: "123456",
+			Labels: map[string]string{LabelRun: "nightly-20261129-120102-k3x9", LabelJob: "load", LabelPhase: "etl", LabelManagedBy: ManagedBy,
+				"batch.kubernetes.io/job-name": "load-lc3igwk5", "batch.kubernetes.io/controller-uid": "c0ffee00-0000-4000-8000-000000000001"},
+			Annotations:     map[string]string{"test.jobernetes.io/duration": "2s", AnnotationManifest: "jobs/load.yaml"},
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "batch/v1", Kind: "Job", Name: "load-lc3igwk5", UID: "c0ffee00-0000-4000-8000-000000000001"}},
+		},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "main", Image: "busybox", Command: []string{"sh", "-c", "load --table orders"}}}},
+		Status: corev1.PodStatus{
+			Phase: corev1.PodFailed,
+			Conditions: []corev1.PodCondition{
+				{Type: corev1.PodScheduled, Status: corev1.ConditionTrue}, {Type: corev1.PodReady, Status: corev1.ConditionFalse, Reason: "PodFailed"},
+			},
+			ContainerStatuses: []corev1.ContainerStatus{{Name: "main", Image: "busybox", State: corev1.ContainerState{
+				Terminated: &corev1.ContainerStateTerminated{ExitCode: 3, Reason: "Error", Message: "input file is empty"}}}},
+		},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := StripPod(pod); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
