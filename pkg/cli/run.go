@@ -320,6 +320,8 @@ func (o *runOptions) runError(err error, runID, ns string) error {
 		return &ExitError{Code: ExitInterrupted, Err: err, Silent: true}
 	case errors.As(err, &mismatch):
 		return &ExitError{Code: ExitInvalid, Err: err}
+	case errors.Is(err, controller.ErrRecordRefused):
+		return &ExitError{Code: ExitRunFailed, Err: err}
 	case errors.Is(err, controller.ErrCluster):
 		return &ExitError{Code: ExitCluster, Err: err}
 	}

@@ -16,6 +16,10 @@ import (
 	"k8s.io/klog/v2"
 )
 
+// ErrRecordRefused: the API server refuses the run record for good (too
+// large for one ConfigMap); the run stops instead of retrying forever.
+var ErrRecordRefused = errors.New("the API server refuses the run record")
+
 // recordAndCleanup writes newly finished Jobs into the run record, at most
 // once per RecordInterval (so record writes are bounded by the run's length,
 // not its size), and only then deletes the succeeded ones when cleanup is on:
@@ -120,6 +124,12 @@ func (c *Controller) writeRecord(ctx context.Context, newly []*unit, done bool) 
 	if err != nil {
 		if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
 			return &fatalError{clusterError("write run record", err)}
+		}
+		if apierrors.IsInvalid(err) || apierrors.IsRequestEntityTooLargeError(err) {
+			// Refused for good (a ConfigMap holds at most 1 MiB): retrying
+			// would spin forever while the run's last Jobs go unrecorded.
+			return &fatalError{fmt.Errorf("%w: %s/%s, with %d Jobs recorded: %v; the run's Jobs are left as they are, but this run cannot go on: split the model into smaller runs",
+				ErrRecordRefused, c.ns, c.cm.Name, len(c.rec.Jobs), err)}
 		}
 		return fmt.Errorf("write run record %s/%s: %w", c.ns, c.cm.Name, err)
 	}

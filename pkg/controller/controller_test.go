@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -529,5 +530,27 @@ func TestFailedCleanupDeleteIsRetried(t *testing.T) {
 	jobs, _ := f.client.BatchV1().Jobs("ns").List(f.ctx, metav1.ListOptions{})
 	if len(jobs.Items) != 1 || jobs.Items[0].Labels[LabelJob] != "b" {
 		t.Errorf("Jobs left: %d, want only b", len(jobs.Items))
+	}
+}
+
+// A record write the API server refuses for good (too large) ends the run
+// with ErrRecordRefused instead of being retried forever.
+func TestRefusedRecordEndsTheRun(t *testing.T) {
+	f := newFixture(t, testModel(t, 0, false, []string{"a"}))
+	f.sync()
+	f.client.PrependReactor("update", "configmaps", func(core.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewRequestEntityTooLargeError("limit is 3145728")
+	})
+	f.finish("a", true)
+	f.c.lastWrite = time.Time{}
+	idx := f.factory.Batch().V1().Jobs().Informer().GetIndexer()
+	jobs, _ := f.client.BatchV1().Jobs("ns").List(f.ctx, metav1.ListOptions{})
+	for i := range jobs.Items {
+		_ = idx.Update(&jobs.Items[i])
+	}
+	err := f.c.sync(f.ctx)
+	var fe *fatalError
+	if !errors.As(err, &fe) || !errors.Is(fe.err, ErrRecordRefused) || !strings.Contains(fe.err.Error(), "split the model") {
+		t.Fatalf("sync: %v, want a fatal ErrRecordRefused", err)
 	}
 }
