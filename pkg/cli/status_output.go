@@ -97,7 +97,7 @@ func writeStatusText(w io.Writer, st *controller.RunStatus, now time.Time) {
 			started = j.CreatedAt.UTC().Format(time.RFC3339)
 			if st.StartedAt != nil {
 				started = "+" + fmtDur(j.CreatedAt.Sub(*st.StartedAt))
-				if j.CreatedAt.Before(*st.StartedAt) { // kept from an earlier attempt
+				if j.Attempt > 0 && j.Attempt < st.Attempt && j.CreatedAt.Before(*st.StartedAt) { // kept from an earlier attempt
 					started = "-" + fmtDur(st.StartedAt.Sub(*j.CreatedAt))
 				}
 			}
