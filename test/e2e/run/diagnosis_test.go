@@ -139,7 +139,9 @@ func TestUnschedulablePodIsReported(t *testing.T) {
 	if r := jobernetes(ctx, t, "cancel", "-n", ns, "--run-id", "stuck"); r.code != 0 {
 		t.Errorf("cancel: exit %d", r.code)
 	}
-	if res := p.Wait(); res.Code != 1 {
+	res := p.Wait()
+	t.Logf("orchestrator -> exit %d\n%s", res.Code, res.Stdout)
+	if res.Code != 1 {
 		t.Errorf("cancelled run: exit %d, want 1", res.Code)
 	}
 }
