@@ -164,13 +164,9 @@ func (o *runOptions) run(ctx context.Context) error {
 	if o.dryRun != "none" {
 		return o.runDry(ctx, model, ns, params)
 	}
-	restConfig, err := o.restConfig(model)
+	restConfig, client, err := o.newClient(model)
 	if err != nil {
-		return &ExitError{Code: ExitCluster, Err: fmt.Errorf("kubernetes client configuration: %w", err)}
-	}
-	client, err := kubernetes.NewForConfig(restConfig)
-	if err != nil {
-		return &ExitError{Code: ExitCluster, Err: err}
+		return err
 	}
 	// The Lease gets a client, and so a rate limiter, of its own: with a low
 	// --kube-api-qps its renewals would otherwise queue behind the run's
@@ -326,6 +322,19 @@ func (o *runOptions) runError(err error, runID, ns string) error {
 		return &ExitError{Code: ExitCluster, Err: err}
 	}
 	return &ExitError{Code: ExitCluster, Err: err}
+}
+
+// newClient makes the run's client (errors are exit errors).
+func (o *runOptions) newClient(model *config.Model) (*rest.Config, kubernetes.Interface, error) {
+	restConfig, err := o.restConfig(model)
+	if err != nil {
+		return nil, nil, &ExitError{Code: ExitCluster, Err: fmt.Errorf("kubernetes client configuration: %w", err)}
+	}
+	client, err := kubernetes.NewForConfig(restConfig)
+	if err != nil {
+		return nil, nil, &ExitError{Code: ExitCluster, Err: err}
+	}
+	return restConfig, client, nil
 }
 
 // restConfig: `incluster: true` forces the Pod's service account; otherwise

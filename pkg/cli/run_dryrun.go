@@ -8,7 +8,6 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/yaml"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
@@ -35,13 +34,9 @@ func (o *runOptions) runDry(ctx context.Context, model *config.Model, ns string,
 	if o.output.format != "text" {
 		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--dry-run=server prints text only; -o %s goes with --dry-run=client", o.output.format)}
 	}
-	restConfig, err := o.restConfig(model)
+	_, client, err := o.newClient(model)
 	if err != nil {
-		return &ExitError{Code: ExitCluster, Err: fmt.Errorf("kubernetes client configuration: %w", err)}
-	}
-	client, err := kubernetes.NewForConfig(restConfig)
-	if err != nil {
-		return &ExitError{Code: ExitCluster, Err: err}
+		return err
 	}
 	fmt.Fprintf(o.streams.ErrOut, "server dry run of run ID %s (namespace %s): %s\n", runID, ns, plural(len(jobs), "Job", "Jobs"))
 	refusals := controller.DryRunCreate(ctx, client, jobs, dryRunWorkers)
