@@ -152,6 +152,14 @@ func TestJobDeletedWhileOrchestratorDown(t *testing.T) {
 		}
 		return name != ""
 	})
+	// The record learns of a create right behind it (one update, ms later):
+	// kill once it has, as the promise goes. A kill inside that window,
+	// followed by a deletion while no orchestrator runs, is the one case
+	// the record cannot tell from "never created" (docs/architecture.md).
+	e2eutil.WaitFor(t, 30*time.Second, "the record to know victim was created", func() bool {
+		jr, ok := record(t, ns, runID).Jobs[name]
+		return ok && jr.Result == controller.JobCreated
+	})
 	p.Kill()
 	p.Wait()
 	bg := metav1.DeletePropagationBackground
