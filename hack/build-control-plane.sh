@@ -47,6 +47,13 @@ build kube kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager
 build kube kube-scheduler k8s.io/kubernetes/cmd/kube-scheduler "$(vflags)"
 build kwok kwok sigs.k8s.io/kwok/cmd/kwok
 
-# kwok's stage definitions live in its module; the harness writes its own, but
-# record the module folder for reference.
+# kwok's ClusterLogs CRD (fake pods' logs, test/e2e/framework/logs.go) comes
+# from its module, next to the binaries: third-party files stay out of git.
+CRD=kwok.x-k8s.io_clusterlogs.yaml
+if [[ ! -f "${BIN}/${CRD}" ]]; then
+  KWOK_DIR="$(cd "${TOOLS}/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
+  cp "${KWOK_DIR}/kustomize/crd/bases/${CRD}" "${BIN}/${CRD}.tmp"
+  mv "${BIN}/${CRD}.tmp" "${BIN}/${CRD}"
+fi
+
 echo "${BIN}"

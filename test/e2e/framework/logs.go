@@ -2,7 +2,6 @@ package framework
 
 import (
 	"context"
-	_ "embed"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,10 +23,10 @@ import (
 // names for the pod's namespace and container. kwok watches ClusterLogs
 // (--enable-crds) so that each test says what its pods print.
 
-// clusterLogsCRD is kwok v0.8.0's kustomize/crd/bases/kwok.x-k8s.io_clusterlogs.yaml.
-//
-//go:embed crds/kwok.x-k8s.io_clusterlogs.yaml
-var clusterLogsCRD []byte
+// clusterLogsCRDFile is kwok's kustomize/crd/bases/kwok.x-k8s.io_clusterlogs.yaml,
+// which hack/build-control-plane.sh copies from kwok's module next to the
+// binaries (BinDir).
+const clusterLogsCRDFile = "kwok.x-k8s.io_clusterlogs.yaml"
 
 var (
 	crdGVR         = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
@@ -40,6 +39,10 @@ func (cp *ControlPlane) installLogsCRD(ctx context.Context) error {
 	dyn, err := dynamic.NewForConfig(cp.Config)
 	if err != nil {
 		return fmt.Errorf("dynamic client: %w", err)
+	}
+	clusterLogsCRD, err := os.ReadFile(filepath.Join(cp.BinDir, clusterLogsCRDFile))
+	if err != nil {
+		return fmt.Errorf("kwok's ClusterLogs CRD (run hack/build-control-plane.sh): %w", err)
 	}
 	obj := &unstructured.Unstructured{}
 	if err := yaml.Unmarshal(clusterLogsCRD, &obj.Object); err != nil {
