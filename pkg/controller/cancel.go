@@ -102,7 +102,6 @@ func deleteActiveJobs(ctx context.Context, client kubernetes.Interface, ns, runI
 	if err != nil {
 		return 0, 0, clusterError("list Jobs", err)
 	}
-	background := metav1.DeletePropagationBackground
 	for i := range list.Items {
 		j := &list.Items[i]
 		ref := metav1.GetControllerOfNoCopy(j)
@@ -113,9 +112,7 @@ func deleteActiveJobs(ctx context.Context, client kubernetes.Interface, ns, runI
 		if j.DeletionTimestamp != nil {
 			continue
 		}
-		uid := j.UID
-		err := jobs.Delete(ctx, j.Name, metav1.DeleteOptions{PropagationPolicy: &background,
-			Preconditions: &metav1.Preconditions{UID: &uid}})
+		err := jobs.Delete(ctx, j.Name, backgroundDelete(j.UID))
 		if err != nil && !isGone(err) {
 			return deleted, active, clusterError("delete Job "+j.Name, err)
 		}
@@ -158,16 +155,13 @@ func (c *Controller) noteCancel(message string) {
 // every Job not created is skipped (no revert, no finally); units whose
 // Jobs the cancel deleted are failed as Cancelled.
 func (c *Controller) endCancelled(ctx context.Context) error {
-	background := metav1.DeletePropagationBackground
 	for _, u := range c.units {
 		switch {
 		case u.state == unitNotCreated:
 			u.state, u.reason, u.message = unitSkipped, "Cancelled", "the run was cancelled before it could start"
 		case u.state == unitActive || u.state == unitFailed && u.reason == "Deleted" && !u.recorded:
 			if u.state == unitActive && u.uid != "" {
-				uid := u.uid
-				err := c.client.BatchV1().Jobs(c.ns).Delete(ctx, u.name, metav1.DeleteOptions{
-					PropagationPolicy: &background, Preconditions: &metav1.Preconditions{UID: &uid}})
+				err := c.client.BatchV1().Jobs(c.ns).Delete(ctx, u.name, backgroundDelete(u.uid))
 				if err != nil && !isGone(err) {
 					return fmt.Errorf("cancel: delete Job %s/%s: %w", c.ns, u.name, err)
 				}
@@ -198,9 +192,8 @@ func DeleteRun(ctx context.Context, client kubernetes.Interface, ns, runID strin
 	if rec.Result == ResultRunning {
 		return &RunningError{RunID: runID}
 	}
-	background := metav1.DeletePropagationBackground
 	uid := cm.UID
-	err = cms.Delete(ctx, cm.Name, metav1.DeleteOptions{PropagationPolicy: &background, Preconditions: &metav1.Preconditions{UID: &uid}})
+	err = cms.Delete(ctx, cm.Name, backgroundDelete(uid))
 	if err != nil && !apierrors.IsNotFound(err) {
 		return clusterError("delete run record", err)
 	}

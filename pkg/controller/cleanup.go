@@ -5,9 +5,10 @@ import (
 
 	"errors"
 	"fmt"
+	"sync"
+
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -201,15 +202,10 @@ func (c *Controller) deleteFinished(ctx context.Context, async bool) error {
 	if len(todo) == 0 {
 		return nil
 	}
-	background := metav1.DeletePropagationBackground
 	work := func() {
 		workqueue.ParallelizeUntil(ctx, c.opts.CreateWorkers, len(todo), func(i int) {
 			v := todo[i]
-			uid := typesUID(v.uid)
-			err := c.client.BatchV1().Jobs(c.ns).Delete(ctx, v.u.name, metav1.DeleteOptions{
-				PropagationPolicy: &background,
-				Preconditions:     &metav1.Preconditions{UID: &uid},
-			})
+			err := c.client.BatchV1().Jobs(c.ns).Delete(ctx, v.u.name, backgroundDelete(typesUID(v.uid)))
 			if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 				c.deletes.mu.Lock()
 				c.deletes.failed = append(c.deletes.failed, v.u)

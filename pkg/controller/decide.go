@@ -8,6 +8,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/graph"
@@ -300,14 +301,8 @@ func (c *Controller) abortActive(ctx context.Context) error {
 	if len(victims) == 0 {
 		return nil
 	}
-	background := metav1.DeletePropagationBackground
 	for _, u := range victims {
-		opts := metav1.DeleteOptions{PropagationPolicy: &background}
-		if u.uid != "" {
-			uid := u.uid
-			opts.Preconditions = &metav1.Preconditions{UID: &uid}
-		}
-		err := c.client.BatchV1().Jobs(c.ns).Delete(ctx, u.name, opts)
+		err := c.client.BatchV1().Jobs(c.ns).Delete(ctx, u.name, backgroundDelete(u.uid))
 		if err != nil && !isGone(err) {
 			return fmt.Errorf("abort: delete Job %s/%s: %w", c.ns, u.name, err)
 		}
@@ -318,5 +313,17 @@ func (c *Controller) abortActive(ctx context.Context) error {
 
 var _ = time.Second
 var _ = graph.Pending
+
+// backgroundDelete deletes with propagationPolicy Background, so that a
+// Job's pods go with it (the batch/v1 default orphans them), and, when uid
+// is known, only the object of that UID: never a namesake created since.
+func backgroundDelete(uid types.UID) metav1.DeleteOptions {
+	background := metav1.DeletePropagationBackground
+	opts := metav1.DeleteOptions{PropagationPolicy: &background}
+	if uid != "" {
+		opts.Preconditions = &metav1.Preconditions{UID: &uid}
+	}
+	return opts
+}
 
 func isGone(err error) bool { return apierrors.IsNotFound(err) || apierrors.IsConflict(err) }
