@@ -52,8 +52,7 @@ type logStream struct {
 // containersToRead are the pod's containers that have started (running or
 // terminated): a waiting container has no log yet.
 func containersToRead(pod *corev1.Pod, only string) (running, terminated []string) {
-	all := append(append([]corev1.ContainerStatus(nil), pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...)
-	for _, cs := range all {
+	for _, cs := range controller.ContainerStatuses(pod) {
 		if only != "" && cs.Name != only {
 			continue
 		}
@@ -65,13 +64,6 @@ func containersToRead(pod *corev1.Pod, only string) (running, terminated []strin
 		}
 	}
 	return running, terminated
-}
-
-func jobOfPod(pod *corev1.Pod) string {
-	if ref := metav1.GetControllerOfNoCopy(pod); ref != nil && ref.Kind == "Job" {
-		return ref.Name
-	}
-	return ""
 }
 
 // once prints the logs there are now, pod after pod in the run's Job order
@@ -88,7 +80,7 @@ func (s *logStreamer) once(ctx context.Context) error {
 	}
 	pods := list.Items
 	sort.SliceStable(pods, func(a, b int) bool {
-		ja, jb := order[jobOfPod(&pods[a])], order[jobOfPod(&pods[b])]
+		ja, jb := order[controller.PodJobName(&pods[a])], order[controller.PodJobName(&pods[b])]
 		if ja != jb {
 			return ja < jb
 		}
@@ -96,7 +88,7 @@ func (s *logStreamer) once(ctx context.Context) error {
 	})
 	for i := range pods {
 		pod := &pods[i]
-		job := jobOfPod(pod)
+		job := controller.PodJobName(pod)
 		if !s.printer.wants(job) {
 			continue
 		}
@@ -169,7 +161,7 @@ func (s *logStreamer) follow(ctx context.Context) error {
 // attach starts a followed read of each started container not read yet,
 // and bounds those whose container has terminated.
 func (s *logStreamer) attach(ctx context.Context, pod *corev1.Pod) {
-	job := jobOfPod(pod)
+	job := controller.PodJobName(pod)
 	if !s.printer.wants(job) {
 		return
 	}

@@ -64,8 +64,8 @@ var waitingReasons = map[string]bool{
 
 const podJobIndex = "job"
 
-// podJobName is the Job a pod belongs to: its controller.
-func podJobName(pod *corev1.Pod) string {
+// PodJobName is the Job a pod belongs to: its controller.
+func PodJobName(pod *corev1.Pod) string {
 	if ref := metav1.GetControllerOfNoCopy(pod); ref != nil && ref.Kind == "Job" {
 		return ref.Name
 	}
@@ -106,12 +106,18 @@ func StripPod(obj interface{}) (interface{}, error) {
 // podIndexers index pods by their Job.
 var podIndexers = cache.Indexers{podJobIndex: func(obj interface{}) ([]string, error) {
 	if pod, ok := obj.(*corev1.Pod); ok {
-		if name := podJobName(pod); name != "" {
+		if name := PodJobName(pod); name != "" {
 			return []string{name}, nil
 		}
 	}
 	return nil, nil
 }}
+
+// ContainerStatuses are a pod's init containers' statuses, then its
+// containers'.
+func ContainerStatuses(pod *corev1.Pod) []corev1.ContainerStatus {
+	return append(append([]corev1.ContainerStatus(nil), pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...)
+}
 
 // PodFailures reads why the pods of a failed Job failed, oldest first.
 func PodFailures(pods []*corev1.Pod) []PodFailure {
@@ -122,7 +128,7 @@ func PodFailures(pods []*corev1.Pod) []PodFailure {
 			continue
 		}
 		found := false
-		for _, cs := range append(append([]corev1.ContainerStatus(nil), pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...) {
+		for _, cs := range ContainerStatuses(pod) {
 			if t := cs.State.Terminated; t != nil && t.ExitCode != 0 {
 				out = append(out, PodFailure{Pod: pod.Name, Container: cs.Name, ExitCode: t.ExitCode, Reason: t.Reason, Message: t.Message})
 				found = true
@@ -150,7 +156,7 @@ func PodWaiting(pod *corev1.Pod) (reason, message string) {
 			return c.Reason, c.Message
 		}
 	}
-	for _, cs := range append(append([]corev1.ContainerStatus(nil), pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...) {
+	for _, cs := range ContainerStatuses(pod) {
 		if w := cs.State.Waiting; w != nil && waitingReasons[w.Reason] {
 			return w.Reason, fmt.Sprintf("container %s: %s", cs.Name, w.Message)
 		}

@@ -118,7 +118,7 @@ func GetRunStatus(ctx context.Context, client kubernetes.Interface, ns, runID st
 func addPodDiagnosis(st *RunStatus, pods []corev1.Pod, now time.Time) {
 	byJob := map[string][]*corev1.Pod{}
 	for i := range pods {
-		byJob[podJobName(&pods[i])] = append(byJob[podJobName(&pods[i])], &pods[i])
+		byJob[PodJobName(&pods[i])] = append(byJob[PodJobName(&pods[i])], &pods[i])
 	}
 	for i := range st.Jobs {
 		js := &st.Jobs[i]
