@@ -13,7 +13,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
-	"github.com/jobernetes/jobernetes/pkg/version"
 )
 
 type statusOptions struct {
@@ -175,24 +174,10 @@ func (o *statusOptions) run(ctx context.Context) error {
 }
 
 func (o *statusOptions) client() (kubernetes.Interface, error) {
-	cfg, err := o.configFlags.ToRESTConfig()
-	if err != nil {
-		return nil, err
-	}
-	cfg.UserAgent = "jobernetes/" + version.Version
-	return kubernetes.NewForConfig(cfg)
+	return kubeFlags{o.configFlags}.client()
 }
 
-// namespace: -n, else the kubeconfig context's (or the Pod's), else default.
-func (o *statusOptions) namespace() string {
-	if o.configFlags.Namespace != nil && *o.configFlags.Namespace != "" {
-		return *o.configFlags.Namespace
-	}
-	if ns, _, err := o.configFlags.ToRawKubeConfigLoader().Namespace(); err == nil && ns != "" {
-		return ns
-	}
-	return "default"
-}
+func (o *statusOptions) namespace() string { return kubeFlags{o.configFlags}.namespace() }
 
 // runRecordObjects are the runs' records, for -o name.
 func runRecordObjects(runs []controller.RunSummary) []runtime.Object {
