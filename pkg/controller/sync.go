@@ -229,11 +229,13 @@ func (c *Controller) reportForeign(ctx context.Context, j *batchv1.Job) {
 	}
 }
 
-// deletedByOthers: a Job of the run left the watch before it finished, and
-// this process did not delete it: maybe a cancel (checkCancelled tells).
+// deletedByOthers: since the last sync, a Job of the run left the watch
+// before it finished, and this process did not delete it: maybe a cancel
+// (checkCancelled tells). Not yet reported means new: one record read per
+// such Job, not one per sync until it is recorded.
 func (c *Controller) deletedByOthers() bool {
 	for _, u := range c.units {
-		if u.state == unitFailed && u.reason == "Deleted" && !u.recorded {
+		if u.state == unitFailed && u.reason == "Deleted" && u.reported != unitFailed {
 			return true
 		}
 	}
