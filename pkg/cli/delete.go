@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 type deleteOptions struct {
@@ -93,7 +94,7 @@ func (o *deleteOptions) prune(ctx context.Context, client kubernetes.Interface, 
 	cutoff := time.Now().Add(-o.olderThan)
 	n := 0
 	for _, r := range runs {
-		if r.Result == controller.ResultRunning || r.FinishedAt == nil || r.FinishedAt.After(cutoff) {
+		if r.Result == record.ResultRunning || r.FinishedAt == nil || r.FinishedAt.After(cutoff) {
 			continue
 		}
 		err := controller.DeleteRun(ctx, client, ns, r.RunID, o.timeout)

@@ -18,6 +18,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // followGrace is how long a followed log may stay open after its pod says
@@ -132,7 +133,7 @@ func (s *logStreamer) follow(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if st.Result != controller.ResultRunning {
+		if st.Result != record.ResultRunning {
 			logger.V(2).Info("Run ended; draining its logs", "run", s.runID, "result", st.Result)
 			break
 		}

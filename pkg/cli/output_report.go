@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // RunReport is what `jobernetes run -o json` prints on stdout when the run
@@ -76,14 +77,14 @@ type ReportJob struct {
 	KeptRunning bool `json:"keptRunning,omitempty"`
 	// Pods: for a failed Job, why its pods failed (pod, container, exit
 	// code, reason, termination message), oldest first, at most 3.
-	Pods []controller.PodFailure `json:"pods,omitempty"`
+	Pods []record.PodFailure `json:"pods,omitempty"`
 }
 
 func newRunReport(res *controller.Result, model string) *RunReport {
 	r := &RunReport{
 		APIVersion: controller.StatusAPIVersion, Kind: "RunReport",
 		RunID: res.RunID, Namespace: res.Namespace, Model: model,
-		Result:    controller.ResultFailed,
+		Result:    record.ResultFailed,
 		StartedAt: res.Started.UTC().Truncate(time.Millisecond), FinishedAt: res.Finished.UTC().Truncate(time.Millisecond),
 		SummedJobSeconds:    seconds(res.SummedTime),
 		CriticalPath:        append([]string{}, res.CriticalPath...),
@@ -95,9 +96,9 @@ func newRunReport(res *controller.Result, model string) *RunReport {
 		Attempt:             max(res.Attempt, 1),
 	}
 	if res.Succeeded {
-		r.Result = controller.ResultSucceeded
+		r.Result = record.ResultSucceeded
 	} else if res.Cancelled {
-		r.Result = controller.ResultCancelled
+		r.Result = record.ResultCancelled
 	}
 	if wall := res.Finished.Sub(res.Started); wall > 0 {
 		r.WallSeconds = seconds(wall)
@@ -125,7 +126,7 @@ func reportJob(j controller.JobReport) ReportJob {
 
 // podLines is one line per failed pod and its log tail below it, each
 // ending in a newline.
-func podLines(pods []controller.PodFailure) string {
+func podLines(pods []record.PodFailure) string {
 	var b strings.Builder
 	for _, p := range pods {
 		b.WriteString(p.Text(""))
@@ -197,11 +198,11 @@ type junitMessage struct {
 // skipped) is <skipped>.
 func newJUnit(res *controller.Result, model string) *junitTestSuites {
 	wall := fmt.Sprintf("%.3f", seconds(res.Finished.Sub(res.Started)))
-	result := controller.ResultFailed
+	result := record.ResultFailed
 	if res.Succeeded {
-		result = controller.ResultSucceeded
+		result = record.ResultSucceeded
 	} else if res.Cancelled {
-		result = controller.ResultCancelled
+		result = record.ResultCancelled
 	}
 	suite := junitTestSuite{
 		Name: res.RunID, Time: wall, Timestamp: res.Started.UTC().Format("2006-01-02T15:04:05"),

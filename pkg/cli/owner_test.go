@@ -11,7 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/jobernetes/jobernetes/pkg/bundle"
-	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 func TestOwnerFromEnv(t *testing.T) {
@@ -30,11 +30,14 @@ func TestOwnerFromEnv(t *testing.T) {
 // A one-shot wrapper Job deleted and applied again under the same name must
 // not resume the old Job's run while the garbage collector still holds it.
 func TestCheckRecordOwner(t *testing.T) {
-	record := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{
-		Name: controller.StateConfigMapName("once"), Namespace: "ns",
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{
+		Name: record.Name("once"), Namespace: "ns",
 		OwnerReferences: []metav1.OwnerReference{{APIVersion: "batch/v1", Kind: "Job", Name: "once", UID: "old"}},
 	}}
-	client := fake.NewClientset(record)
+	if err := record.Encode(cm, &record.Record{RunID: "once", Result: record.ResultRunning}); err != nil {
+		t.Fatal(err)
+	}
+	client := fake.NewClientset(cm)
 	owner := func(uid string) *metav1.OwnerReference {
 		return &metav1.OwnerReference{APIVersion: "batch/v1", Kind: "Job", Name: "once", UID: k8stypes.UID(uid)}
 	}

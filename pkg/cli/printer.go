@@ -6,12 +6,11 @@ import (
 	"io"
 	"strings"
 
+	"github.com/jobernetes/jobernetes/pkg/record"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/printers"
-
-	"github.com/jobernetes/jobernetes/pkg/controller"
 )
 
 // objectPrinter prints jobernetes' own objects (RunReport, RunStatus,
@@ -79,6 +78,6 @@ func (p *objectPrinter) print(w io.Writer, v any, names ...runtime.Object) error
 func runRecordObject(runID string) runtime.Object {
 	return &metav1.PartialObjectMetadata{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-		ObjectMeta: metav1.ObjectMeta{Name: controller.StateConfigMapName(runID)},
+		ObjectMeta: metav1.ObjectMeta{Name: record.Name(runID)},
 	}
 }

@@ -18,12 +18,13 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/record"
+	toolsrecord "k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2"
 
 	"github.com/jobernetes/jobernetes/pkg/bundle"
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/version"
 )
 
@@ -197,8 +198,8 @@ func (o *runOptions) run(ctx context.Context) error {
 	// ours are one Created and one Deleted per Job, never repeated, so its
 	// default caches of 4,096 objects would only hold memory (~5 MiB by
 	// 10,000 Jobs).
-	broadcaster := record.NewBroadcaster(record.WithContext(ctx),
-		record.WithCorrelatorOptions(record.CorrelatorOptions{LRUCacheSize: eventCacheSize}))
+	broadcaster := toolsrecord.NewBroadcaster(toolsrecord.WithContext(ctx),
+		toolsrecord.WithCorrelatorOptions(toolsrecord.CorrelatorOptions{LRUCacheSize: eventCacheSize}))
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: eventClient.CoreV1().Events(ns)})
 	defer broadcaster.Shutdown()
 	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "jobernetes"})
@@ -416,15 +417,15 @@ func checkRecordOwner(ctx context.Context, client kubernetes.Interface, ns, runI
 	if owner == nil {
 		return nil
 	}
-	cm, err := client.CoreV1().ConfigMaps(ns).Get(ctx, controller.StateConfigMapName(runID), metav1.GetOptions{})
+	run, err := record.Get(ctx, client, ns, runID)
 	if err != nil {
 		return nil // not there (a new run), or Prepare reports the error
 	}
-	for _, ref := range cm.OwnerReferences {
+	for _, ref := range run.Meta.OwnerReferences {
 		if ref.Kind == owner.Kind && ref.Name == owner.Name && ref.UID != owner.UID {
 			return &ExitError{Code: ExitCluster, Err: fmt.Errorf(
 				"run record %s/%s belongs to an earlier Job %s (uid %s), not to this one (uid %s): the garbage collector has yet to delete it; retry once it is gone",
-				ns, cm.Name, ref.Name, ref.UID, owner.UID)}
+				ns, run.Meta.Name, ref.Name, ref.UID, owner.UID)}
 		}
 	}
 	return nil

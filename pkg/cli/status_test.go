@@ -25,6 +25,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // The run of the status fixtures started at runStart; "now" is 95s later.
@@ -48,42 +49,42 @@ func at(sec float64) time.Time { return runStart.Add(time.Duration(sec * float64
 func statusCluster(t *testing.T) *fake.Clientset {
 	t.Helper()
 	const ns = "data"
-	rec := &controller.Record{
+	rec := &record.Record{
 		Version: 1, RunID: "etl-20261127-120000-ab12", Model: "examples/etl/jobermodel.yaml", ModelName: "etl",
-		Fingerprint: "f", StartedAt: runStart.UnixMilli(), Result: controller.ResultRunning,
+		Fingerprint: "f", StartedAt: runStart.UnixMilli(), Result: record.ResultRunning,
 		Params: map[string]string{"DAY": "2026-11-27", "REGION": "eu-west"},
-		Plan: []controller.PlanJob{
+		Plan: []record.PlanJob{
 			{Phase: "prepare", Job: "extract", KubernetesJobs: []string{"extract-aaaaaaaa"}},
 			{Phase: "process", Job: "transform", KubernetesJobs: []string{"transform-bbbbbbbb"}},
 			{Phase: "process", Job: "load", DependsOn: []string{"transform"}, KubernetesJobs: []string{"load-cccccccc"}},
 			{Phase: "process", Job: "report", KubernetesJobs: []string{"report-daily-dddddddd", "report-weekly-eeeeeeee"}},
 			{Phase: "publish", Job: "notify", KubernetesJobs: []string{"notify-ffffffff"}},
 		},
-		Jobs: map[string]*controller.JobRecord{
+		Jobs: map[string]*record.JobRecord{
 			"extract-aaaaaaaa": {Job: "extract", Phase: "prepare", CreatedAt: at(0.2).UnixMilli(), FinishedAt: at(12.5).UnixMilli(),
-				Result: controller.JobSucceeded, Reason: "CompletionsReached", Message: "Reached expected number of succeeded pods"},
+				Result: record.JobSucceeded, Reason: "CompletionsReached", Message: "Reached expected number of succeeded pods"},
 			"report-daily-dddddddd": {Job: "report", Phase: "process", CreatedAt: at(12.9).UnixMilli(), FinishedAt: at(20).UnixMilli(),
-				Result: controller.JobSucceeded, Reason: "CompletionsReached"},
+				Result: record.JobSucceeded, Reason: "CompletionsReached"},
 		},
 	}
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{
-		Name: controller.StateConfigMapName(rec.RunID), Namespace: ns, UID: "cm-uid-1",
+		Name: record.Name(rec.RunID), Namespace: ns, UID: "cm-uid-1",
 		Labels: map[string]string{controller.LabelRun: rec.RunID, controller.LabelManagedBy: controller.ManagedBy},
 	}}
-	if err := controller.EncodeRecord(cm, rec); err != nil {
+	if err := record.Encode(cm, rec); err != nil {
 		t.Fatal(err)
 	}
-	old := &controller.Record{
+	old := &record.Record{
 		Version: 1, RunID: "etl-20261126-120000-zz99", Fingerprint: "f", StartedAt: runStart.Add(-24 * time.Hour).UnixMilli(),
-		FinishedAt: runStart.Add(-24*time.Hour + 61*time.Second).UnixMilli(), Result: controller.ResultSucceeded,
-		Plan: []controller.PlanJob{{Phase: "p", Job: "a", KubernetesJobs: []string{"a-1"}}},
-		Jobs: map[string]*controller.JobRecord{"a-1": {Job: "a", Phase: "p", Result: controller.JobSucceeded}},
+		FinishedAt: runStart.Add(-24*time.Hour + 61*time.Second).UnixMilli(), Result: record.ResultSucceeded,
+		Plan: []record.PlanJob{{Phase: "p", Job: "a", KubernetesJobs: []string{"a-1"}}},
+		Jobs: map[string]*record.JobRecord{"a-1": {Job: "a", Phase: "p", Result: record.JobSucceeded}},
 	}
 	oldCM := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{
-		Name: controller.StateConfigMapName(old.RunID), Namespace: ns, UID: "cm-uid-0",
+		Name: record.Name(old.RunID), Namespace: ns, UID: "cm-uid-0",
 		Labels: map[string]string{controller.LabelRun: old.RunID, controller.LabelManagedBy: controller.ManagedBy},
 	}}
-	if err := controller.EncodeRecord(oldCM, old); err != nil {
+	if err := record.Encode(oldCM, old); err != nil {
 		t.Fatal(err)
 	}
 	yes := true
@@ -296,23 +297,23 @@ func TestAggregateState(t *testing.T) {
 // running): every Job is shown with its own state, reverts after the plan.
 func TestStatusSkippedAndReverts(t *testing.T) {
 	const ns, id = "data", "rv-1"
-	rec := &controller.Record{
-		Version: 1, RunID: id, Fingerprint: "f", StartedAt: runStart.UnixMilli(), Result: controller.ResultRunning,
-		Plan: []controller.PlanJob{
+	rec := &record.Record{
+		Version: 1, RunID: id, Fingerprint: "f", StartedAt: runStart.UnixMilli(), Result: record.ResultRunning,
+		Plan: []record.PlanJob{
 			{Phase: "one", Job: "a", KubernetesJobs: []string{"a-1"}},
 			{Phase: "two", Job: "b", KubernetesJobs: []string{"b-1"}},
 			{Phase: "two", Job: "c", KubernetesJobs: []string{"c-1"}},
 		},
-		Jobs: map[string]*controller.JobRecord{
-			"a-1":        {Job: "a", Phase: "one", Result: controller.JobSucceeded, CreatedAt: at(0).UnixMilli(), FinishedAt: at(2).UnixMilli()},
-			"b-1":        {Job: "b", Phase: "two", Result: controller.JobSucceeded, CreatedAt: at(2).UnixMilli(), FinishedAt: at(3).UnixMilli()},
-			"c-1":        {Job: "c", Phase: "two", Result: controller.JobSkipped, Reason: "Skipped", Message: "trigger rule all_failed not met"},
-			"revert-b-1": {Job: "b", Phase: "two", Result: controller.JobSucceeded, Revert: true, CreatedAt: at(4).UnixMilli(), FinishedAt: at(5).UnixMilli()},
+		Jobs: map[string]*record.JobRecord{
+			"a-1":        {Job: "a", Phase: "one", Result: record.JobSucceeded, CreatedAt: at(0).UnixMilli(), FinishedAt: at(2).UnixMilli()},
+			"b-1":        {Job: "b", Phase: "two", Result: record.JobSucceeded, CreatedAt: at(2).UnixMilli(), FinishedAt: at(3).UnixMilli()},
+			"c-1":        {Job: "c", Phase: "two", Result: record.JobSkipped, Reason: "Skipped", Message: "trigger rule all_failed not met"},
+			"revert-b-1": {Job: "b", Phase: "two", Result: record.JobSucceeded, Revert: true, CreatedAt: at(4).UnixMilli(), FinishedAt: at(5).UnixMilli()},
 		},
 	}
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: controller.StateConfigMapName(id), Namespace: ns, UID: "cm-rv",
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: record.Name(id), Namespace: ns, UID: "cm-rv",
 		Labels: map[string]string{controller.LabelRun: id, controller.LabelManagedBy: controller.ManagedBy}}}
-	if err := controller.EncodeRecord(cm, rec); err != nil {
+	if err := record.Encode(cm, rec); err != nil {
 		t.Fatal(err)
 	}
 	yes := true

@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // watchStatus shows a run until it ends, from one informer of its Jobs and
@@ -74,7 +75,7 @@ func (o *statusOptions) watchStatus(ctx context.Context, client kubernetes.Inter
 			}
 		case <-changed:
 		}
-		cm, err := cms.Lister().ConfigMaps(ns).Get(controller.StateConfigMapName(o.runID))
+		cm, err := cms.Lister().ConfigMaps(ns).Get(record.Name(o.runID))
 		if err != nil {
 			return &ExitError{Code: ExitInvalid, Err: &controller.RunNotFoundError{RunID: o.runID, Namespace: ns}}
 		}
@@ -82,12 +83,13 @@ func (o *statusOptions) watchStatus(ctx context.Context, client kubernetes.Inter
 		if err != nil {
 			return err
 		}
-		st, err := controller.RunStatusFrom(cm, all, o.now())
+		rec, err := record.FromObject(cm)
 		if err != nil {
 			return &ExitError{Code: ExitCluster, Err: err}
 		}
+		st := controller.RunStatusFrom(rec, all, o.now())
 		draw(st)
-		if st.Result != controller.ResultRunning {
+		if st.Result != record.ResultRunning {
 			return nil
 		}
 	}
@@ -118,7 +120,7 @@ func (l *statusLines) write(st *controller.RunStatus) {
 		}
 		fmt.Fprintln(l.w, strings.TrimRight(line, " "))
 	}
-	if st.Result != controller.ResultRunning && st.Message != "" {
+	if st.Result != record.ResultRunning && st.Message != "" {
 		fmt.Fprintln(l.w, st.Message)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // layeredModel is one phase of `layers` layers of `width` jobs; every job
@@ -203,14 +204,14 @@ func BenchmarkWriteRecord(b *testing.B) {
 	if err := r.c.writeRecord(r.ctx, r.c.units, false); err != nil {
 		b.Fatal(err)
 	}
-	if got := len(r.c.rec.Jobs); got != 10_000 {
+	if got := len(r.c.rec().Jobs); got != 10_000 {
 		b.Fatalf("record holds %d Jobs, want 10000", got)
 	}
 	cm := &corev1.ConfigMap{}
-	if err := EncodeRecord(cm, r.c.rec); err != nil {
+	if err := record.Encode(cm, r.c.rec()); err != nil {
 		b.Fatal(err)
 	}
-	size := len(cm.Data[recordKey]) + len(cm.BinaryData[recordGzipKey])
+	size := record.Size(cm)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

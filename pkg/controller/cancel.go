@@ -2,21 +2,18 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
+	"github.com/jobernetes/jobernetes/pkg/record"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/util/retry"
 )
-
-// ResultCancelled is the result of a run stopped by `jobernetes cancel`.
-const ResultCancelled = "Cancelled"
 
 // A cancel is recorded in the run record first, then the run's active Jobs
 // are deleted. The orchestrator (if one runs) sees its Jobs leave its
@@ -45,41 +42,29 @@ func (e *CancelledError) Error() string {
 // orchestrator may create one before it learns of the cancel). It returns
 // how many Jobs it deleted.
 func CancelRun(ctx context.Context, client kubernetes.Interface, ns, runID, reason string, now time.Time, timeout time.Duration) (int, error) {
-	cms := client.CoreV1().ConfigMaps(ns)
-	name := StateConfigMapName(runID)
-	var cm *corev1.ConfigMap
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		cur, err := cms.Get(ctx, name, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			return &RunNotFoundError{RunID: runID, Namespace: ns}
+	store := record.NewStore(client, ns, runID, nil)
+	var finished string
+	err := store.Update(ctx, record.Change{Run: func(rec *record.Record) {
+		if finished = ""; rec.Result != record.ResultRunning {
+			finished = rec.Result
+			return
 		}
-		if err != nil {
-			return clusterError("read run record", err)
-		}
-		rec, err := DecodeRecord(cur)
-		if err != nil {
-			return err
-		}
-		if rec.Result != ResultRunning {
-			return &FinishedError{RunID: runID, Result: rec.Result}
-		}
-		rec.Result, rec.Message, rec.FinishedAt = ResultCancelled, cancelMessage(reason), now.UnixMilli()
-		next := cur.DeepCopy()
-		if err := EncodeRecord(next, rec); err != nil {
-			return err
-		}
-		cm, err = cms.Update(ctx, next, metav1.UpdateOptions{})
-		return err
-	})
-	if err != nil {
-		if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
-			return 0, clusterError("record the cancel", err)
-		}
+		rec.Result, rec.Message, rec.FinishedAt = record.ResultCancelled, cancelMessage(reason), now.UnixMilli()
+	}})
+	switch {
+	case errors.Is(err, record.ErrNotFound):
+		return 0, &RunNotFoundError{RunID: runID, Namespace: ns}
+	case errors.Is(err, record.ErrUndecodable):
 		return 0, err
+	case err != nil:
+		return 0, clusterError("record the cancel", err)
+	case finished != "":
+		return 0, &FinishedError{RunID: runID, Result: finished}
 	}
+	uid := store.Meta().UID
 	deleted := 0
 	err = waitFor(ctx, timeout, func(ctx context.Context) (bool, error) {
-		n, active, err := deleteActiveJobs(ctx, client, ns, runID, cm.UID)
+		n, active, err := deleteActiveJobs(ctx, client, ns, runID, uid)
 		deleted += n
 		return active == 0, err
 	})
@@ -128,15 +113,11 @@ func (c *Controller) checkCancelled(ctx context.Context) error {
 	if c.cancelled {
 		return nil
 	}
-	cm, err := c.client.CoreV1().ConfigMaps(c.ns).Get(ctx, c.cm.Name, metav1.GetOptions{})
+	rec, err := c.store.Load(ctx)
 	if err != nil {
-		return fmt.Errorf("read run record %s/%s: %w", c.ns, c.cm.Name, err)
+		return fmt.Errorf("read run record %s/%s: %w", c.ns, c.store.Meta().Name, err)
 	}
-	rec, err := DecodeRecord(cm)
-	if err != nil {
-		return err
-	}
-	if rec.Result == ResultCancelled {
+	if rec.Result == record.ResultCancelled {
 		c.noteCancel(rec.Message)
 	}
 	return nil
@@ -177,23 +158,19 @@ func (c *Controller) endCancelled(ctx context.Context) error {
 // collector removes them; with wait > 0, DeleteRun waits until none of the
 // run's Jobs is left.
 func DeleteRun(ctx context.Context, client kubernetes.Interface, ns, runID string, wait time.Duration) error {
-	cms := client.CoreV1().ConfigMaps(ns)
-	cm, err := cms.Get(ctx, StateConfigMapName(runID), metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
+	run, err := record.Get(ctx, client, ns, runID)
+	switch {
+	case errors.Is(err, record.ErrNotFound):
 		return &RunNotFoundError{RunID: runID, Namespace: ns}
-	}
-	if err != nil {
-		return clusterError("read run record", err)
-	}
-	rec, err := DecodeRecord(cm)
-	if err != nil {
+	case errors.Is(err, record.ErrUndecodable):
 		return err
-	}
-	if rec.Result == ResultRunning {
+	case err != nil:
+		return clusterError("read run record", err)
+	case run.Result == record.ResultRunning:
 		return &RunningError{RunID: runID}
 	}
-	uid := cm.UID
-	err = cms.Delete(ctx, cm.Name, backgroundDelete(uid))
+	uid := run.Meta.UID
+	err = record.Delete(ctx, client, run)
 	if err != nil && !apierrors.IsNotFound(err) {
 		return clusterError("delete run record", err)
 	}

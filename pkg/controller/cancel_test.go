@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobernetes/jobernetes/pkg/record"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -42,9 +43,9 @@ func TestCancelEndsTheRun(t *testing.T) {
 	if u := f.c.units[2]; u.state != unitSkipped {
 		t.Errorf("c: %s, want skipped", u.state)
 	}
-	cm, _ := f.client.CoreV1().ConfigMaps("ns").Get(f.ctx, StateConfigMapName("r1"), metav1.GetOptions{})
-	rec, err := DecodeRecord(cm)
-	if err != nil || rec.Result != ResultCancelled {
+	cm, _ := f.client.CoreV1().ConfigMaps("ns").Get(f.ctx, record.Name("r1"), metav1.GetOptions{})
+	rec, err := record.Decode(cm)
+	if err != nil || rec.Result != record.ResultCancelled {
 		t.Fatalf("record result %v (%v), want Cancelled", rec.Result, err)
 	}
 	if _, err := CancelRun(f.ctx, f.client, "ns", "r1", "", f.now, time.Second); !errors.As(err, new(*FinishedError)) {

@@ -7,12 +7,11 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/jobernetes/jobernetes/pkg/record"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/util/retry"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 )
@@ -32,7 +31,7 @@ func (c *Controller) recordAndCleanup(ctx context.Context, done bool) error {
 			newly = append(newly, u)
 		}
 		if u.state == unitActive && !u.createdRecorded && u.uid != "" {
-			newly = append(newly, u) // written behind the create: see JobCreated
+			newly = append(newly, u) // written behind the create: see record.JobCreated
 		}
 	}
 	if len(newly) > 0 || done {
@@ -48,91 +47,27 @@ func (c *Controller) recordAndCleanup(ctx context.Context, done bool) error {
 	return nil
 }
 
+// writeRecord records newly finished (or newly created) units and, when
+// done, the run's result. A recorded cancel stands: the run learns of it
+// here if `jobernetes cancel` wrote it since.
 func (c *Controller) writeRecord(ctx context.Context, newly []*unit, done bool) error {
-	apply := func(rec *Record) {
-		for _, u := range newly {
-			jr := &JobRecord{
-				Job: u.job.Name, Phase: u.job.Phase, UID: string(u.uid),
-				CreatedAt: millis(u.created), StartedAt: millis(u.started), FinishedAt: millis(u.finished),
-				Result: JobSucceeded, Revert: u.revert, Reason: u.reason, Message: u.message, Pods: u.pods,
-			}
-			if u.attempt > 1 {
-				jr.Attempt = u.attempt
-			}
-			switch u.state {
-			case unitFailed:
-				jr.Result = JobFailed
-			case unitSkipped:
-				jr.Result = JobSkipped
-			case unitActive:
-				jr.Result = JobCreated
-			}
-			rec.Jobs[u.name] = jr
-		}
-		if rec.Result == ResultCancelled {
-			// Cancelled meanwhile (`jobernetes cancel`): the cancel stands.
+	jobs := make(map[string]*record.JobRecord, len(newly))
+	for _, u := range newly {
+		jobs[u.name] = u.jobRecord()
+	}
+	err := c.store.Update(ctx, record.Change{Jobs: jobs, Run: func(rec *record.Record) {
+		if rec.Result == record.ResultCancelled {
 			c.noteCancel(rec.Message)
 			c.queue.Add(c.runID)
 			return
 		}
 		if done {
 			rec.FinishedAt = c.now().UnixMilli()
-			rec.Result = ResultSucceeded
-			rec.Message = ""
-			if c.failure != nil {
-				rec.Result = ResultFailed
-				rec.Message = c.failureMessage()
-			}
-			if c.cancelled {
-				rec.Result, rec.Message = ResultCancelled, c.cancelMsg
-			}
+			rec.Result, rec.Message = c.runResult()
 		}
-	}
-	cms := c.client.CoreV1().ConfigMaps(c.ns)
-	first := true
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		cm, rec := c.cm, c.rec
-		if !first {
-			// Someone else wrote the record (an earlier orchestrator of the
-			// same run): merge into theirs rather than overwrite it.
-			fresh, err := cms.Get(ctx, c.cm.Name, metav1.GetOptions{})
-			if err != nil {
-				return err
-			}
-			if rec, err = DecodeRecord(fresh); err != nil {
-				return err
-			}
-			cm = fresh
-		}
-		first = false
-		next := *rec
-		next.Jobs = make(map[string]*JobRecord, len(rec.Jobs)+len(newly))
-		for k, v := range rec.Jobs {
-			next.Jobs[k] = v
-		}
-		apply(&next)
-		cmCopy := cm.DeepCopy()
-		if err := c.recEnc.encode(cmCopy, &next); err != nil {
-			return err
-		}
-		updated, err := cms.Update(ctx, cmCopy, metav1.UpdateOptions{})
-		if err != nil {
-			return err
-		}
-		c.cm, c.rec = updated, &next
-		return nil
-	})
+	}})
 	if err != nil {
-		if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
-			return &fatalError{clusterError("write run record", err)}
-		}
-		if apierrors.IsInvalid(err) || apierrors.IsRequestEntityTooLargeError(err) {
-			// Refused for good (a ConfigMap holds at most 1 MiB): retrying
-			// would spin forever while the run's last Jobs go unrecorded.
-			return &fatalError{fmt.Errorf("%w: %s/%s, with %d Jobs recorded: %v; the run's Jobs are left as they are, but this run cannot go on: split the model into smaller runs",
-				ErrRecordRefused, c.ns, c.cm.Name, len(c.rec.Jobs), err)}
-		}
-		return fmt.Errorf("write run record %s/%s: %w", c.ns, c.cm.Name, err)
+		return c.recordWriteError(err)
 	}
 	c.lastWrite = c.now()
 	for _, u := range newly {
@@ -144,6 +79,33 @@ func (c *Controller) writeRecord(ctx context.Context, newly []*unit, done bool) 
 	}
 	klog.FromContext(ctx).V(2).Info("Wrote run record", "run", c.runID, "newJobs", len(newly), "done", done)
 	return nil
+}
+
+// runResult is what the record says of a run that has ended.
+func (c *Controller) runResult() (result, message string) {
+	switch {
+	case c.cancelled:
+		return record.ResultCancelled, c.cancelMsg
+	case c.failure != nil:
+		return record.ResultFailed, c.failureMessage()
+	}
+	return record.ResultSucceeded, ""
+}
+
+// recordWriteError sorts a failed record write: the cluster forbids it, the
+// API server refuses it for good, or it may pass on a later sync.
+func (c *Controller) recordWriteError(err error) error {
+	name := c.store.Meta().Name
+	switch {
+	case apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err):
+		return &fatalError{clusterError("write run record", err)}
+	case apierrors.IsInvalid(err) || apierrors.IsRequestEntityTooLargeError(err):
+		// Refused for good (a ConfigMap holds at most 1 MiB): retrying
+		// would spin forever while the run's last Jobs go unrecorded.
+		return &fatalError{fmt.Errorf("%w: %s/%s, with %d Jobs recorded: %v; the run's Jobs are left as they are, but this run cannot go on: split the model into smaller runs",
+			ErrRecordRefused, c.ns, name, len(c.rec().Jobs), err)}
+	}
+	return fmt.Errorf("write run record %s/%s: %w", c.ns, name, err)
 }
 
 // deleter runs cleanup's deletes in the background: they are off the DAG's

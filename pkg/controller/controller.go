@@ -12,7 +12,6 @@ import (
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -21,12 +20,13 @@ import (
 	"k8s.io/client-go/kubernetes"
 	batchlisters "k8s.io/client-go/listers/batch/v1"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/tools/record"
+	toolsrecord "k8s.io/client-go/tools/record"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/graph"
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // Options configure one run.
@@ -37,7 +37,7 @@ type Options struct {
 	// Progress receives one human-readable line per state change.
 	Progress io.Writer
 	// Recorder, if set, receives Events about the Jobs the run acts on.
-	Recorder record.EventRecorder
+	Recorder toolsrecord.EventRecorder
 	// SkipJobEvents leaves out the Created and Deleted Events on every Job
 	// (two writes per Job); warnings and the run's summary Event stay.
 	SkipJobEvents bool
@@ -119,17 +119,15 @@ type Controller struct {
 	topoPos    []int
 	// manifestHash of every manifest, read concurrently by the creates.
 	manifestHash map[*config.Manifest]string
-	cm           *corev1.ConfigMap
-	rec          *Record
+	store        record.Store // the run record: every read and write goes through it
 	ownerRef     metav1.OwnerReference
 	start        time.Time
 	failure      *failure
 	cancelled    bool   // the record says `jobernetes cancel` stopped the run
 	cancelMsg    string // and why
 	lastWrite    time.Time
-	recEnc       recordEncoder // the run record's buffers, reused by every write
-	deletes      deleter       // cleanup's deletes in flight
-	phaseSeen    []int         // per phase: 0 not started, 1 started, 2 succeeded (for progress lines)
+	deletes      deleter // cleanup's deletes in flight
+	phaseSeen    []int   // per phase: 0 not started, 1 started, 2 succeeded (for progress lines)
 	foreign      map[string]bool
 	result       *Result
 	resultDone   chan struct{}
@@ -167,6 +165,7 @@ func NewController(ctx context.Context, client kubernetes.Interface, jobInformer
 		graph:   opts.Model.Graph,
 		now:     opts.Now,
 		tracker: newTracker(),
+		store:   record.NewStore(client, opts.Namespace, opts.RunID, opts.Owner),
 		fatal:   make(chan error, 1),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[string](),

@@ -22,6 +22,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/graph"
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // testModel builds a model from phases of "name<-dep1,dep2" strings; a job
@@ -245,7 +246,7 @@ func TestCreatedJobCarriesLabelsAndOwner(t *testing.T) {
 		}
 	}
 	ref := metav1.GetControllerOf(&j)
-	if ref == nil || ref.Kind != "ConfigMap" || ref.Name != StateConfigMapName("r1") {
+	if ref == nil || ref.Kind != "ConfigMap" || ref.Name != record.Name("r1") {
 		t.Errorf("controller reference %+v, want the run's ConfigMap", ref)
 	}
 	if j.Name != JobName("r1", f.c.model.Jobs()[0], f.c.model.Jobs()[0].Manifests[0]) {
@@ -316,13 +317,13 @@ func TestSyncCleanupRecordsThenDeletes(t *testing.T) {
 				t.Errorf("record written after the delete")
 			}
 			sawUpdate = true
-			rec, err := DecodeRecord(a.(core.UpdateAction).GetObject().(*corev1.ConfigMap))
+			rec, err := record.Decode(a.(core.UpdateAction).GetObject().(*corev1.ConfigMap))
 			if err != nil {
 				t.Fatal(err)
 			}
 			finished := 0
 			for _, jr := range rec.Jobs {
-				if jr.Result == JobSucceeded {
+				if jr.Result == record.JobSucceeded {
 					finished++
 				}
 			}

@@ -25,7 +25,7 @@ const maxEventMessage = 1024
 // a broadcaster drops the Events still queued when the process exits, and
 // this one is made just before it does. Call it once, after Run returned res.
 func (c *Controller) RecordRunEvent(ctx context.Context, res *Result) error {
-	if c.cm == nil || res == nil {
+	if c.rec() == nil || res == nil {
 		return nil
 	}
 	typ, reason := corev1.EventTypeNormal, ReasonRunSucceeded
@@ -35,12 +35,12 @@ func (c *Controller) RecordRunEvent(ctx context.Context, res *Result) error {
 	now := metav1.NewTime(c.now())
 	ev := &corev1.Event{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:      fmt.Sprintf("%s.%x", c.cm.Name, now.UnixNano()),
+			Name:      fmt.Sprintf("%s.%x", c.store.Meta().Name, now.UnixNano()),
 			Namespace: c.ns,
 			Labels:    map[string]string{LabelRun: c.runID, LabelManagedBy: ManagedBy},
 		},
 		InvolvedObject: corev1.ObjectReference{
-			APIVersion: "v1", Kind: "ConfigMap", Namespace: c.ns, Name: c.cm.Name, UID: c.cm.UID,
+			APIVersion: "v1", Kind: "ConfigMap", Namespace: c.ns, Name: c.store.Meta().Name, UID: c.store.Meta().UID,
 		},
 		Reason:              reason,
 		Message:             RunSummaryMessage(res),

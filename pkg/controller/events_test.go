@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobernetes/jobernetes/pkg/record"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -45,7 +46,7 @@ func TestRecordRunEvent(t *testing.T) {
 			t.Errorf("failed run's Event does not name the jobs that never ran: %q", ev.Message)
 		}
 		io := ev.InvolvedObject
-		if io.Kind != "ConfigMap" || io.Name != StateConfigMapName("r1") || io.Namespace != "ns" || io.UID == "" {
+		if io.Kind != "ConfigMap" || io.Name != record.Name("r1") || io.Namespace != "ns" || io.UID == "" {
 			t.Errorf("involvedObject %+v", io)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"k8s.io/client-go/informers"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 func withPolicy(m *config.Model, policy string) *config.Model {
@@ -267,7 +268,7 @@ func TestRetryKeepsRunningJob(t *testing.T) {
 	if f.c.units[1].name != oldB || !f.c.units[1].keptRunning || f.c.units[1].attempt != 1 {
 		t.Fatalf("b: name %s attempt %d kept %v, want the running Job %s of attempt 1", f.c.units[1].name, f.c.units[1].attempt, f.c.units[1].keptRunning, oldB)
 	}
-	plan := f.c.rec.Plan
+	plan := f.c.rec().Plan
 
 	// The retry's process dies here; a plain resume takes over.
 	f.restart(m, false)
@@ -299,7 +300,7 @@ func TestRetryKeepsRunningJob(t *testing.T) {
 	}
 }
 
-func planName(plan []PlanJob, u *unit) string {
+func planName(plan []record.PlanJob, u *unit) string {
 	for _, pj := range plan {
 		if pj.Job == u.job.Name && !u.revert {
 			return pj.KubernetesJobs[0]

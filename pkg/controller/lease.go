@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jobernetes/jobernetes/pkg/record"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/rand"
@@ -50,7 +51,7 @@ func WithRunLease(ctx context.Context, client kubernetes.Interface, ns, runID st
 		host, _ := os.Hostname()
 		o.Identity = fmt.Sprintf("%s_%d_%s", host, os.Getpid(), rand.String(5))
 	}
-	name := StateConfigMapName(runID)
+	name := record.Name(runID)
 	// Leader election retries every error forever; ask once first, so that an
 	// unreachable or forbidden cluster is reported instead of waited on.
 	if _, err := client.CoordinationV1().Leases(ns).Get(ctx, name, metav1.GetOptions{}); err != nil && !apierrors.IsNotFound(err) {
@@ -126,7 +127,7 @@ func WithRunLease(ctx context.Context, client kubernetes.Interface, ns, runID st
 
 // DeleteRunLease removes a finished run's Lease (best effort).
 func DeleteRunLease(ctx context.Context, client kubernetes.Interface, ns, runID string) {
-	_ = client.CoordinationV1().Leases(ns).Delete(ctx, StateConfigMapName(runID), metav1.DeleteOptions{})
+	_ = client.CoordinationV1().Leases(ns).Delete(ctx, record.Name(runID), metav1.DeleteOptions{})
 }
 
 // ownLease makes the run record the owner of the run's Lease, so that the
@@ -135,18 +136,18 @@ func DeleteRunLease(ctx context.Context, client kubernetes.Interface, ns, runID 
 // the controller runs without WithRunLease.
 func (c *Controller) ownLease(ctx context.Context) {
 	leases := c.client.CoordinationV1().Leases(c.ns)
-	lease, err := leases.Get(ctx, StateConfigMapName(c.runID), metav1.GetOptions{})
+	lease, err := leases.Get(ctx, record.Name(c.runID), metav1.GetOptions{})
 	if err != nil {
 		return
 	}
 	for _, ref := range lease.OwnerReferences {
-		if ref.UID == c.cm.UID {
+		if ref.UID == c.store.Meta().UID {
 			return
 		}
 	}
 	lease = lease.DeepCopy()
 	lease.OwnerReferences = append(lease.OwnerReferences, metav1.OwnerReference{
-		APIVersion: "v1", Kind: "ConfigMap", Name: c.cm.Name, UID: c.cm.UID,
+		APIVersion: "v1", Kind: "ConfigMap", Name: c.store.Meta().Name, UID: c.store.Meta().UID,
 	})
 	_, _ = leases.Update(ctx, lease, metav1.UpdateOptions{})
 }

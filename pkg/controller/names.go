@@ -15,18 +15,19 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // Labels every Job of a run carries (README, "In the cluster").
 const (
-	LabelRun       = "jobernetes.io/run"
+	LabelRun       = record.LabelRun
 	LabelJob       = "jobernetes.io/job"
 	LabelPhase     = "jobernetes.io/phase"
-	LabelManagedBy = "app.kubernetes.io/managed-by"
+	LabelManagedBy = record.LabelManagedBy
 	// LabelRevert marks a compensating Job; LabelAttempt a Job of a retry.
 	LabelRevert  = "jobernetes.io/revert"
 	LabelAttempt = "jobernetes.io/attempt"
-	ManagedBy    = "jobernetes"
+	ManagedBy    = record.ManagedBy
 
 	// AnnotationManifest records which manifest file a Job was made from.
 	AnnotationManifest = "jobernetes.io/manifest"
@@ -35,8 +36,7 @@ const (
 	// has changed since it was created.
 	AnnotationManifestHash = "jobernetes.io/manifest-sha256"
 
-	stateConfigMapPrefix = "jobernetes-run-"
-	hashLen              = 8
+	hashLen = 8
 )
 
 var b32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
@@ -89,10 +89,6 @@ func ManifestHash(m *config.Manifest) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// StateConfigMapName is where a run records what it achieved, so that a
-// resume after cleanup still knows which Jobs succeeded.
-func StateConfigMapName(runID string) string { return stateConfigMapPrefix + runID }
-
 // NewRunID makes a readable, sortable, unique run ID: model-YYYYMMDD-HHMMSS-xxxx.
 func NewRunID(modelName string, now time.Time) string {
 	prefix := config.SanitizeDNS(modelName)
@@ -116,7 +112,7 @@ func ValidateRunID(id string) error {
 	if errs := validation.IsDNS1123Label(id); len(errs) > 0 {
 		return fmt.Errorf("invalid run ID %q: %s", id, strings.Join(errs, "; "))
 	}
-	if len(StateConfigMapName(id)) > validation.DNS1123SubdomainMaxLength {
+	if len(record.Name(id)) > validation.DNS1123SubdomainMaxLength {
 		return fmt.Errorf("invalid run ID %q: too long", id)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jobernetes/jobernetes/pkg/record"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -155,11 +156,11 @@ func TestPrepareParams(t *testing.T) {
 	if err := prepare(map[string]string{"DAY": "1"}); err != nil {
 		t.Fatal(err)
 	}
-	cm, err := client.CoreV1().ConfigMaps("ns").Get(ctx, StateConfigMapName("r1"), metav1.GetOptions{})
+	cm, err := client.CoreV1().ConfigMaps("ns").Get(ctx, record.Name("r1"), metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := DecodeRecord(cm)
+	rec, err := record.Decode(cm)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jobernetes/jobernetes/pkg/record"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/klog/v2"
@@ -28,7 +29,7 @@ const maxLogLineBytes = 512
 // fillLogTails adds the last Options.LogLines lines of each failed
 // container's log to failures. A run without pods/log gets no tails and
 // one warning.
-func (c *Controller) fillLogTails(ctx context.Context, failures []PodFailure) {
+func (c *Controller) fillLogTails(ctx context.Context, failures []record.PodFailure) {
 	if c.opts.LogLines <= 0 || c.logsForbidden {
 		return
 	}
@@ -91,19 +92,4 @@ func TailLines(r io.Reader, n int) ([]string, error) {
 			return lines, err
 		}
 	}
-}
-
-// Text is the failure's line and, below it, its log tail, each line
-// starting with indent (the tail's indented two more) and ending in a
-// newline: how text reports, JUnit and status print a failed pod.
-func (f PodFailure) Text(indent string) string {
-	var b strings.Builder
-	b.WriteString(indent + f.String() + "\n")
-	if len(f.LogTail) > 0 {
-		b.WriteString(indent + "  last log lines:\n")
-		for _, l := range f.LogTail {
-			b.WriteString(indent + "  | " + l + "\n")
-		}
-	}
-	return b.String()
 }

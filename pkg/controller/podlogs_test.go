@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jobernetes/jobernetes/pkg/record"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -45,12 +46,12 @@ func TestTailLines(t *testing.T) {
 func TestPodFailureText(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		f    PodFailure
+		f    record.PodFailure
 		want string
 	}{
-		{"no tail", PodFailure{Pod: "p", Container: "main", ExitCode: 3, Reason: "Error"},
+		{"no tail", record.PodFailure{Pod: "p", Container: "main", ExitCode: 3, Reason: "Error"},
 			"  pod p container main: exit code 3 (Error)\n"},
-		{"tail", PodFailure{Pod: "p", Container: "main", ExitCode: 3, LogTail: []string{"reading", "boom"}},
+		{"tail", record.PodFailure{Pod: "p", Container: "main", ExitCode: 3, LogTail: []string{"reading", "boom"}},
 			"  pod p container main: exit code 3\n    last log lines:\n    | reading\n    | boom\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -93,13 +94,13 @@ func TestFillLogTails(t *testing.T) {
 			})
 			var progress bytes.Buffer
 			c := &Controller{client: client, ns: "ns", opts: Options{LogLines: tc.lines, Progress: &progress}}
-			failures := []PodFailure{
+			failures := []record.PodFailure{
 				{Pod: "p1", Container: "main", ExitCode: 3},
 				{Pod: "p2", Reason: "DeadlineExceeded"}, // never ran a container: not asked
 				{Pod: "p3", Container: "main", ExitCode: 1},
 			}
 			c.fillLogTails(context.Background(), failures)
-			c.fillLogTails(context.Background(), []PodFailure{{Pod: "p4", Container: "main", ExitCode: 1}})
+			c.fillLogTails(context.Background(), []record.PodFailure{{Pod: "p4", Container: "main", ExitCode: 1}})
 			if asks != tc.wantAsks {
 				t.Errorf("asked for %d logs, want %d", asks, tc.wantAsks)
 			}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/jobernetes/jobernetes/pkg/record"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
@@ -15,38 +16,6 @@ import (
 // watches them through one more informer filtered by the run's label (the
 // pod template carries it), stripped to what a diagnosis reads, and
 // indexed by their Job.
-
-// PodFailure is one failed container of a failed Job's pod.
-type PodFailure struct {
-	Pod       string `json:"pod"`
-	Container string `json:"container,omitempty"`
-	ExitCode  int32  `json:"exitCode,omitempty"`
-	// Reason is the container's (Error, OOMKilled, ...) or, for a pod that
-	// never ran a container, the pod's (DeadlineExceeded, Evicted, ...).
-	Reason string `json:"reason,omitempty"`
-	// Message is the termination message (terminationMessagePath, or the
-	// log's tail with FallbackToLogsOnError) or the pod's message.
-	Message string `json:"message,omitempty"`
-	// LogTail is the container's last log lines (run --log-lines), read
-	// when the Job was diagnosed.
-	LogTail []string `json:"logTail,omitempty"`
-}
-
-func (f PodFailure) String() string {
-	s := "pod " + f.Pod
-	if f.Container != "" {
-		s += fmt.Sprintf(" container %s: exit code %d", f.Container, f.ExitCode)
-	} else {
-		s += ":"
-	}
-	if f.Reason != "" {
-		s += " (" + f.Reason + ")"
-	}
-	if f.Message != "" {
-		s += ": " + f.Message
-	}
-	return s
-}
 
 // maxPodFailures bounds what a failed Job records (a Job with a large
 // backoffLimit fails many pods alike).
@@ -120,9 +89,9 @@ func ContainerStatuses(pod *corev1.Pod) []corev1.ContainerStatus {
 }
 
 // PodFailures reads why the pods of a failed Job failed, oldest first.
-func PodFailures(pods []*corev1.Pod) []PodFailure {
+func PodFailures(pods []*corev1.Pod) []record.PodFailure {
 	sort.Slice(pods, func(a, b int) bool { return pods[a].CreationTimestamp.Before(&pods[b].CreationTimestamp) })
-	var out []PodFailure
+	var out []record.PodFailure
 	for _, pod := range pods {
 		if pod.Status.Phase != corev1.PodFailed {
 			continue
@@ -130,12 +99,12 @@ func PodFailures(pods []*corev1.Pod) []PodFailure {
 		found := false
 		for _, cs := range ContainerStatuses(pod) {
 			if t := cs.State.Terminated; t != nil && t.ExitCode != 0 {
-				out = append(out, PodFailure{Pod: pod.Name, Container: cs.Name, ExitCode: t.ExitCode, Reason: t.Reason, Message: t.Message})
+				out = append(out, record.PodFailure{Pod: pod.Name, Container: cs.Name, ExitCode: t.ExitCode, Reason: t.Reason, Message: t.Message})
 				found = true
 			}
 		}
 		if !found {
-			out = append(out, PodFailure{Pod: pod.Name, Reason: pod.Status.Reason, Message: pod.Status.Message})
+			out = append(out, record.PodFailure{Pod: pod.Name, Reason: pod.Status.Reason, Message: pod.Status.Message})
 		}
 		if len(out) >= maxPodFailures {
 			return out[:maxPodFailures]

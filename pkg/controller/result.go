@@ -2,10 +2,12 @@ package controller
 
 import (
 	"fmt"
-	"github.com/jobernetes/jobernetes/pkg/graph"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/jobernetes/jobernetes/pkg/graph"
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // Result is how a run ended, for the report and the exit code.
@@ -47,7 +49,7 @@ type JobReport struct {
 	// retry began.
 	Attempt     int
 	KeptRunning bool
-	Pods        []PodFailure // why a failed Job's pods failed
+	Pods        []record.PodFailure // why a failed Job's pods failed
 }
 
 func (c *Controller) failureMessage() string {
@@ -60,8 +62,8 @@ func (c *Controller) failureMessage() string {
 
 func (c *Controller) buildResult() *Result {
 	r := &Result{RunID: c.runID, Namespace: c.ns, Started: c.start, Finished: c.now(), Attempt: max(c.attempt, 1)}
-	if c.rec != nil && c.rec.FinishedAt != 0 {
-		r.Finished = timeFromMillis(c.rec.FinishedAt)
+	if c.rec() != nil && c.rec().FinishedAt != 0 {
+		r.Finished = timeFromMillis(c.rec().FinishedAt)
 	}
 	if c.failure == nil {
 		c.failure = c.firstFailure()
@@ -123,12 +125,12 @@ func (c *Controller) buildResult() *Result {
 	if r.Failure == nil && c.failure != nil {
 		r.Failure = &JobReport{State: "failed", Reason: c.failure.reason, Message: c.failure.message}
 	}
-	if r.Failure == nil && c.rec != nil && c.rec.Result == ResultFailed {
-		r.Failure = &JobReport{State: "failed", Reason: "Failed", Message: c.rec.Message}
+	if r.Failure == nil && c.rec() != nil && c.rec().Result == record.ResultFailed {
+		r.Failure = &JobReport{State: "failed", Reason: "Failed", Message: c.rec().Message}
 	}
-	r.Cancelled = c.cancelled || c.rec != nil && c.rec.Result == ResultCancelled
+	r.Cancelled = c.cancelled || c.rec() != nil && c.rec().Result == record.ResultCancelled
 	if r.Cancelled && r.Failure == nil {
-		r.Failure = &JobReport{State: "failed", Reason: "Cancelled", Message: c.rec.Message}
+		r.Failure = &JobReport{State: "failed", Reason: "Cancelled", Message: c.rec().Message}
 	}
 	r.Succeeded = r.Failure == nil
 	return r

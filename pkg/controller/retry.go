@@ -2,8 +2,10 @@ package controller
 
 import (
 	"context"
+	"slices"
 	"time"
 
+	"github.com/jobernetes/jobernetes/pkg/record"
 	batchv1 "k8s.io/api/batch/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -35,7 +37,7 @@ func (c *Controller) setAttempts(keep map[*unit]int) {
 // for from the names the record's plan holds.
 func (c *Controller) attemptsFromPlan() map[*unit]int {
 	planned := map[string]bool{}
-	for _, pj := range c.rec.Plan {
+	for _, pj := range c.rec().Plan {
 		for _, name := range pj.KubernetesJobs {
 			planned[name] = true
 		}
@@ -65,24 +67,22 @@ func (c *Controller) retry(ctx context.Context) error {
 	c.attempt++
 	c.setAttempts(keep)
 	c.restoreFromRecord()
-	next := *c.rec
-	next.Attempts = append(append([]AttemptRecord(nil), c.rec.Attempts...), AttemptRecord{
-		Attempt: prev, StartedAt: c.rec.StartedAt, FinishedAt: c.rec.FinishedAt,
-		Result: c.rec.Result, Message: c.rec.Message,
-	})
-	next.Attempt = c.attempt
-	next.Result, next.Message, next.FinishedAt = ResultRunning, "", 0
-	next.StartedAt = c.now().UnixMilli()
-	next.Plan = c.plan()
-	cm := c.cm.DeepCopy()
-	if err := EncodeRecord(cm, &next); err != nil {
-		return err
-	}
-	updated, err := c.client.CoreV1().ConfigMaps(c.ns).Update(ctx, cm, metav1.UpdateOptions{})
+	plan := c.plan()
+	err = c.store.Update(ctx, record.Change{Run: func(rec *record.Record) {
+		rec.Attempts = append(slices.Clip(rec.Attempts), record.AttemptRecord{
+			Attempt: prev, StartedAt: rec.StartedAt, FinishedAt: rec.FinishedAt,
+			Result: rec.Result, Message: rec.Message,
+		})
+		rec.Attempt = c.attempt
+		rec.Result, rec.Message, rec.FinishedAt = record.ResultRunning, "", 0
+		rec.StartedAt = c.now().UnixMilli()
+		rec.Plan = plan
+		rec.Fingerprint = Fingerprint(c.model) // fixed manifests of the same DAG
+	}})
 	if err != nil {
 		return clusterError("start retry of the run", err)
 	}
-	c.cm, c.rec, c.start = updated, &next, c.now()
+	c.start = c.now()
 	return nil
 }
 
@@ -96,16 +96,16 @@ func (c *Controller) carryOver(ctx context.Context, prev int) (map[*unit]int, er
 	for _, u := range c.units {
 		for a := prev; a >= 1; a-- {
 			name := jobName(c.runID, u.job, u.manifest, a, u.revert)
-			jr, ok := c.rec.Jobs[name]
+			jr, ok := c.rec().Jobs[name]
 			if !ok {
 				continue
 			}
 			switch jr.Result {
-			case JobSucceeded:
+			case record.JobSucceeded:
 				if !u.revert && !c.reverted(u, a) {
 					keep[u] = a
 				}
-			case JobCreated:
+			case record.JobCreated:
 				kept, err := c.keepUnfinished(ctx, u, name, a)
 				if err != nil {
 					return nil, err
@@ -127,8 +127,8 @@ func (c *Controller) reverted(u *unit, a int) bool {
 		return false
 	}
 	r := c.units[ri]
-	rr, ok := c.rec.Jobs[jobName(c.runID, r.job, r.manifest, a, true)]
-	return ok && rr.Result == JobSucceeded
+	rr, ok := c.rec().Jobs[jobName(c.runID, r.job, r.manifest, a, true)]
+	return ok && rr.Result == record.JobSucceeded
 }
 
 // keepUnfinished looks at a Job that an earlier attempt left running. A
@@ -145,7 +145,7 @@ func (c *Controller) keepUnfinished(ctx context.Context, u *unit, name string, a
 	if err != nil {
 		return false, clusterError("read Job "+name, err)
 	}
-	if ref := metav1.GetControllerOfNoCopy(j); ref == nil || ref.UID != c.cm.UID || j.Labels[LabelRun] != c.runID {
+	if ref := metav1.GetControllerOfNoCopy(j); ref == nil || ref.UID != c.store.Meta().UID || j.Labels[LabelRun] != c.runID {
 		return false, nil // not the run's any more: the resume rules report it
 	}
 	if j.DeletionTimestamp != nil {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jobernetes/jobernetes/pkg/record"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -79,18 +80,18 @@ type JobStatus struct {
 	Replaced bool `json:"replaced,omitempty"`
 	// Pods: for a failed Job, why its pods failed. Waiting: for a running
 	// Job, why its pod has not started (Unschedulable, ImagePullBackOff...).
-	Pods    []PodFailure `json:"pods,omitempty"`
-	Waiting string       `json:"waiting,omitempty"`
+	Pods    []record.PodFailure `json:"pods,omitempty"`
+	Waiting string              `json:"waiting,omitempty"`
 }
 
 // GetRunStatus reads a run's record and Jobs: one GET and one LIST.
 func GetRunStatus(ctx context.Context, client kubernetes.Interface, ns, runID string, now time.Time) (*RunStatus, error) {
-	cm, err := client.CoreV1().ConfigMaps(ns).Get(ctx, StateConfigMapName(runID), metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
+	run, err := record.Get(ctx, client, ns, runID)
+	switch {
+	case errors.Is(err, record.ErrNotFound):
 		return nil, &RunNotFoundError{RunID: runID, Namespace: ns}
-	}
-	if err != nil {
-		return nil, clusterError("read run record", err)
+	case err != nil:
+		return nil, recordReadError(err)
 	}
 	sel := labels.SelectorFromSet(labels.Set{LabelRun: runID}).String()
 	list, err := client.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
@@ -101,9 +102,9 @@ func GetRunStatus(ctx context.Context, client kubernetes.Interface, ns, runID st
 	for i := range list.Items {
 		jobs[i] = &list.Items[i]
 	}
-	st, err := RunStatusFrom(cm, jobs, now)
-	if err != nil || st.Result != ResultRunning {
-		return st, err
+	st := RunStatusFrom(run, jobs, now)
+	if st.Result != record.ResultRunning {
+		return st, nil
 	}
 	pods, err := client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
@@ -135,20 +136,13 @@ func addPodDiagnosis(st *RunStatus, pods []corev1.Pod, now time.Time) {
 	}
 }
 
-// RunStatusFrom builds a run's status from its record ConfigMap and the
-// Jobs that carry its label (those it does not control are left out).
-func RunStatusFrom(cm *corev1.ConfigMap, all []*batchv1.Job, now time.Time) (*RunStatus, error) {
-	rec, err := DecodeRecord(cm)
-	if err != nil {
-		return nil, err
-	}
-	runID, ns := rec.RunID, cm.Namespace
-	if runID == "" {
-		runID = strings.TrimPrefix(cm.Name, stateConfigMapPrefix)
-	}
+// RunStatusFrom builds a run's status from its record and the Jobs that
+// carry its label (those it does not control are left out).
+func RunStatusFrom(rec *record.Stored, all []*batchv1.Job, now time.Time) *RunStatus {
+	runID, ns := rec.RunID, rec.Meta.Namespace
 	jobs := map[string]*batchv1.Job{}
 	for _, j := range all {
-		if ref := metav1.GetControllerOfNoCopy(j); ref != nil && ref.UID == cm.UID {
+		if ref := metav1.GetControllerOfNoCopy(j); ref != nil && ref.UID == rec.Meta.UID {
 			jobs[j.Name] = j
 		}
 	}
@@ -203,7 +197,7 @@ func RunStatusFrom(cm *corev1.ConfigMap, all []*batchv1.Job, now time.Time) (*Ru
 		return reverts[a].KubernetesJob < reverts[b].KubernetesJob
 	})
 	st.Jobs = append(st.Jobs, reverts...)
-	st.Jobs = append(st.Jobs, earlierAttempts(rec, jobs, planned, phaseOf, now)...)
+	st.Jobs = append(st.Jobs, earlierAttempts(rec.Record, jobs, planned, phaseOf, now)...)
 	if st.Attempt == 1 {
 		// Attempts are shown for retried runs only.
 		st.Attempt, st.Attempts = 0, nil
@@ -211,13 +205,13 @@ func RunStatusFrom(cm *corev1.ConfigMap, all []*batchv1.Job, now time.Time) (*Ru
 			st.Jobs[i].Attempt = 0
 		}
 	}
-	return st, nil
+	return st
 }
 
 // earlierAttempts are the main Jobs of earlier attempts that the current
 // attempt replaced (failed, skipped or deleted ones): every Job the run
 // ever created is accounted for.
-func earlierAttempts(rec *Record, jobs map[string]*batchv1.Job, planned map[string]bool, phaseOf map[string]int, now time.Time) []JobStatus {
+func earlierAttempts(rec *record.Record, jobs map[string]*batchv1.Job, planned map[string]bool, phaseOf map[string]int, now time.Time) []JobStatus {
 	var out []JobStatus
 	for name, jr := range rec.Jobs {
 		if !jr.Revert && !planned[name] {
@@ -247,7 +241,7 @@ func earlierAttempts(rec *Record, jobs map[string]*batchv1.Job, planned map[stri
 
 // fillJobStatus sets a Job's state and times from its record (finished and
 // recorded) or else from the Job itself; neither means it is waiting.
-func fillJobStatus(js *JobStatus, jr *JobRecord, j *batchv1.Job, now time.Time) {
+func fillJobStatus(js *JobStatus, jr *record.JobRecord, j *batchv1.Job, now time.Time) {
 	if js.State == "" {
 		js.State = "waiting"
 	}
@@ -259,7 +253,7 @@ func fillJobStatus(js *JobStatus, jr *JobRecord, j *batchv1.Job, now time.Time) 
 	case jr != nil || j != nil:
 		js.Attempt = 1
 	}
-	if jr != nil && jr.Result == JobCreated {
+	if jr != nil && jr.Result == record.JobCreated {
 		if j == nil {
 			js.State = "deleted"
 			js.CreatedAt = timePtr(jr.CreatedAt)
@@ -298,11 +292,11 @@ func fillJobStatus(js *JobStatus, jr *JobRecord, j *batchv1.Job, now time.Time) 
 // failed, skipped; a result this version does not know, in lower case.
 func recordedState(result string) string {
 	switch result {
-	case JobSucceeded:
+	case record.JobSucceeded:
 		return "succeeded"
-	case JobFailed:
+	case record.JobFailed:
 		return "failed"
-	case JobSkipped:
+	case record.JobSkipped:
 		return "skipped"
 	}
 	return strings.ToLower(result)
@@ -366,26 +360,21 @@ func ListAllRuns(ctx context.Context, client kubernetes.Interface) ([]RunSummary
 var errForbidden = errors.New("forbidden")
 
 func listRuns(ctx context.Context, client kubernetes.Interface, ns string) ([]RunSummary, error) {
-	sel := labels.SelectorFromSet(labels.Set{LabelManagedBy: ManagedBy}).String()
-	list, err := client.CoreV1().ConfigMaps(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	runs, err := record.List(ctx, client, ns)
 	if apierrors.IsForbidden(err) {
 		return nil, fmt.Errorf("%w: %w", errForbidden, clusterError("list run records", err))
 	}
 	if err != nil {
 		return nil, clusterError("list run records", err)
 	}
-	var out []RunSummary
-	for i := range list.Items {
-		rec, err := DecodeRecord(&list.Items[i])
-		if err != nil {
-			continue
-		}
+	out := make([]RunSummary, 0, len(runs))
+	for _, rec := range runs {
 		n := 0
 		for _, pj := range rec.Plan {
 			n += len(pj.KubernetesJobs)
 		}
-		out = append(out, RunSummary{Namespace: list.Items[i].Namespace, RunID: rec.RunID, Model: rec.Model, Result: rec.Result,
-			StartedAt: timePtr(rec.StartedAt), FinishedAt: timePtr(rec.FinishedAt), Jobs: n, Finished: finishedJobs(rec)})
+		out = append(out, RunSummary{Namespace: rec.Meta.Namespace, RunID: rec.RunID, Model: rec.Model, Result: rec.Result,
+			StartedAt: timePtr(rec.StartedAt), FinishedAt: timePtr(rec.FinishedAt), Jobs: n, Finished: finishedJobs(rec.Record)})
 	}
 	sortRuns(out)
 	return out, nil
@@ -408,11 +397,11 @@ func timePtr(ms int64) *time.Time {
 	return &t
 }
 
-// finishedJobs counts the record's final entries (not JobCreated ones).
-func finishedJobs(rec *Record) int {
+// finishedJobs counts the record's final entries (not record.JobCreated ones).
+func finishedJobs(rec *record.Record) int {
 	n := 0
 	for _, jr := range rec.Jobs {
-		if jr.Result != JobCreated {
+		if jr.Result != record.JobCreated {
 			n++
 		}
 	}

@@ -3,6 +3,8 @@ package controller
 import (
 	"testing"
 	"time"
+
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // status is read from the cluster alone: the record for cleaned-up Jobs,
@@ -27,7 +29,7 @@ func TestGetRunStatus(t *testing.T) {
 			t.Errorf("job %s: state %s, want %s", js.Job, js.State, want[js.Job])
 		}
 	}
-	if st.Result != ResultRunning || st.APIVersion != StatusAPIVersion {
+	if st.Result != record.ResultRunning || st.APIVersion != StatusAPIVersion {
 		t.Errorf("result %s apiVersion %s", st.Result, st.APIVersion)
 	}
 

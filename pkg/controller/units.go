@@ -7,6 +7,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/graph"
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // unitState is the life of one Kubernetes Job of the run.
@@ -54,14 +55,14 @@ type unit struct {
 	finished        time.Time
 	reason          string
 	message         string
-	reaction        time.Duration // ready -> created, when this process created it
-	recorded        bool          // its final state is in the run record
-	createdRecorded bool          // the record knows it was created (JobCreated)
-	deleting        bool          // cleanup delete issued
-	aborting        bool          // deleted by the abort failure policy or the deadline
-	keptRunning     bool          // a Job of an earlier attempt, running when the retry began
-	pods            []PodFailure  // why its Job failed, from its pods
-	waitingSaid     string        // the pod waiting reason last printed
+	reaction        time.Duration       // ready -> created, when this process created it
+	recorded        bool                // its final state is in the run record
+	createdRecorded bool                // the record knows it was created (record.JobCreated)
+	deleting        bool                // cleanup delete issued
+	aborting        bool                // deleted by the abort failure policy or the deadline
+	keptRunning     bool                // a Job of an earlier attempt, running when the retry began
+	pods            []record.PodFailure // why its Job failed, from its pods
+	waitingSaid     string              // the pod waiting reason last printed
 }
 
 func (c *Controller) buildUnits() {

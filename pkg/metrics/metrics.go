@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // Namespace prefixes every series: jobernetes_...
@@ -29,7 +30,7 @@ const Namespace = "jobernetes"
 var States = []string{"waiting", "running", "succeeded", "failed", "skipped"}
 
 // Results of jobernetes_run_result, one-hot.
-var Results = []string{controller.ResultRunning, controller.ResultSucceeded, controller.ResultFailed}
+var Results = []string{record.ResultRunning, record.ResultSucceeded, record.ResultFailed}
 
 // Run holds the metrics of one run. Observe and Finish may be called from
 // any goroutine.
@@ -121,7 +122,7 @@ func New(o Options) *Run {
 		r.states[name] = s
 		r.jobs.WithLabelValues(s).Inc()
 	}
-	r.setResult(controller.ResultRunning)
+	r.setResult(record.ResultRunning)
 	return r
 }
 
@@ -188,9 +189,9 @@ func (r *Run) Finish(res *controller.Result) {
 		r.finished = r.now()
 	}
 	if res.Succeeded {
-		r.setResult(controller.ResultSucceeded)
+		r.setResult(record.ResultSucceeded)
 	} else {
-		r.setResult(controller.ResultFailed)
+		r.setResult(record.ResultFailed)
 	}
 }
 

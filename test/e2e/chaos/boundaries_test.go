@@ -9,7 +9,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
@@ -87,7 +87,7 @@ func TestManifestBoundaries(t *testing.T) {
 					t.Errorf("namespace %s: %d Jobs, %d run records, %d Leases after a refused run", n, len(jobs.Items), len(cms.Items), len(leases.Items))
 				}
 			}
-			if _, err := cp.Client.CoreV1().ConfigMaps(ns).Get(ctx, controller.StateConfigMapName(runID), metav1.GetOptions{}); err == nil {
+			if _, err := cp.Client.CoreV1().ConfigMaps(ns).Get(ctx, record.Name(runID), metav1.GetOptions{}); err == nil {
 				t.Errorf("the run record was created")
 			}
 			// Not a single request reached the API server.

@@ -11,7 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
@@ -154,7 +154,7 @@ func waitLease(ctx context.Context, t *testing.T, ns, runID string, p *e2eutil.P
 			t.Fatalf("waiting for orchestrator pid %d to take the Lease: %v", p.PID(), ctx.Err())
 		case <-time.After(20 * time.Millisecond):
 		}
-		l, err := leases.Get(ctx, controller.StateConfigMapName(runID), metav1.GetOptions{})
+		l, err := leases.Get(ctx, record.Name(runID), metav1.GetOptions{})
 		if err != nil && !apierrors.IsNotFound(err) {
 			continue
 		}
@@ -215,8 +215,8 @@ func TestCrashLoop(t *testing.T) {
 			time.Sleep(500 * time.Millisecond) // the last watch events
 			checkOnce(t, ns, runID, d, rec, nil, nil)
 			checkOrder(t, d, rec)
-			got := record(t, ns, runID)
-			if got.Result != controller.ResultSucceeded || len(got.Jobs) != 200 {
+			got := readRecord(t, ns, runID)
+			if got.Result != record.ResultSucceeded || len(got.Jobs) != 200 {
 				t.Errorf("run record: result %s with %d Jobs, want Succeeded with 200", got.Result, len(got.Jobs))
 			}
 			if cleanup {
@@ -299,8 +299,8 @@ func TestCrashLoopWithFailure(t *testing.T) {
 	if f := nodes["d4_3"]; len(f) != 1 || f[0].Failed.IsZero() {
 		t.Errorf("the failing Job: %+v, want one Job that failed", f)
 	}
-	got := record(t, ns, runID)
-	if got.Result != controller.ResultFailed || !strings.Contains(got.Message, "d4_3") {
+	got := readRecord(t, ns, runID)
+	if got.Result != record.ResultFailed || !strings.Contains(got.Message, "d4_3") {
 		t.Errorf("run record: result %s (%q), want Failed naming d4_3", got.Result, got.Message)
 	}
 	// The failed Job is kept for its logs.

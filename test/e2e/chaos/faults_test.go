@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
@@ -89,7 +89,7 @@ func TestControlPlaneRestart(t *testing.T) {
 			time.Sleep(time.Second) // the last watch events (the test's watch re-listed too)
 			checkOnce(t, ns, runID, d, rec, nil, nil)
 			checkOrder(t, d, rec)
-			if got := record(t, ns, runID); got.Result != controller.ResultSucceeded || len(got.Jobs) != d.kubernetesJobs() {
+			if got := readRecord(t, ns, runID); got.Result != record.ResultSucceeded || len(got.Jobs) != d.kubernetesJobs() {
 				t.Errorf("run record: %s with %d Jobs, want Succeeded with %d", got.Result, len(got.Jobs), d.kubernetesJobs())
 			}
 			t.Logf("MEASURE run across a %s restart: wall %s (%s down)", component, r.Duration.Round(time.Millisecond), down.Round(time.Millisecond))
@@ -145,7 +145,7 @@ func TestThrottledClient(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	checkOnce(t, ns, runID, d, rec, nil, nil)
 	checkOrder(t, d, rec)
-	if got := record(t, ns, runID); got.Result != controller.ResultSucceeded || len(got.Jobs) != 50 {
+	if got := readRecord(t, ns, runID); got.Result != record.ResultSucceeded || len(got.Jobs) != 50 {
 		t.Errorf("run record: %s with %d Jobs, want Succeeded with 50", got.Result, len(got.Jobs))
 	}
 	entries, err := e2eutil.ReadAudit(cp.AuditLogPath, userAgent)

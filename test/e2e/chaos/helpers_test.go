@@ -14,7 +14,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
@@ -301,7 +301,7 @@ func checkOnce(t *testing.T, ns, runID string, d *dag, rec *e2eutil.Recorder, wa
 	}
 	// The run record's UID of each finished Job is the one the watch saw.
 	if runID != "" {
-		for name, jr := range record(t, ns, runID).Jobs {
+		for name, jr := range readRecord(t, ns, runID).Jobs {
 			if es := e2eutil.ByName(evs)[name]; jr.UID != "" && (len(es) != 1 || es[0].UID != jr.UID) {
 				t.Errorf("run record: Job %s has UID %s, the watch saw %v", name, jr.UID, es)
 			}
@@ -348,18 +348,14 @@ func checkOrder(t *testing.T, d *dag, rec *e2eutil.Recorder) {
 	}
 }
 
-// record reads the run's record from the cluster.
-func record(t *testing.T, ns, runID string) *controller.Record {
+// readRecord reads the run's record from the cluster.
+func readRecord(t *testing.T, ns, runID string) *record.Record {
 	t.Helper()
-	cm, err := framework.Current.Client.CoreV1().ConfigMaps(ns).Get(context.Background(), controller.StateConfigMapName(runID), metav1.GetOptions{})
+	run, err := record.Get(context.Background(), framework.Current.Client, ns, runID)
 	if err != nil {
 		t.Fatalf("read run record: %v", err)
 	}
-	rec, err := controller.DecodeRecord(cm)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rec
+	return run.Record
 }
 
 // runJobsLeft counts the run's Jobs and pods still in the namespace.

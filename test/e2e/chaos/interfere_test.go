@@ -16,6 +16,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
@@ -157,8 +158,8 @@ func TestJobDeletedWhileOrchestratorDown(t *testing.T) {
 	// followed by a deletion while no orchestrator runs, is the one case
 	// the record cannot tell from "never created" (docs/architecture.md).
 	e2eutil.WaitFor(t, 30*time.Second, "the record to know victim was created", func() bool {
-		jr, ok := record(t, ns, runID).Jobs[name]
-		return ok && jr.Result == controller.JobCreated
+		jr, ok := readRecord(t, ns, runID).Jobs[name]
+		return ok && jr.Result == record.JobCreated
 	})
 	p.Kill()
 	p.Wait()
@@ -274,8 +275,8 @@ func TestForeignJobsWithRunLabels(t *testing.T) {
 			t.Errorf("output does not report %s as not adopted", name)
 		}
 	}
-	got := record(t, ns, runID)
-	if len(got.Jobs) != 3 || got.Result != controller.ResultSucceeded {
+	got := readRecord(t, ns, runID)
+	if len(got.Jobs) != 3 || got.Result != record.ResultSucceeded {
 		t.Errorf("run record: %s with %d Jobs, want Succeeded with 3", got.Result, len(got.Jobs))
 	}
 	// Cleanup removed the run's 3 Jobs, and only them.
@@ -368,7 +369,7 @@ func TestNameTakenByHand(t *testing.T) {
 				t.Errorf("successors of the taken name were created")
 			}
 			checkUntouched(t, squatter)
-			if got := record(t, ns, runID); got.Result != controller.ResultFailed || !strings.Contains(got.Message, "NameTaken") {
+			if got := readRecord(t, ns, runID); got.Result != record.ResultFailed || !strings.Contains(got.Message, "NameTaken") {
 				t.Errorf("run record: %s %q, want Failed with NameTaken", got.Result, got.Message)
 			}
 		})

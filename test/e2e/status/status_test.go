@@ -22,6 +22,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/cli"
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
@@ -352,7 +353,7 @@ func checkEvents(t *testing.T, ns, runID string, created map[string]bool, typ, r
 			if io.Kind == "Job" && ev.Reason == "Created" && strings.Contains(ev.Message, runID) {
 				seen[io.Name] = true
 			}
-			if io.Kind == "ConfigMap" && io.Name == controller.StateConfigMapName(runID) && ev.Reason == reason && ev.Type == typ {
+			if io.Kind == "ConfigMap" && io.Name == record.Name(runID) && ev.Reason == reason && ev.Type == typ {
 				summary = ev.Message
 			}
 		}

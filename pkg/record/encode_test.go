@@ -1,4 +1,4 @@
-package controller
+package record
 
 import (
 	"bytes"
@@ -17,14 +17,14 @@ func TestRecordRoundTrip(t *testing.T) {
 				r.Jobs[fmt.Sprintf("job-%05d-abcdefgh", i)] = &JobRecord{Job: fmt.Sprintf("job_%05d", i), Phase: "p", UID: "0d7b4c2e-6a0e-4a4e-9d55-0f3f4b8b9c1a", CreatedAt: 1, FinishedAt: 2, Result: JobSucceeded}
 			}
 			cm := &corev1.ConfigMap{}
-			if err := EncodeRecord(cm, r); err != nil {
+			if err := Encode(cm, r); err != nil {
 				t.Fatal(err)
 			}
 			size := len(cm.Data[recordKey]) + len(cm.BinaryData[recordGzipKey])
 			if size > 1<<20-64<<10 {
 				t.Errorf("%d Jobs encode to %d bytes: too big for a ConfigMap", n, size)
 			}
-			got, err := DecodeRecord(cm)
+			got, err := Decode(cm)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -38,7 +38,7 @@ func TestRecordRoundTrip(t *testing.T) {
 // The controller's encoder keeps its buffers between writes: a ConfigMap
 // encoded earlier must not change when the next record is encoded.
 func TestRecordEncoderReuse(t *testing.T) {
-	var e recordEncoder
+	var e encoder
 	record := func(n int) *Record {
 		r := &Record{Version: 1, RunID: fmt.Sprint("run-", n), Jobs: map[string]*JobRecord{}}
 		for i := 0; i < n; i++ {
@@ -55,7 +55,7 @@ func TestRecordEncoderReuse(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, cm := range []*corev1.ConfigMap{first, second} {
-			got, err := DecodeRecord(cm)
+			got, err := Decode(cm)
 			if err != nil {
 				t.Fatalf("%v: record %d: %v", sizes, i, err)
 			}

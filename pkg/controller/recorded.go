@@ -1,0 +1,91 @@
+package controller
+
+import (
+	"github.com/jobernetes/jobernetes/pkg/config"
+	"github.com/jobernetes/jobernetes/pkg/record"
+)
+
+// What the run writes into its record and reads back on a resume: the
+// plan, and one JobRecord per finished (or created) unit.
+
+// jobRecord is what the record keeps of u.
+func (u *unit) jobRecord() *record.JobRecord {
+	jr := &record.JobRecord{
+		Job: u.job.Name, Phase: u.job.Phase, UID: string(u.uid),
+		CreatedAt: millis(u.created), StartedAt: millis(u.started), FinishedAt: millis(u.finished),
+		Result: record.JobSucceeded, Revert: u.revert, Reason: u.reason, Message: u.message, Pods: u.pods,
+	}
+	if u.attempt > 1 {
+		jr.Attempt = u.attempt
+	}
+	switch u.state {
+	case unitFailed:
+		jr.Result = record.JobFailed
+	case unitSkipped:
+		jr.Result = record.JobSkipped
+	case unitActive:
+		jr.Result = record.JobCreated
+	}
+	return jr
+}
+
+func (c *Controller) plan() []record.PlanJob {
+	out := make([]record.PlanJob, 0, len(c.nodeUnits))
+	for _, j := range c.model.Jobs() {
+		pj := record.PlanJob{Phase: j.Phase, Job: j.Name, DependsOn: j.DependsOn, Finally: j.Phase == c.model.Options.FinallyPhase && j.Phase != ""}
+		if j.TriggerRule != config.RuleAllSucceeded {
+			pj.TriggerRule = j.TriggerRule
+		}
+		for _, ui := range c.nodeUnits[j.Index] {
+			pj.KubernetesJobs = append(pj.KubernetesJobs, c.units[ui].name)
+		}
+		if ri := c.revertUnit[j.Index]; ri >= 0 {
+			pj.Revert = c.units[ri].name
+		}
+		out = append(out, pj)
+	}
+	return out
+}
+
+// restoreFromRecord marks recorded Jobs finished: after cleanup the record
+// is the only memory of them.
+func (c *Controller) restoreFromRecord() {
+	for name, jr := range c.rec().Jobs {
+		i, ok := c.byName[name]
+		if !ok {
+			continue
+		}
+		u := c.units[i]
+		if jr.Result == record.JobCreated {
+			u.createdRecorded = true // its Job should be in the cache
+			if u.attempt < c.attempt {
+				u.keptRunning, u.reported = true, unitActive
+			}
+			continue
+		}
+		u.recorded = true
+		u.uid = typesUID(jr.UID)
+		u.created = timeFromMillis(jr.CreatedAt)
+		u.started = timeFromMillis(jr.StartedAt)
+		u.finished = timeFromMillis(jr.FinishedAt)
+		u.reason, u.message, u.pods = jr.Reason, jr.Message, jr.Pods
+		switch jr.Result {
+		case record.JobSucceeded:
+			u.state = unitSucceeded
+		case record.JobSkipped:
+			u.state = unitSkipped
+		default:
+			u.state = unitFailed
+		}
+		u.reported = u.state // already reported by the run that saw it
+	}
+}
+
+// rec is the run record as last read or written; nil before Prepare (and
+// in a dry run, which has no store).
+func (c *Controller) rec() *record.Record {
+	if c.store == nil {
+		return nil
+	}
+	return c.store.Record()
+}
