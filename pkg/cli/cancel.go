@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/version"
 )
 
@@ -110,7 +111,7 @@ func (o *cancelOptions) run(ctx context.Context) error {
 
 // runLookupError maps the errors of acting on a run to exit codes.
 func runLookupError(err error) error {
-	var notFound *controller.RunNotFoundError
+	var notFound *record.NotFoundError
 	var finished *controller.FinishedError
 	if errors.As(err, &notFound) || errors.As(err, &finished) {
 		return &ExitError{Code: ExitInvalid, Err: err}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 type deleteOptions struct {
@@ -87,7 +88,7 @@ func (o *deleteOptions) run(ctx context.Context) error {
 
 // prune deletes the namespace's finished runs, older than --older-than.
 func (o *deleteOptions) prune(ctx context.Context, client kubernetes.Interface, ns string) error {
-	runs, err := controller.ListRuns(ctx, client, ns)
+	runs, err := report.ListRuns(ctx, client, ns)
 	if err != nil {
 		return &ExitError{Code: ExitCluster, Err: err}
 	}
@@ -99,7 +100,7 @@ func (o *deleteOptions) prune(ctx context.Context, client kubernetes.Interface, 
 		}
 		err := controller.DeleteRun(ctx, client, ns, r.RunID, o.timeout)
 		var running *controller.RunningError
-		var notFound *controller.RunNotFoundError
+		var notFound *record.NotFoundError
 		if errors.As(err, &running) || errors.As(err, &notFound) {
 			continue // changed since the list: not ours to delete now
 		}

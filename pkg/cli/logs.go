@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 type logsOptions struct {
@@ -86,7 +87,7 @@ func (o *logsOptions) run(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	st, err := controller.GetRunStatus(ctx, client, ns, runID, time.Now())
+	st, err := report.GetRunStatus(ctx, client, ns, runID, time.Now())
 	if err != nil {
 		return runLookupError(err)
 	}
@@ -113,7 +114,7 @@ func (o *logsOptions) run(ctx context.Context, args []string) error {
 
 // latestRun is the namespace's most recent run.
 func latestRun(ctx context.Context, client kubernetes.Interface, ns string) (string, error) {
-	runs, err := controller.ListRuns(ctx, client, ns)
+	runs, err := report.ListRuns(ctx, client, ns)
 	if err != nil {
 		return "", &ExitError{Code: ExitCluster, Err: err}
 	}
@@ -125,8 +126,8 @@ func latestRun(ctx context.Context, client kubernetes.Interface, ns string) (str
 
 // selectJobs keeps the Jobs of the jobs named (JOB or PHASE/JOB), all of
 // them without names; a name that is no job of the run is an error.
-func selectJobs(all []controller.JobStatus, names []string) ([]controller.JobStatus, error) {
-	var out []controller.JobStatus
+func selectJobs(all []report.JobStatus, names []string) ([]report.JobStatus, error) {
+	var out []report.JobStatus
 	for _, js := range all {
 		if js.KubernetesJob == "" {
 			continue
@@ -155,7 +156,7 @@ func selectJobs(all []controller.JobStatus, names []string) ([]controller.JobSta
 }
 
 // knownJob: the run has the job, though it has no Job (yet).
-func knownJob(all []controller.JobStatus, name string) bool {
+func knownJob(all []report.JobStatus, name string) bool {
 	for _, js := range all {
 		if name == js.Job || name == js.Phase+"/"+js.Job {
 			return true

@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 // logColors are the ANSI foreground colours prefixes cycle through, one
@@ -22,11 +23,11 @@ var logColors = []string{"32", "33", "34", "35", "36", "92", "93", "94", "95", "
 type logPrinter struct {
 	mu     sync.Mutex
 	w      io.Writer
-	jobs   []controller.JobStatus
+	jobs   []report.JobStatus
 	prefix map[string]string // Kubernetes Job name -> prefix (coloured or not)
 }
 
-func newLogPrinter(w io.Writer, jobs []controller.JobStatus, color bool) *logPrinter {
+func newLogPrinter(w io.Writer, jobs []report.JobStatus, color bool) *logPrinter {
 	p := &logPrinter{w: w, jobs: jobs, prefix: make(map[string]string, len(jobs))}
 	for i, js := range jobs {
 		pre := js.Phase + "/" + js.Job

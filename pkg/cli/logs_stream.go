@@ -19,6 +19,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 // followGrace is how long a followed log may stay open after its pod says
@@ -129,7 +130,7 @@ func (s *logStreamer) follow(ctx context.Context) error {
 	tick := time.NewTicker(runPollInterval)
 	defer tick.Stop()
 	for {
-		st, err := controller.GetRunStatus(ctx, s.client, s.ns, s.runID, time.Now())
+		st, err := report.GetRunStatus(ctx, s.client, s.ns, s.runID, time.Now())
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 // runLogsCmd runs `jobernetes logs ARGS` in-process against client.
@@ -96,7 +97,7 @@ func TestLogs(t *testing.T) {
 }
 
 func TestLogPrefixColors(t *testing.T) {
-	jobs := []controller.JobStatus{{Phase: "p", Job: "a", KubernetesJob: "a-1"}, {Phase: "p", Job: "b", KubernetesJob: "b-1"}}
+	jobs := []report.JobStatus{{Phase: "p", Job: "a", KubernetesJob: "a-1"}, {Phase: "p", Job: "b", KubernetesJob: "b-1"}}
 	for _, tc := range []struct {
 		name  string
 		color bool

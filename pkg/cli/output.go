@@ -15,6 +15,7 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/metrics"
+	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 // outputOptions are the flags of `run` about what it prints and serves.
@@ -125,7 +126,7 @@ func (o *runOutput) Started(ctx context.Context, client kubernetes.Interface, ns
 	if o.live == nil && o.metrics == nil {
 		return
 	}
-	st, err := controller.GetRunStatus(ctx, client, ns, runID, time.Now())
+	st, err := report.GetRunStatus(ctx, client, ns, runID, time.Now())
 	if err != nil {
 		klog.FromContext(ctx).V(2).Info("Could not read the run's status; starting from the model", "run", runID, "err", err)
 	}

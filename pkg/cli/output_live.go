@@ -13,6 +13,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 // ANSI escape sequences of the live view.
@@ -135,7 +136,7 @@ func (v *liveView) addJob(phase, job, name string) *liveJob {
 // seed replaces the rows with the run's plan as the cluster holds it (Job
 // names of a retry differ from the first attempt's) and takes the states a
 // resumed run starts from.
-func (v *liveView) seed(st *controller.RunStatus) {
+func (v *liveView) seed(st *report.RunStatus) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if st.StartedAt != nil {

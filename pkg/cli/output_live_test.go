@@ -15,6 +15,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
@@ -211,7 +212,7 @@ func TestLiveViewSeed(t *testing.T) {
 	now := at(30)
 	v := newLiveView(io.Discard, loadAdvanced(t), "adv-1", func() time.Time { return now })
 	started := runStart
-	v.seed(&controller.RunStatus{StartedAt: &started, Jobs: []controller.JobStatus{
+	v.seed(&report.RunStatus{StartedAt: &started, Jobs: []report.JobStatus{
 		{Phase: "one", Job: "a", KubernetesJob: "a-attempt2", State: "succeeded", CreatedAt: ptr(at(1)), FinishedAt: ptr(at(5))},
 		{Phase: "one", Job: "b", KubernetesJob: "b-attempt2", State: "waiting"},
 	}})

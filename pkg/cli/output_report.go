@@ -12,6 +12,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 // RunReport is what `jobernetes run -o json` prints on stdout when the run
@@ -82,7 +83,7 @@ type ReportJob struct {
 
 func newRunReport(res *controller.Result, model string) *RunReport {
 	r := &RunReport{
-		APIVersion: controller.StatusAPIVersion, Kind: "RunReport",
+		APIVersion: report.StatusAPIVersion, Kind: "RunReport",
 		RunID: res.RunID, Namespace: res.Namespace, Model: model,
 		Result:    record.ResultFailed,
 		StartedAt: res.Started.UTC().Truncate(time.Millisecond), FinishedAt: res.Finished.UTC().Truncate(time.Millisecond),

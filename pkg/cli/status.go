@@ -13,6 +13,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 type statusOptions struct {
@@ -116,7 +118,7 @@ func (o *statusOptions) run(ctx context.Context) error {
 	now := o.now()
 
 	if o.all {
-		runs, err := controller.ListAllRuns(ctx, client)
+		runs, err := report.ListAllRuns(ctx, client)
 		if err != nil {
 			return &ExitError{Code: ExitCluster, Err: err}
 		}
@@ -134,7 +136,7 @@ func (o *statusOptions) run(ctx context.Context) error {
 		return o.watchStatus(ctx, client, ns)
 	}
 	if o.runID == "" {
-		runs, err := controller.ListRuns(ctx, client, ns)
+		runs, err := report.ListRuns(ctx, client, ns)
 		if err != nil {
 			return &ExitError{Code: ExitCluster, Err: err}
 		}
@@ -149,8 +151,8 @@ func (o *statusOptions) run(ctx context.Context) error {
 		return nil
 	}
 
-	st, err := controller.GetRunStatus(ctx, client, ns, o.runID, now)
-	var notFound *controller.RunNotFoundError
+	st, err := report.GetRunStatus(ctx, client, ns, o.runID, now)
+	var notFound *record.NotFoundError
 	switch {
 	case errors.As(err, &notFound):
 		return &ExitError{Code: ExitInvalid, Err: err}
@@ -158,7 +160,7 @@ func (o *statusOptions) run(ctx context.Context) error {
 		return &ExitError{Code: ExitCluster, Err: err}
 	}
 	if st.Jobs == nil {
-		st.Jobs = []controller.JobStatus{}
+		st.Jobs = []report.JobStatus{}
 	}
 	switch {
 	case printer != nil:
@@ -180,7 +182,7 @@ func (o *statusOptions) client() (kubernetes.Interface, error) {
 func (o *statusOptions) namespace() string { return kubeFlags{o.configFlags}.namespace() }
 
 // runRecordObjects are the runs' records, for -o name.
-func runRecordObjects(runs []controller.RunSummary) []runtime.Object {
+func runRecordObjects(runs []report.RunSummary) []runtime.Object {
 	names := make([]runtime.Object, len(runs))
 	for i, r := range runs {
 		names[i] = runRecordObject(r.RunID)
@@ -190,15 +192,15 @@ func runRecordObjects(runs []controller.RunSummary) []runtime.Object {
 
 // RunList is `jobernetes status -o json` without --run-id.
 type RunList struct {
-	APIVersion string                  `json:"apiVersion"`
-	Kind       string                  `json:"kind"`
-	Namespace  string                  `json:"namespace,omitempty"` // absent with --all-namespaces
-	Items      []controller.RunSummary `json:"items"`
+	APIVersion string              `json:"apiVersion"`
+	Kind       string              `json:"kind"`
+	Namespace  string              `json:"namespace,omitempty"` // absent with --all-namespaces
+	Items      []report.RunSummary `json:"items"`
 }
 
-func newRunList(ns string, runs []controller.RunSummary) *RunList {
+func newRunList(ns string, runs []report.RunSummary) *RunList {
 	if runs == nil {
-		runs = []controller.RunSummary{}
+		runs = []report.RunSummary{}
 	}
-	return &RunList{APIVersion: controller.StatusAPIVersion, Kind: "RunList", Namespace: ns, Items: runs}
+	return &RunList{APIVersion: report.StatusAPIVersion, Kind: "RunList", Namespace: ns, Items: runs}
 }

@@ -11,9 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/jobernetes/jobernetes/pkg/report"
 	"k8s.io/apimachinery/pkg/util/duration"
-
-	"github.com/jobernetes/jobernetes/pkg/controller"
 )
 
 // Job states as status, the live view and the reports name them. Other
@@ -53,7 +52,7 @@ func flushTable(w io.Writer, tw *tabwriter.Writer, buf *bytes.Buffer) {
 
 // writeStatusText prints a header with the run's result, then one row per
 // Kubernetes Job.
-func writeStatusText(w io.Writer, st *controller.RunStatus, now time.Time) {
+func writeStatusText(w io.Writer, st *report.RunStatus, now time.Time) {
 	done, total := jobCounts(st)
 	fmt.Fprintf(w, "run %s in namespace %s: %s (%d/%d Jobs done", st.RunID, st.Namespace, st.Result, done, total)
 	if st.StartedAt != nil {
@@ -123,7 +122,7 @@ func writeStatusText(w io.Writer, st *controller.RunStatus, now time.Time) {
 }
 
 // writeDiagnosis says why failed Jobs failed and why running ones wait.
-func writeDiagnosis(w io.Writer, st *controller.RunStatus) {
+func writeDiagnosis(w io.Writer, st *report.RunStatus) {
 	first := true
 	for _, j := range st.Jobs {
 		if len(j.Pods) == 0 && j.Waiting == "" {
@@ -147,7 +146,7 @@ func writeDiagnosis(w io.Writer, st *controller.RunStatus) {
 
 // jobCounts: the run's Jobs that are done (finished, or decided never to
 // run), and all of them; Jobs a retry replaced do not count.
-func jobCounts(st *controller.RunStatus) (done, total int) {
+func jobCounts(st *report.RunStatus) (done, total int) {
 	for _, j := range st.Jobs {
 		if j.Replaced {
 			continue
@@ -161,7 +160,7 @@ func jobCounts(st *controller.RunStatus) (done, total int) {
 }
 
 // writeAttempts prints one line per attempt of a retried run.
-func writeAttempts(w io.Writer, attempts []controller.AttemptStatus, now time.Time) {
+func writeAttempts(w io.Writer, attempts []report.AttemptStatus, now time.Time) {
 	for _, a := range attempts {
 		line := fmt.Sprintf("attempt %d: %s", a.Attempt, a.Result)
 		if a.StartedAt != nil {
@@ -181,7 +180,7 @@ func writeAttempts(w io.Writer, attempts []controller.AttemptStatus, now time.Ti
 
 // writeAllRunsText prints `status -A`: one row per run of every namespace,
 // newest first, with kubectl's column style.
-func writeAllRunsText(w io.Writer, runs []controller.RunSummary, now time.Time) {
+func writeAllRunsText(w io.Writer, runs []report.RunSummary, now time.Time) {
 	tw, buf := newTable()
 	fmt.Fprintln(tw, "NAMESPACE\tRUN\tRESULT\tJOBS\tAGE\tDURATION")
 	for _, r := range runs {
@@ -191,7 +190,7 @@ func writeAllRunsText(w io.Writer, runs []controller.RunSummary, now time.Time) 
 	flushTable(w, tw, buf)
 }
 
-func runAge(r controller.RunSummary, now time.Time) (age, dur string) {
+func runAge(r report.RunSummary, now time.Time) (age, dur string) {
 	if r.StartedAt == nil {
 		return "-", "-"
 	}
@@ -203,7 +202,7 @@ func runAge(r controller.RunSummary, now time.Time) (age, dur string) {
 }
 
 // writeRunListText prints one row per run, newest first.
-func writeRunListText(w io.Writer, runs []controller.RunSummary, now time.Time) {
+func writeRunListText(w io.Writer, runs []report.RunSummary, now time.Time) {
 	tw, buf := newTable()
 	fmt.Fprintln(tw, "RUN-ID\tRESULT\tDONE\tAGE\tDURATION")
 	for _, r := range runs {
@@ -228,7 +227,7 @@ const revertSuffix = " (revert)"
 // statusFlowchart draws the run's plan as the model's DAG, one node per
 // model job, coloured by its state, with trigger rules, revert Jobs (dashed,
 // behind a dotted edge from the job they compensate) and the finally phase.
-func statusFlowchart(st *controller.RunStatus) *flowchart {
+func statusFlowchart(st *report.RunStatus) *flowchart {
 	type node struct {
 		id          int
 		phase, name string

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/graph"
+	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 // The SVG timeline's geometry, in pixels.
@@ -53,7 +53,7 @@ func svgColor(state string) [2]string {
 // by state, the critical path outlined, a time axis on top. It needs nothing
 // but the status the cluster gives, so it works during and after a run, and
 // after cleanup.
-func writeStatusSVG(w io.Writer, st *controller.RunStatus, now time.Time) error {
+func writeStatusSVG(w io.Writer, st *report.RunStatus, now time.Time) error {
 	t0, t1 := svgSpan(st, now)
 	total := t1.Sub(t0)
 	x := func(t time.Time) float64 {
@@ -63,7 +63,7 @@ func writeStatusSVG(w io.Writer, st *controller.RunStatus, now time.Time) error 
 
 	// Rows, grouped by phase in the order phases first appear.
 	var phases []string
-	rows := map[string][]controller.JobStatus{}
+	rows := map[string][]report.JobStatus{}
 	for _, j := range st.Jobs {
 		if _, ok := rows[j.Phase]; !ok {
 			phases = append(phases, j.Phase)
@@ -146,7 +146,7 @@ func writeStatusSVG(w io.Writer, st *controller.RunStatus, now time.Time) error 
 }
 
 // svgRow draws one Kubernetes Job: its label, wait line and run bar.
-func svgRow(b *bytes.Buffer, j controller.JobStatus, y int, x func(time.Time) float64, t0, now time.Time, critical bool) {
+func svgRow(b *bytes.Buffer, j report.JobStatus, y int, x func(time.Time) float64, t0, now time.Time, critical bool) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	c := svgColor(j.State)
 	mid := y + svgRowH/2
@@ -204,7 +204,7 @@ func svgRow(b *bytes.Buffer, j controller.JobStatus, y int, x func(time.Time) fl
 
 // svgSpan is the chart's time range: the run's start (else its first Job's
 // creation) to its end (else now); at least a second.
-func svgSpan(st *controller.RunStatus, now time.Time) (time.Time, time.Time) {
+func svgSpan(st *report.RunStatus, now time.Time) (time.Time, time.Time) {
 	var t0, t1 time.Time
 	if st.StartedAt != nil {
 		t0 = *st.StartedAt
@@ -234,7 +234,7 @@ func svgSpan(st *controller.RunStatus, now time.Time) (time.Time, time.Time) {
 // criticalJobs are the Kubernetes Jobs on the run's critical path, computed
 // by pkg/graph from the plan (as the run's summary does) with each model
 // job lasting as long as its longest Job. Reverts are not in the plan.
-func criticalJobs(st *controller.RunStatus, now time.Time) map[string]bool {
+func criticalJobs(st *report.RunStatus, now time.Time) map[string]bool {
 	var specs []graph.PhaseSpec
 	phaseIdx := map[string]int{}
 	type key struct{ phase, job string }

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 // svgElements parses an SVG strictly and returns its elements by name, each
@@ -116,7 +116,7 @@ func TestStatusSVG(t *testing.T) {
 
 func TestSVGCriticalJobs(t *testing.T) {
 	tm := func(sec float64) *time.Time { v := at(sec); return &v }
-	st := &controller.RunStatus{StartedAt: tm(0), FinishedAt: tm(30), Jobs: []controller.JobStatus{
+	st := &report.RunStatus{StartedAt: tm(0), FinishedAt: tm(30), Jobs: []report.JobStatus{
 		{Phase: "a", Job: "x", KubernetesJob: "x-1", CreatedAt: tm(0), FinishedAt: tm(5)},
 		{Phase: "b", Job: "short", KubernetesJob: "s-1", CreatedAt: tm(5), FinishedAt: tm(8)},
 		{Phase: "b", Job: "long", KubernetesJob: "l-1", CreatedAt: tm(5), FinishedAt: tm(12)},

@@ -26,6 +26,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 // The run of the status fixtures started at runStart; "now" is 95s later.
@@ -189,7 +190,7 @@ func TestStatusJSONSchema(t *testing.T) {
 	_, stdout, _ := runStatusCmd(t, statusCluster(t), "--run-id", "etl-20261127-120000-ab12", "-n", "data", "-o", "json")
 	dec := json.NewDecoder(strings.NewReader(stdout))
 	dec.DisallowUnknownFields()
-	var st controller.RunStatus
+	var st report.RunStatus
 	if err := dec.Decode(&st); err != nil {
 		t.Fatalf("status -o json does not decode strictly into RunStatus: %v", err)
 	}
@@ -259,7 +260,7 @@ func TestStatusExitCodes(t *testing.T) {
 // A state this version does not know (a later controller may add some) is
 // shown as it comes, and left uncoloured in Mermaid.
 func TestStatusUnknownState(t *testing.T) {
-	st := &controller.RunStatus{RunID: "r", Namespace: "n", Result: "Running", Jobs: []controller.JobStatus{
+	st := &report.RunStatus{RunID: "r", Namespace: "n", Result: "Running", Jobs: []report.JobStatus{
 		{Phase: "p", Job: "a", KubernetesJob: "a-1", State: "succeeded"},
 		{Phase: "p", Job: "b", KubernetesJob: "b-1", State: "paused", DependsOn: []string{"a"}},
 	}}
@@ -326,7 +327,7 @@ func TestStatusSkippedAndReverts(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var st controller.RunStatus
+	var st report.RunStatus
 	if err := json.Unmarshal([]byte(stdout), &st); err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +359,7 @@ func TestStatusSkippedAndReverts(t *testing.T) {
 }
 
 func TestStatusMermaidReverts(t *testing.T) {
-	st := &controller.RunStatus{Jobs: []controller.JobStatus{
+	st := &report.RunStatus{Jobs: []report.JobStatus{
 		{Phase: "one", Job: "a", State: "succeeded"},
 		{Phase: "one", Job: "alert", DependsOn: []string{"a"}, TriggerRule: "one_failed", State: "skipped"},
 		{Phase: "two", Job: "b", Finally: true, State: "failed"},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 // watchStatus shows a run until it ends, from one informer of its Jobs and
@@ -51,9 +52,9 @@ func (o *statusOptions) watchStatus(ctx context.Context, client kubernetes.Inter
 			return &ExitError{Code: ExitCluster, Err: fmt.Errorf("watching the run's %v: cache did not sync", typ)}
 		}
 	}
-	var draw func(*controller.RunStatus)
+	var draw func(*report.RunStatus)
 	if f := terminalFile(o.streams.Out); f != nil {
-		draw = func(st *controller.RunStatus) {
+		draw = func(st *report.RunStatus) {
 			fmt.Fprint(o.streams.Out, "\x1b[H\x1b[2J") // home, clear: redraw in place
 			writeStatusText(o.streams.Out, st, o.now())
 		}
@@ -77,7 +78,7 @@ func (o *statusOptions) watchStatus(ctx context.Context, client kubernetes.Inter
 		}
 		cm, err := cms.Lister().ConfigMaps(ns).Get(record.Name(o.runID))
 		if err != nil {
-			return &ExitError{Code: ExitInvalid, Err: &controller.RunNotFoundError{RunID: o.runID, Namespace: ns}}
+			return &ExitError{Code: ExitInvalid, Err: &record.NotFoundError{RunID: o.runID, Namespace: ns}}
 		}
 		all, err := jobs.Lister().Jobs(ns).List(labels.Everything())
 		if err != nil {
@@ -87,7 +88,7 @@ func (o *statusOptions) watchStatus(ctx context.Context, client kubernetes.Inter
 		if err != nil {
 			return &ExitError{Code: ExitCluster, Err: err}
 		}
-		st := controller.RunStatusFrom(rec, all, o.now())
+		st := report.RunStatusFrom(rec, all, o.now())
 		draw(st)
 		if st.Result != record.ResultRunning {
 			return nil
@@ -103,7 +104,7 @@ type statusLines struct {
 	header string
 }
 
-func (l *statusLines) write(st *controller.RunStatus) {
+func (l *statusLines) write(st *report.RunStatus) {
 	done, total := jobCounts(st)
 	if h := fmt.Sprintf("run %s in namespace %s: %s (%d/%d Jobs done)", st.RunID, st.Namespace, st.Result, done, total); h != l.header {
 		l.header = h

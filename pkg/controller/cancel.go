@@ -52,12 +52,10 @@ func CancelRun(ctx context.Context, client kubernetes.Interface, ns, runID, reas
 		rec.Result, rec.Message, rec.FinishedAt = record.ResultCancelled, cancelMessage(reason), now.UnixMilli()
 	}})
 	switch {
-	case errors.Is(err, record.ErrNotFound):
-		return 0, &RunNotFoundError{RunID: runID, Namespace: ns}
-	case errors.Is(err, record.ErrUndecodable):
+	case errors.Is(err, record.ErrNotFound), errors.Is(err, record.ErrUndecodable):
 		return 0, err
 	case err != nil:
-		return 0, clusterError("record the cancel", err)
+		return 0, ClusterError("record the cancel", err)
 	case finished != "":
 		return 0, &FinishedError{RunID: runID, Result: finished}
 	}
@@ -85,12 +83,12 @@ func deleteActiveJobs(ctx context.Context, client kubernetes.Interface, ns, runI
 	sel := labels.SelectorFromSet(labels.Set{LabelRun: runID}).String()
 	list, err := jobs.List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
-		return 0, 0, clusterError("list Jobs", err)
+		return 0, 0, ClusterError("list Jobs", err)
 	}
 	for i := range list.Items {
 		j := &list.Items[i]
 		ref := metav1.GetControllerOfNoCopy(j)
-		if ref == nil || ref.UID != owner || finishedCondition(j) != nil {
+		if ref == nil || ref.UID != owner || FinishedCondition(j) != nil {
 			continue
 		}
 		active++
@@ -99,7 +97,7 @@ func deleteActiveJobs(ctx context.Context, client kubernetes.Interface, ns, runI
 		}
 		err := jobs.Delete(ctx, j.Name, backgroundDelete(j.UID))
 		if err != nil && !isGone(err) {
-			return deleted, active, clusterError("delete Job "+j.Name, err)
+			return deleted, active, ClusterError("delete Job "+j.Name, err)
 		}
 		deleted++
 	}
@@ -160,19 +158,17 @@ func (c *Controller) endCancelled(ctx context.Context) error {
 func DeleteRun(ctx context.Context, client kubernetes.Interface, ns, runID string, wait time.Duration) error {
 	run, err := record.Get(ctx, client, ns, runID)
 	switch {
-	case errors.Is(err, record.ErrNotFound):
-		return &RunNotFoundError{RunID: runID, Namespace: ns}
-	case errors.Is(err, record.ErrUndecodable):
+	case errors.Is(err, record.ErrNotFound), errors.Is(err, record.ErrUndecodable):
 		return err
 	case err != nil:
-		return clusterError("read run record", err)
+		return ClusterError("read run record", err)
 	case run.Result == record.ResultRunning:
 		return &RunningError{RunID: runID}
 	}
 	uid := run.Meta.UID
 	err = record.Delete(ctx, client, run)
 	if err != nil && !apierrors.IsNotFound(err) {
-		return clusterError("delete run record", err)
+		return ClusterError("delete run record", err)
 	}
 	if wait <= 0 {
 		return nil
@@ -181,7 +177,7 @@ func DeleteRun(ctx context.Context, client kubernetes.Interface, ns, runID strin
 	return waitFor(ctx, wait, func(ctx context.Context) (bool, error) {
 		list, err := client.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
 		if err != nil {
-			return false, clusterError("list Jobs", err)
+			return false, ClusterError("list Jobs", err)
 		}
 		for i := range list.Items {
 			if ref := metav1.GetControllerOfNoCopy(&list.Items[i]); ref != nil && ref.UID == uid {

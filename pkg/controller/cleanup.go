@@ -98,7 +98,7 @@ func (c *Controller) recordWriteError(err error) error {
 	name := c.store.Meta().Name
 	switch {
 	case apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err):
-		return &fatalError{clusterError("write run record", err)}
+		return &fatalError{ClusterError("write run record", err)}
 	case apierrors.IsInvalid(err) || apierrors.IsRequestEntityTooLargeError(err):
 		// Refused for good (a ConfigMap holds at most 1 MiB): retrying
 		// would spin forever while the run's last Jobs go unrecorded.

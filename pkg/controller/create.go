@@ -126,7 +126,7 @@ func (c *Controller) createJobs(ctx context.Context, todo []*unit) error {
 			u.reason = "CreateRejected"
 			u.message = fmt.Sprintf("the API server rejected the Job from %s: %v", u.manifest.Path, err)
 		case apierrors.IsForbidden(err) && !strings.Contains(err.Error(), "exceeded quota"):
-			transient = append(transient, &fatalError{clusterError("create Job "+obj.Name, err)})
+			transient = append(transient, &fatalError{ClusterError("create Job "+obj.Name, err)})
 		default:
 			transient = append(transient, fmt.Errorf("create Job %s/%s: %w", c.ns, obj.Name, err))
 		}

@@ -52,7 +52,7 @@ func (c *Controller) RecordRunEvent(ctx context.Context, res *Result) error {
 		ReportingController: ManagedBy,
 	}
 	if _, err := c.client.CoreV1().Events(c.ns).Create(ctx, ev, metav1.CreateOptions{}); err != nil {
-		return clusterError("create run summary Event", err)
+		return ClusterError("create run summary Event", err)
 	}
 	return nil
 }
@@ -60,10 +60,10 @@ func (c *Controller) RecordRunEvent(ctx context.Context, res *Result) error {
 // RunSummaryMessage is the one-line summary of a finished run.
 func RunSummaryMessage(res *Result) string {
 	var b strings.Builder
-	wall := roundDur(res.Finished.Sub(res.Started))
+	wall := RoundDuration(res.Finished.Sub(res.Started))
 	if res.Succeeded {
 		fmt.Fprintf(&b, "Run %s succeeded: %d Jobs in %s (summed Job time %s, critical path %s)",
-			res.RunID, len(res.Jobs), wall, roundDur(res.SummedTime), roundDur(res.CriticalTime))
+			res.RunID, len(res.Jobs), wall, RoundDuration(res.SummedTime), RoundDuration(res.CriticalTime))
 	} else {
 		fmt.Fprintf(&b, "Run %s failed after %s", res.RunID, wall)
 		if f := res.Failure; f != nil && f.Name != "" {

@@ -9,7 +9,7 @@ import (
 // finishedCondition returns the Complete or Failed condition that is True, if
 // any. Pod counts are not read: only the Job controller's verdict counts
 // (SuccessCriteriaMet and FailureTarget come earlier and are not the end).
-func finishedCondition(job *batchv1.Job) *batchv1.JobCondition {
+func FinishedCondition(job *batchv1.Job) *batchv1.JobCondition {
 	for i := range job.Status.Conditions {
 		c := &job.Status.Conditions[i]
 		if c.Status != corev1.ConditionTrue {
@@ -24,7 +24,7 @@ func finishedCondition(job *batchv1.Job) *batchv1.JobCondition {
 
 // finishTime is when the Job finished: the condition's transition time, or
 // the Job's completionTime when that is later known.
-func finishTime(job *batchv1.Job, c *batchv1.JobCondition) metav1.Time {
+func FinishTime(job *batchv1.Job, c *batchv1.JobCondition) metav1.Time {
 	if job.Status.CompletionTime != nil && c.Type == batchv1.JobComplete {
 		return *job.Status.CompletionTime
 	}

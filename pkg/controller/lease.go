@@ -55,7 +55,7 @@ func WithRunLease(ctx context.Context, client kubernetes.Interface, ns, runID st
 	// Leader election retries every error forever; ask once first, so that an
 	// unreachable or forbidden cluster is reported instead of waited on.
 	if _, err := client.CoordinationV1().Leases(ns).Get(ctx, name, metav1.GetOptions{}); err != nil && !apierrors.IsNotFound(err) {
-		return clusterError("read run lease", err)
+		return ClusterError("read run lease", err)
 	}
 	lock := &resourcelock.LeaseLock{
 		LeaseMeta:  metav1.ObjectMeta{Name: name, Namespace: ns},

@@ -23,7 +23,7 @@ const maxPodFailures = 3
 
 // pendingAfter is how long a pod may wait with a reason before the run
 // says so: image pulls and scheduling take a moment even when all is well.
-const pendingAfter = 5 * time.Second
+const PendingAfter = 5 * time.Second
 
 // waitingReasons are container waiting reasons that a user must act on.
 var waitingReasons = map[string]bool{
@@ -189,7 +189,7 @@ func (c *Controller) diagnose(ctx context.Context) {
 				if reason == "" || reason == u.waitingSaid {
 					continue
 				}
-				if wait := pendingAfter - now.Sub(pod.CreationTimestamp.Time); wait > 0 {
+				if wait := PendingAfter - now.Sub(pod.CreationTimestamp.Time); wait > 0 {
 					c.queue.AddAfter(c.runID, wait)
 					continue
 				}

@@ -76,7 +76,7 @@ func (c *Controller) Prepare(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	case err != nil:
-		return nil, recordReadError(err)
+		return nil, RecordReadError(err)
 	default:
 		if res, err := c.resume(ctx, rec); res != nil || err != nil {
 			return res, err
@@ -91,13 +91,13 @@ func (c *Controller) Prepare(ctx context.Context) (*Result, error) {
 	return nil, nil
 }
 
-// recordReadError: a record that does not decode is the run's problem;
-// anything else in reading it is the cluster's.
-func recordReadError(err error) error {
-	if errors.Is(err, record.ErrUndecodable) {
+// RecordReadError: a missing record, or one that does not decode, is the
+// run's problem; anything else in reading it is the cluster's.
+func RecordReadError(err error) error {
+	if errors.Is(err, record.ErrUndecodable) || errors.Is(err, record.ErrNotFound) {
 		return err
 	}
-	return clusterError("read run record", err)
+	return ClusterError("read run record", err)
 }
 
 func (c *Controller) createRecord(ctx context.Context) error {
@@ -111,7 +111,7 @@ func (c *Controller) createRecord(ctx context.Context) error {
 		if errors.Is(err, record.ErrExists) {
 			return err
 		}
-		return clusterError("create run record", err)
+		return ClusterError("create run record", err)
 	}
 	klog.FromContext(ctx).V(2).Info("Created run record", "configmap", klog.KRef(c.ns, c.store.Meta().Name))
 	return nil
@@ -158,6 +158,6 @@ func (c *Controller) resume(ctx context.Context, rec *record.Record) (*Result, e
 	return nil, nil
 }
 
-func clusterError(what string, err error) error {
+func ClusterError(what string, err error) error {
 	return fmt.Errorf("%w: %s: %v", ErrCluster, what, err)
 }

@@ -12,7 +12,7 @@ func (c *Controller) printf(format string, args ...interface{}) {
 }
 
 func (c *Controller) stamp() string {
-	return fmt.Sprintf("[%8s]", "+"+roundDur(c.now().Sub(c.start)).String())
+	return fmt.Sprintf("[%8s]", "+"+RoundDuration(c.now().Sub(c.start)).String())
 }
 
 // progressLines prints one line per state change since the last sync, in
@@ -68,7 +68,7 @@ func (c *Controller) unitLine(u *unit) {
 	case unitActive:
 		c.printf("%s created   %s\n", c.stamp(), id)
 	case unitSucceeded:
-		c.printf("%s succeeded %s in %s\n", c.stamp(), id, roundDur(u.finished.Sub(u.created)))
+		c.printf("%s succeeded %s in %s\n", c.stamp(), id, RoundDuration(u.finished.Sub(u.created)))
 	case unitFailed:
 		c.printf("%s FAILED    %s: %s: %s\n", c.stamp(), id, u.reason, u.message)
 		for _, p := range u.pods {
@@ -91,7 +91,7 @@ func (c *Controller) emit(t Transition) {
 	c.opts.OnTransition(t)
 }
 
-func roundDur(d time.Duration) time.Duration {
+func RoundDuration(d time.Duration) time.Duration {
 	if d < 0 {
 		return 0
 	}

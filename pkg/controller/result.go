@@ -166,11 +166,11 @@ func (r *Result) WriteText(w io.Writer) {
 	} else {
 		fmt.Fprintf(w, "FAILED\n")
 	}
-	fmt.Fprintf(w, "wall-clock %s, summed Job time %s", roundDur(wall), roundDur(r.SummedTime))
+	fmt.Fprintf(w, "wall-clock %s, summed Job time %s", RoundDuration(wall), RoundDuration(r.SummedTime))
 	if wall > 0 {
 		fmt.Fprintf(w, " (parallelism %.1fx)", float64(r.SummedTime)/float64(wall))
 	}
-	fmt.Fprintf(w, "\ncritical path %s: %s\n", roundDur(r.CriticalTime), strings.Join(r.CriticalPath, " -> "))
+	fmt.Fprintf(w, "\ncritical path %s: %s\n", RoundDuration(r.CriticalTime), strings.Join(r.CriticalPath, " -> "))
 	if f := r.Failure; f != nil && f.Name != "" {
 		fmt.Fprintf(w, "failed: job %s (phase %s, Job %s): %s: %s\n", f.Job, f.Phase, f.Name, f.Reason, f.Message)
 		for _, p := range f.Pods {
@@ -229,7 +229,7 @@ func durCell(d time.Duration, known bool) string {
 	if !known {
 		return "-"
 	}
-	return roundDur(d).String()
+	return RoundDuration(d).String()
 }
 
 func trunc(s string, n int) string {

@@ -80,7 +80,7 @@ func (c *Controller) retry(ctx context.Context) error {
 		rec.Fingerprint = Fingerprint(c.model) // fixed manifests of the same DAG
 	}})
 	if err != nil {
-		return clusterError("start retry of the run", err)
+		return ClusterError("start retry of the run", err)
 	}
 	c.start = c.now()
 	return nil
@@ -143,7 +143,7 @@ func (c *Controller) keepUnfinished(ctx context.Context, u *unit, name string, a
 		return false, nil
 	}
 	if err != nil {
-		return false, clusterError("read Job "+name, err)
+		return false, ClusterError("read Job "+name, err)
 	}
 	if ref := metav1.GetControllerOfNoCopy(j); ref == nil || ref.UID != c.store.Meta().UID || j.Labels[LabelRun] != c.runID {
 		return false, nil // not the run's any more: the resume rules report it
@@ -159,11 +159,11 @@ func (c *Controller) keepUnfinished(ctx context.Context, u *unit, name string, a
 			return err == nil && cur.UID != j.UID, nil // other errors: ask again
 		})
 		if err != nil {
-			return false, clusterError("wait for Job "+name+" to be deleted", err)
+			return false, ClusterError("wait for Job "+name+" to be deleted", err)
 		}
 		return false, nil
 	}
-	cond := finishedCondition(j)
+	cond := FinishedCondition(j)
 	if cond != nil && cond.Type == batchv1.JobFailed {
 		return false, nil
 	}

@@ -190,13 +190,13 @@ func (c *Controller) observeJob(u *unit, j *batchv1.Job) {
 	if j.Status.StartTime != nil {
 		u.started = j.Status.StartTime.Time
 	}
-	cond := finishedCondition(j)
+	cond := FinishedCondition(j)
 	if cond == nil {
 		u.state = unitActive
 		return
 	}
 	if u.finished.IsZero() {
-		u.finished = finishTime(j, cond).Time
+		u.finished = FinishTime(j, cond).Time
 		if now := c.now(); now.Sub(u.finished) < 2*time.Second && u.state == unitActive {
 			u.finished = now
 		}

@@ -17,8 +17,18 @@ import (
 // of the same run got there first).
 var ErrExists = errors.New("run record exists")
 
-// ErrNotFound: the run has no record.
+// ErrNotFound: the run has no record (errors.Is matches a NotFoundError).
 var ErrNotFound = errors.New("run record not found")
+
+// NotFoundError: the namespace holds no record of the run.
+type NotFoundError struct{ RunID, Namespace string }
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("no run %q in namespace %q", e.RunID, e.Namespace)
+}
+
+// Is makes errors.Is(err, ErrNotFound) true.
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 
 // Store owns every read and write of one run's record: the orchestrator
 // (create, flush, final write, resume read), a retry, and `jobernetes
@@ -103,7 +113,7 @@ func (s *configMapStore) Create(ctx context.Context, rec *Record) error {
 func (s *configMapStore) Load(ctx context.Context) (*Record, error) {
 	cm, err := s.client.CoreV1().ConfigMaps(s.ns).Get(ctx, Name(s.runID), metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("%w: %s/%s", ErrNotFound, s.ns, Name(s.runID))
+		return nil, &NotFoundError{RunID: s.runID, Namespace: s.ns}
 	}
 	if err != nil {
 		return nil, err

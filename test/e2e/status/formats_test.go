@@ -10,7 +10,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/jobernetes/jobernetes/pkg/cli"
-	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/report"
 	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
@@ -59,7 +59,7 @@ func TestOutputFormats(t *testing.T) {
 	}
 
 	_, stdout, _ = jobernetes(t, "status", "--run-id", rep.RunID, "-n", ns, "-o", "yaml")
-	var st controller.RunStatus
+	var st report.RunStatus
 	if err := yaml.UnmarshalStrict([]byte(stdout), &st); err != nil || st.RunID != rep.RunID || len(st.Jobs) != 2 || st.Jobs[1].TriggerRule != "all_done" {
 		t.Errorf("status -o yaml: %v\n%s", err, stdout)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/cli"
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/report"
 	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
@@ -67,7 +68,7 @@ jobernetes:
 
 // statusJSON runs `status -o json` and decodes it strictly into the
 // documented schema.
-func statusJSON(t *testing.T, ns, runID string) *controller.RunStatus {
+func statusJSON(t *testing.T, ns, runID string) *report.RunStatus {
 	t.Helper()
 	code, stdout, _ := jobernetes(t, "status", "--run-id", runID, "-n", ns, "-o", "json")
 	if code != 0 {
@@ -75,7 +76,7 @@ func statusJSON(t *testing.T, ns, runID string) *controller.RunStatus {
 	}
 	dec := json.NewDecoder(strings.NewReader(stdout))
 	dec.DisallowUnknownFields()
-	st := &controller.RunStatus{}
+	st := &report.RunStatus{}
 	if err := dec.Decode(st); err != nil {
 		t.Fatalf("status -o json does not decode into RunStatus: %v", err)
 	}
@@ -91,7 +92,7 @@ func statusJSON(t *testing.T, ns, runID string) *controller.RunStatus {
 // checkAgainstWatch: every Job's state in st agrees with what the test's
 // watch saw before the status was taken (before) and after it (after). A
 // Job that changed between the two may show either side.
-func checkAgainstWatch(t *testing.T, when string, st *controller.RunStatus, before, after map[string]jobLife) map[string]string {
+func checkAgainstWatch(t *testing.T, when string, st *report.RunStatus, before, after map[string]jobLife) map[string]string {
 	t.Helper()
 	states := map[string]string{}
 	for _, js := range st.Jobs {

@@ -1,4 +1,4 @@
-package controller
+package report
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -87,16 +88,13 @@ type JobStatus struct {
 // GetRunStatus reads a run's record and Jobs: one GET and one LIST.
 func GetRunStatus(ctx context.Context, client kubernetes.Interface, ns, runID string, now time.Time) (*RunStatus, error) {
 	run, err := record.Get(ctx, client, ns, runID)
-	switch {
-	case errors.Is(err, record.ErrNotFound):
-		return nil, &RunNotFoundError{RunID: runID, Namespace: ns}
-	case err != nil:
-		return nil, recordReadError(err)
+	if err != nil {
+		return nil, controller.RecordReadError(err)
 	}
-	sel := labels.SelectorFromSet(labels.Set{LabelRun: runID}).String()
+	sel := labels.SelectorFromSet(labels.Set{controller.LabelRun: runID}).String()
 	list, err := client.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
-		return nil, clusterError("list Jobs", err)
+		return nil, controller.ClusterError("list Jobs", err)
 	}
 	jobs := make([]*batchv1.Job, len(list.Items))
 	for i := range list.Items {
@@ -119,19 +117,19 @@ func GetRunStatus(ctx context.Context, client kubernetes.Interface, ns, runID st
 func addPodDiagnosis(st *RunStatus, pods []corev1.Pod, now time.Time) {
 	byJob := map[string][]*corev1.Pod{}
 	for i := range pods {
-		byJob[PodJobName(&pods[i])] = append(byJob[PodJobName(&pods[i])], &pods[i])
+		byJob[controller.PodJobName(&pods[i])] = append(byJob[controller.PodJobName(&pods[i])], &pods[i])
 	}
 	for i := range st.Jobs {
 		js := &st.Jobs[i]
 		switch {
 		case js.State == "running":
 			for _, pod := range byJob[js.KubernetesJob] {
-				if reason, msg := PodWaiting(pod); reason != "" && now.Sub(pod.CreationTimestamp.Time) >= pendingAfter {
+				if reason, msg := controller.PodWaiting(pod); reason != "" && now.Sub(pod.CreationTimestamp.Time) >= controller.PendingAfter {
 					js.Waiting = reason + ": " + msg
 				}
 			}
 		case js.State == "failed" && js.Pods == nil:
-			js.Pods = PodFailures(byJob[js.KubernetesJob])
+			js.Pods = controller.PodFailures(byJob[js.KubernetesJob])
 		}
 	}
 }
@@ -183,8 +181,8 @@ func RunStatusFrom(rec *record.Stored, all []*batchv1.Job, now time.Time) *RunSt
 		}
 	}
 	for name, j := range jobs {
-		if _, ok := j.Labels[LabelRevert]; ok && !planned[name] && rec.Jobs[name] == nil {
-			js := JobStatus{Phase: j.Labels[LabelPhase], Job: j.Labels[LabelJob] + " (revert)", Revert: true, KubernetesJob: name}
+		if _, ok := j.Labels[controller.LabelRevert]; ok && !planned[name] && rec.Jobs[name] == nil {
+			js := JobStatus{Phase: j.Labels[controller.LabelPhase], Job: j.Labels[controller.LabelJob] + " (revert)", Revert: true, KubernetesJob: name}
 			fillJobStatus(&js, nil, j, now)
 			reverts = append(reverts, js)
 		}
@@ -221,8 +219,8 @@ func earlierAttempts(rec *record.Record, jobs map[string]*batchv1.Job, planned m
 		}
 	}
 	for name, j := range jobs {
-		if _, ok := j.Labels[LabelRevert]; !ok && !planned[name] && rec.Jobs[name] == nil {
-			js := JobStatus{Phase: j.Labels[LabelPhase], Job: j.Labels[LabelJob], KubernetesJob: name, Replaced: true}
+		if _, ok := j.Labels[controller.LabelRevert]; !ok && !planned[name] && rec.Jobs[name] == nil {
+			js := JobStatus{Phase: j.Labels[controller.LabelPhase], Job: j.Labels[controller.LabelJob], KubernetesJob: name, Replaced: true}
 			fillJobStatus(&js, nil, j, now)
 			out = append(out, js)
 		}
@@ -248,8 +246,8 @@ func fillJobStatus(js *JobStatus, jr *record.JobRecord, j *batchv1.Job, now time
 	switch {
 	case jr != nil && jr.Attempt > 0:
 		js.Attempt = jr.Attempt
-	case j != nil && j.Labels[LabelAttempt] != "":
-		js.Attempt, _ = strconv.Atoi(j.Labels[LabelAttempt])
+	case j != nil && j.Labels[controller.LabelAttempt] != "":
+		js.Attempt, _ = strconv.Atoi(j.Labels[controller.LabelAttempt])
 	case jr != nil || j != nil:
 		js.Attempt = 1
 	}
@@ -269,8 +267,8 @@ func fillJobStatus(js *JobStatus, jr *record.JobRecord, j *batchv1.Job, now time
 		created := j.CreationTimestamp.Time
 		js.CreatedAt = &created
 		js.State = "running"
-		if c := finishedCondition(j); c != nil {
-			t := finishTime(j, c).Time
+		if c := controller.FinishedCondition(j); c != nil {
+			t := controller.FinishTime(j, c).Time
 			js.FinishedAt = &t
 			js.Reason, js.Message = c.Reason, c.Message
 			js.State = "succeeded"
@@ -284,7 +282,7 @@ func fillJobStatus(js *JobStatus, jr *record.JobRecord, j *batchv1.Job, now time
 		if js.FinishedAt != nil {
 			end = *js.FinishedAt
 		}
-		js.DurationSeconds = roundDur(end.Sub(*js.CreatedAt)).Seconds()
+		js.DurationSeconds = controller.RoundDuration(end.Sub(*js.CreatedAt)).Seconds()
 	}
 }
 
@@ -300,13 +298,6 @@ func recordedState(result string) string {
 		return "skipped"
 	}
 	return strings.ToLower(result)
-}
-
-// RunNotFoundError: the namespace holds no record of the run.
-type RunNotFoundError struct{ RunID, Namespace string }
-
-func (e *RunNotFoundError) Error() string {
-	return fmt.Sprintf("no run %q in namespace %q", e.RunID, e.Namespace)
 }
 
 // RunSummary is one line of `jobernetes status` without a run ID.
@@ -362,10 +353,10 @@ var errForbidden = errors.New("forbidden")
 func listRuns(ctx context.Context, client kubernetes.Interface, ns string) ([]RunSummary, error) {
 	runs, err := record.List(ctx, client, ns)
 	if apierrors.IsForbidden(err) {
-		return nil, fmt.Errorf("%w: %w", errForbidden, clusterError("list run records", err))
+		return nil, fmt.Errorf("%w: %w", errForbidden, controller.ClusterError("list run records", err))
 	}
 	if err != nil {
-		return nil, clusterError("list run records", err)
+		return nil, controller.ClusterError("list run records", err)
 	}
 	out := make([]RunSummary, 0, len(runs))
 	for _, rec := range runs {

@@ -1,0 +1,89 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/record"
+)
+
+// status is read from the cluster alone: the record for cleaned-up Jobs,
+// the Jobs for running ones, the plan for the ones still waiting.
+//
+//	a ──> b     c     (phase p0)
+//	d                 (phase p1)
+func TestGetRunStatus(t *testing.T) {
+	ctx := context.Background()
+	now := time.Unix(1_800_000_000, 0)
+	client := fake.NewClientset()
+	store := record.NewStore(client, "ns", "r1", nil)
+	err := store.Create(ctx, &record.Record{
+		RunID: "r1", Result: record.ResultRunning, StartedAt: now.Add(-10 * time.Second).UnixMilli(),
+		Plan: []record.PlanJob{
+			{Phase: "p0", Job: "a", KubernetesJobs: []string{"a-1"}},
+			{Phase: "p0", Job: "b", DependsOn: []string{"a"}, KubernetesJobs: []string{"b-1"}},
+			{Phase: "p0", Job: "c", KubernetesJobs: []string{"c-1"}},
+			{Phase: "p1", Job: "d", KubernetesJobs: []string{"d-1"}},
+		},
+		// a succeeded and was deleted by cleanup: only the record knows it.
+		Jobs: map[string]*record.JobRecord{"a-1": {Job: "a", Phase: "p0", Result: record.JobSucceeded}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := metav1.OwnerReference{APIVersion: "v1", Kind: "ConfigMap", Name: record.Name("r1"), UID: "uid-record", Controller: new(bool)}
+	*owner.Controller = true
+	for _, name := range []string{"b-1", "c-1", "x-1"} {
+		j := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{
+			Name: name, Namespace: "ns", Labels: map[string]string{controller.LabelRun: "r1"},
+			CreationTimestamp: metav1.NewTime(now.Add(-time.Second)),
+		}}
+		if name != "x-1" { // x-1 carries the label but the run does not control it
+			j.OwnerReferences = []metav1.OwnerReference{owner}
+		}
+		if _, err := client.BatchV1().Jobs("ns").Create(ctx, j, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cm, err := client.CoreV1().ConfigMaps("ns").Get(ctx, record.Name("r1"), metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm.UID = "uid-record" // the fake clientset sets no UIDs
+	if _, err := client.CoreV1().ConfigMaps("ns").Update(ctx, cm, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	st, err := GetRunStatus(ctx, client, "ns", "r1", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"a": "succeeded", "b": "running", "c": "running", "d": "waiting"}
+	if len(st.Jobs) != len(want) {
+		t.Fatalf("%d jobs in status, want %d: %+v", len(st.Jobs), len(want), st.Jobs)
+	}
+	for _, js := range st.Jobs {
+		if js.State != want[js.Job] {
+			t.Errorf("job %s: state %s, want %s", js.Job, js.State, want[js.Job])
+		}
+	}
+	if st.Result != record.ResultRunning || st.APIVersion != StatusAPIVersion {
+		t.Errorf("result %s apiVersion %s", st.Result, st.APIVersion)
+	}
+
+	runs, err := ListRuns(ctx, client, "ns")
+	if err != nil || len(runs) != 1 || runs[0].RunID != "r1" || runs[0].Jobs != 4 || runs[0].Finished != 1 {
+		t.Errorf("ListRuns = %+v, %v", runs, err)
+	}
+	var notFound *record.NotFoundError
+	if _, err := GetRunStatus(ctx, client, "ns", "r2", now); !errors.As(err, &notFound) {
+		t.Errorf("status of a run with no record: %v, want a NotFoundError", err)
+	}
+}
