@@ -31,7 +31,7 @@ type outputOptions struct {
 
 func (f *outputOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.format, "output", "o", "text",
-		"text: progress and the summary on stdout; json, yaml, jsonpath=TEMPLATE, jsonpath-file=FILE: the RunReport object on stdout when the run ends, everything else on stderr; name: the run's record as configmap/jobernetes-run-<ID>; with --dry-run=client also yaml (the Jobs)")
+		"text: progress and the summary on stdout; json, yaml, jsonpath=TEMPLATE, jsonpath-file=FILE: the report.RunReport object on stdout when the run ends, everything else on stderr; name: the run's record as configmap/jobernetes-run-<ID>; with --dry-run=client also yaml (the Jobs)")
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file when the run ends: one test case per Kubernetes Job")
 	fs.BoolVar(&f.noColor, "no-color", false, "plain progress lines even on a terminal (so does the NO_COLOR environment variable)")
 	fs.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics of the run on this address (host:port, e.g. :9090) at /metrics; off when empty")
@@ -79,7 +79,7 @@ func (f *outputOptions) open(streams genericiooptions.IOStreams, model *config.M
 		o.Info = streams.ErrOut
 	}
 	if f.junit != "" {
-		if err := checkJUnitPath(f.junit); err != nil {
+		if err := report.CheckJUnitPath(f.junit); err != nil {
 			return nil, &ExitError{Code: ExitInvalid, Err: err}
 		}
 	}
@@ -87,7 +87,7 @@ func (f *outputOptions) open(streams genericiooptions.IOStreams, model *config.M
 		states := map[string]string{}
 		for _, j := range model.Jobs() {
 			for _, m := range j.Manifests {
-				states[controller.JobName(runID, j, m)] = stateWaiting
+				states[controller.JobName(runID, j, m)] = report.StateWaiting
 			}
 		}
 		o.metrics = metrics.New(metrics.Options{RunID: runID, Namespace: ns, Model: model.Path, Jobs: states})
@@ -162,15 +162,15 @@ func (o *runOutput) Finish(res *controller.Result) error {
 	if o.metrics != nil {
 		o.metrics.Finish(res)
 	}
-	res.WriteText(o.Info)
+	report.WriteText(o.Info, res)
 	if o.printer != nil {
-		report := newRunReport(res, o.model.Path)
+		report := report.NewRunReport(res, o.model.Path)
 		if err := o.printer.print(o.streams.Out, report, runRecordObject(report.RunID)); err != nil {
 			return &ExitError{Code: ExitRunFailed, Err: fmt.Errorf("write the -o %s report: %w", o.opts.format, err)}
 		}
 	}
 	if o.opts.junit != "" {
-		if err := writeJUnitFile(o.opts.junit, res, o.model.Path); err != nil {
+		if err := report.WriteJUnitFile(o.opts.junit, res, o.model.Path); err != nil {
 			return &ExitError{Code: ExitRunFailed, Err: fmt.Errorf("write the JUnit report: %w", err)}
 		}
 		fmt.Fprintf(o.streams.ErrOut, "JUnit report: %s\n", o.opts.junit)

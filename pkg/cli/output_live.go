@@ -25,11 +25,11 @@ const (
 func ansiUp(n int) string { return fmt.Sprintf("\x1b[%dA", n) }
 
 var stateColors = map[string]string{
-	stateWaiting:   "\x1b[2m",    // dim
-	stateRunning:   "\x1b[33m",   // yellow
-	stateSucceeded: "\x1b[32m",   // green
-	stateFailed:    "\x1b[1;31m", // bold red
-	stateSkipped:   "\x1b[36m",   // cyan
+	report.StateWaiting:   "\x1b[2m",    // dim
+	report.StateRunning:   "\x1b[33m",   // yellow
+	report.StateSucceeded: "\x1b[32m",   // green
+	report.StateFailed:    "\x1b[1;31m", // bold red
+	report.StateSkipped:   "\x1b[36m",   // cyan
 }
 
 const otherStateColor = "\x1b[35m" // magenta: a state this version does not know
@@ -127,7 +127,7 @@ func (v *liveView) addJob(phase, job, name string) *liveJob {
 		v.rows = append(v.rows, r)
 		v.byKey[key] = r
 	}
-	lj := &liveJob{state: stateWaiting}
+	lj := &liveJob{state: report.StateWaiting}
 	r.jobs = append(r.jobs, lj)
 	v.byName[name] = lj
 	return lj
@@ -180,8 +180,8 @@ func (v *liveView) observe(t controller.Transition) {
 	}
 	lj.state, lj.reason = t.State, t.Reason
 	switch t.State {
-	case stateWaiting:
-	case stateRunning:
+	case report.StateWaiting:
+	case report.StateRunning:
 		if lj.created.IsZero() {
 			lj.created = t.Time
 		}
@@ -286,16 +286,16 @@ func (v *liveView) frameLocked() string {
 		}
 	}
 	var lines []string
-	head := fmt.Sprintf("jobernetes run %s  +%s  %d/%d Jobs succeeded", v.runID, fmtClock(now.Sub(v.start)), counts[stateSucceeded], total)
-	if n := counts[stateRunning]; n > 0 {
+	head := fmt.Sprintf("jobernetes run %s  +%s  %d/%d Jobs succeeded", v.runID, fmtClock(now.Sub(v.start)), counts[report.StateSucceeded], total)
+	if n := counts[report.StateRunning]; n > 0 {
 		head += fmt.Sprintf(", %d running", n)
 	}
-	if n := counts[stateFailed]; n > 0 {
+	if n := counts[report.StateFailed]; n > 0 {
 		head += fmt.Sprintf(", %d failed", n)
 	}
 	lines = append(lines, fitWidth(head, width))
 
-	stateW, phaseW := len(stateSucceeded), len("PHASE") // a steady width: rows change state
+	stateW, phaseW := len(report.StateSucceeded), len("PHASE") // a steady width: rows change state
 	for _, r := range v.rows {
 		stateW = max(stateW, len(aggregateState(r.states())))
 		phaseW = max(phaseW, min(len(r.phase), 24))
@@ -307,7 +307,7 @@ func (v *liveView) frameLocked() string {
 	if avail := height - 3; len(rows) > height-2 && avail > 0 {
 		first = len(rows)
 		for i, r := range rows {
-			if aggregateState(r.states()) != stateSucceeded {
+			if aggregateState(r.states()) != report.StateSucceeded {
 				first = i
 				break
 			}
@@ -331,7 +331,7 @@ func (v *liveView) frameLocked() string {
 			}
 			job += fmt.Sprintf(" %d/%d", done, len(r.jobs))
 		}
-		if reason := r.reason(); reason != "" && state != stateSucceeded {
+		if reason := r.reason(); reason != "" && state != report.StateSucceeded {
 			job += "  " + reason
 		}
 		color, ok := stateColors[state]
@@ -358,7 +358,7 @@ func (r *liveRow) states() []string {
 
 func (r *liveRow) reason() string {
 	for _, j := range r.jobs {
-		if j.reason != "" && j.state != stateSucceeded {
+		if j.reason != "" && j.state != report.StateSucceeded {
 			return j.reason
 		}
 	}

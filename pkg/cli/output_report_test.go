@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 // failedResult is a run of 5 Kubernetes Jobs: two succeeded, one failed,
@@ -47,19 +48,19 @@ func succeededResult() *controller.Result {
 	return r
 }
 
-// `run -o json` prints a RunReport; its schema is this golden file.
+// `run -o json` prints a report.RunReport; its schema is this golden file.
 func TestRunReportGolden(t *testing.T) {
 	res := failedResult()
 	res.Failure = &res.Jobs[1]
 	var buf bytes.Buffer
-	if err := writeJSON(&buf, newRunReport(res, "examples/etl/jobermodel.yaml")); err != nil {
+	if err := writeJSON(&buf, report.NewRunReport(res, "examples/etl/jobermodel.yaml")); err != nil {
 		t.Fatal(err)
 	}
 	checkGolden(t, "report.json", buf.String())
 
 	dec := json.NewDecoder(&buf)
 	dec.DisallowUnknownFields()
-	var r RunReport
+	var r report.RunReport
 	if err := dec.Decode(&r); err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +70,7 @@ func TestRunReportGolden(t *testing.T) {
 
 	// A succeeded run: no failure key, empty (not null) lists.
 	buf.Reset()
-	if err := writeJSON(&buf, newRunReport(succeededResult(), "m.yaml")); err != nil {
+	if err := writeJSON(&buf, report.NewRunReport(succeededResult(), "m.yaml")); err != nil {
 		t.Fatal(err)
 	}
 	var raw map[string]interface{}
@@ -94,7 +95,7 @@ func TestJUnitReport(t *testing.T) {
 	res := failedResult()
 	res.Failure = &res.Jobs[1]
 	path := filepath.Join(t.TempDir(), "junit.xml")
-	if err := writeJUnitFile(path, res, "examples/etl/jobermodel.yaml"); err != nil {
+	if err := report.WriteJUnitFile(path, res, "examples/etl/jobermodel.yaml"); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(path)
@@ -161,13 +162,13 @@ func TestJUnitReport(t *testing.T) {
 
 func TestCheckJUnitPath(t *testing.T) {
 	dir := t.TempDir()
-	if err := checkJUnitPath(filepath.Join(dir, "r.xml")); err != nil {
+	if err := report.CheckJUnitPath(filepath.Join(dir, "r.xml")); err != nil {
 		t.Error(err)
 	}
-	if err := checkJUnitPath(filepath.Join(dir, "missing", "r.xml")); err == nil {
+	if err := report.CheckJUnitPath(filepath.Join(dir, "missing", "r.xml")); err == nil {
 		t.Error("a missing folder is accepted")
 	}
-	if err := checkJUnitPath(dir); err == nil {
+	if err := report.CheckJUnitPath(dir); err == nil {
 		t.Error("a folder is accepted as the report file")
 	}
 }

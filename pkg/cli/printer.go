@@ -13,7 +13,7 @@ import (
 	"k8s.io/cli-runtime/pkg/printers"
 )
 
-// objectPrinter prints jobernetes' own objects (RunReport, RunStatus,
+// objectPrinter prints jobernetes' own objects (report.RunReport, RunStatus,
 // RunList, version) for -o json, yaml, jsonpath=TEMPLATE,
 // jsonpath-file=FILE and name, with k8s.io/cli-runtime's printers, so that
 // the formats behave as kubectl's do.

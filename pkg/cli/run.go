@@ -73,7 +73,7 @@ run failed (exit 1). The run ID is printed first; starting run again with
 Output: on a terminal, a table of the jobs redrawn in place (phase, job,
 state, elapsed); plain progress lines when stdout is not a terminal, with
 --no-color, or when NO_COLOR is set (or TERM=dumb). The summary follows.
--o json prints only a RunReport object (apiVersion jobernetes.io/v1alpha1) on
+-o json prints only a report.RunReport object (apiVersion jobernetes.io/v1alpha1) on
 stdout when the run ends (exit 0 or 1), everything else on stderr; so do -o yaml
 and -o jsonpath=TEMPLATE (kubectl's), while -o name prints the run's record
 (configmap/jobernetes-run-<ID>) for kubectl; --junit FILE

@@ -15,17 +15,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/duration"
 )
 
-// Job states as status, the live view and the reports name them. Other
-// states (a later controller may add some, such as skipped) are shown as
-// they come.
-const (
-	stateWaiting   = "waiting"
-	stateRunning   = "running"
-	stateSucceeded = "succeeded"
-	stateFailed    = "failed"
-	stateSkipped   = "skipped"
-)
-
 // writeJSON prints v as indented JSON and a newline.
 func writeJSON(w io.Writer, v interface{}) error {
 	enc := json.NewEncoder(w)
@@ -103,7 +92,7 @@ func writeStatusText(w io.Writer, st *report.RunStatus, now time.Time) {
 			dur = fmtDur(time.Duration(j.DurationSeconds * float64(time.Second)))
 		}
 		reason := j.Reason
-		if j.State == stateSucceeded {
+		if j.State == report.StateSucceeded {
 			reason = "" // the Job controller's "CompletionsReached" says nothing
 		}
 		job := j.Job
@@ -152,7 +141,7 @@ func jobCounts(st *report.RunStatus) (done, total int) {
 			continue
 		}
 		total++
-		if j.State != stateWaiting && j.State != stateRunning {
+		if j.State != report.StateWaiting && j.State != report.StateRunning {
 			done++
 		}
 	}
@@ -214,11 +203,11 @@ func writeRunListText(w io.Writer, runs []report.RunSummary, now time.Time) {
 
 // stateStyles colour `status -o mermaid` nodes, one class per known state.
 var stateStyles = [][2]string{
-	{stateWaiting, "fill:#f6f8fa,stroke:#8c959f,color:#57606a"},
-	{stateRunning, "fill:#ddf4ff,stroke:#0969da,color:#0a3069"},
-	{stateSucceeded, "fill:#dafbe1,stroke:#1a7f37,color:#044f1e"},
-	{stateFailed, "fill:#ffebe9,stroke:#cf222e,color:#82071e"},
-	{stateSkipped, "fill:#fff8c5,stroke:#9a6700,color:#4d2d00"},
+	{report.StateWaiting, "fill:#f6f8fa,stroke:#8c959f,color:#57606a"},
+	{report.StateRunning, "fill:#ddf4ff,stroke:#0969da,color:#0a3069"},
+	{report.StateSucceeded, "fill:#dafbe1,stroke:#1a7f37,color:#044f1e"},
+	{report.StateFailed, "fill:#ffebe9,stroke:#cf222e,color:#82071e"},
+	{report.StateSkipped, "fill:#fff8c5,stroke:#9a6700,color:#4d2d00"},
 }
 
 // revertSuffix names a revert Job's node in a RunStatus ("load (revert)").
@@ -303,7 +292,7 @@ func statusFlowchart(st *report.RunStatus) *flowchart {
 			}
 		}
 		label += ": " + state
-		if len(n.states) > 1 && state == stateRunning {
+		if len(n.states) > 1 && state == report.StateRunning {
 			label += fmt.Sprintf(", %d/%d done", n.done, len(n.states))
 		}
 		if n.started {
@@ -341,16 +330,16 @@ func statusFlowchart(st *report.RunStatus) *flowchart {
 // succeeded.
 func aggregateState(states []string) string {
 	if len(states) == 0 {
-		return stateWaiting
+		return report.StateWaiting
 	}
 	same, running, waiting := true, false, false
 	for _, s := range states {
 		switch s {
-		case stateFailed:
-			return stateFailed
-		case stateRunning:
+		case report.StateFailed:
+			return report.StateFailed
+		case report.StateRunning:
 			running = true
-		case stateWaiting:
+		case report.StateWaiting:
 			waiting = true
 		}
 		if s != states[0] {
@@ -361,14 +350,14 @@ func aggregateState(states []string) string {
 	case same:
 		return states[0]
 	case running || waiting:
-		return stateRunning
+		return report.StateRunning
 	}
 	for _, s := range states {
-		if s != stateSucceeded {
+		if s != report.StateSucceeded {
 			return s
 		}
 	}
-	return stateSucceeded
+	return report.StateSucceeded
 }
 
 // fmtDur rounds like the run's progress lines: milliseconds under a second,

@@ -33,11 +33,11 @@ const (
 // svgColors are the fill and stroke of each state's bar (GitHub's palette,
 // as the Mermaid classes of `status -o mermaid`).
 var svgColors = map[string][2]string{
-	stateWaiting:   {"#f6f8fa", "#8c959f"},
-	stateRunning:   {"#ddf4ff", "#0969da"},
-	stateSucceeded: {"#dafbe1", "#1a7f37"},
-	stateFailed:    {"#ffebe9", "#cf222e"},
-	stateSkipped:   {"#fff8c5", "#9a6700"},
+	report.StateWaiting:   {"#f6f8fa", "#8c959f"},
+	report.StateRunning:   {"#ddf4ff", "#0969da"},
+	report.StateSucceeded: {"#dafbe1", "#1a7f37"},
+	report.StateFailed:    {"#ffebe9", "#cf222e"},
+	report.StateSkipped:   {"#fff8c5", "#9a6700"},
 }
 
 func svgColor(state string) [2]string {
@@ -129,7 +129,7 @@ func writeStatusSVG(w io.Writer, st *report.RunStatus, now time.Time) error {
 	// Legend.
 	ly := height - svgFooterH + 26
 	lx := 16
-	for _, s := range []string{stateWaiting, stateRunning, stateSucceeded, stateFailed, stateSkipped} {
+	for _, s := range []string{report.StateWaiting, report.StateRunning, report.StateSucceeded, report.StateFailed, report.StateSkipped} {
 		c := svgColor(s)
 		p(`<rect x="%d" y="%d" width="14" height="10" rx="2" fill="%s" stroke="%s"/>`+"\n", lx, ly-9, c[0], c[1])
 		p(`<text x="%d" y="%d" fill="#57606a">%s</text>`+"\n", lx+20, ly, s)
@@ -154,7 +154,7 @@ func svgRow(b *bytes.Buffer, j report.JobStatus, y int, x func(time.Time) float6
 	if j.CreatedAt != nil {
 		tip = append(tip, "created +"+fmtDur(j.CreatedAt.Sub(t0)), "ran "+fmtDur(time.Duration(j.DurationSeconds*float64(time.Second))))
 	}
-	if j.Reason != "" && j.State != stateSucceeded {
+	if j.Reason != "" && j.State != report.StateSucceeded {
 		tip = append(tip, j.Reason)
 	}
 	if critical {
@@ -191,7 +191,7 @@ func svgRow(b *bytes.Buffer, j report.JobStatus, y int, x func(time.Time) float6
 			bx, mid-svgBarH/2, bw, svgBarH, c[0], stroke, sw)
 		p(`<text x="%.1f" y="%d" fill="#57606a" font-size="10">%s</text>`+"\n", bx+bw+4, mid+4,
 			esc(fmtDur(time.Duration(j.DurationSeconds*float64(time.Second)))))
-	case j.State == stateWaiting:
+	case j.State == report.StateWaiting:
 		// Not created yet: waiting since the run started.
 		p(`<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#afb8c1" stroke-width="%d" stroke-dasharray="4 3"/>`+"\n",
 			x(t0), mid, x(now), mid, svgWaitH)

@@ -116,7 +116,7 @@ func (l *statusLines) write(st *report.RunStatus) {
 		}
 		l.seen[j.KubernetesJob] = j.State
 		line := fmt.Sprintf("%-30s %-40s %-10s", j.Phase+"/"+j.Job, j.KubernetesJob, j.State)
-		if j.Reason != "" && j.State != stateSucceeded {
+		if j.Reason != "" && j.State != report.StateSucceeded {
 			line += " " + j.Reason
 		}
 		fmt.Fprintln(l.w, strings.TrimRight(line, " "))

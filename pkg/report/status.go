@@ -19,6 +19,17 @@ import (
 	"k8s.io/client-go/kubernetes"
 )
 
+// Job states as status, the live view and the reports name them. Other
+// states (a later controller may add some, such as skipped) are shown as
+// they come.
+const (
+	StateWaiting   = "waiting"
+	StateRunning   = "running"
+	StateSucceeded = "succeeded"
+	StateFailed    = "failed"
+	StateSkipped   = "skipped"
+)
+
 // StatusAPIVersion versions the JSON of `jobernetes status -o json`: fields
 // are only ever added under the same version.
 const StatusAPIVersion = "jobernetes.io/v1alpha1"

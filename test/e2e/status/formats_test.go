@@ -50,7 +50,7 @@ func TestOutputFormats(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("run exit %d: %s", code, stderr)
 	}
-	var rep cli.RunReport
+	var rep report.RunReport
 	if err := yaml.UnmarshalStrict([]byte(stdout), &rep); err != nil {
 		t.Fatalf("run -o yaml: %v\n%s", err, stdout)
 	}

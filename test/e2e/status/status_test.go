@@ -20,7 +20,6 @@ import (
 	"github.com/prometheus/common/model"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/jobernetes/jobernetes/pkg/cli"
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/report"
@@ -211,7 +210,7 @@ func TestWatchingARun(t *testing.T) {
 	}
 	dec := json.NewDecoder(strings.NewReader(stdout))
 	dec.DisallowUnknownFields()
-	var rep cli.RunReport
+	var rep report.RunReport
 	if err := dec.Decode(&rep); err != nil {
 		t.Fatalf("run -o json: %v", err)
 	}
@@ -284,7 +283,7 @@ func TestWatchingARun(t *testing.T) {
 	checkEvents(t, ns, runID, created, "Warning", controller.ReasonRunFailed)
 }
 
-func checkJUnit(t *testing.T, path string, rep cli.RunReport) {
+func checkJUnit(t *testing.T, path string, rep report.RunReport) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
