@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -9,12 +8,11 @@ import (
 
 	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/klog/v2"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/metrics"
+	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
@@ -119,30 +117,24 @@ func (o *runOutput) OnTransition(t controller.Transition) {
 	}
 }
 
-// Started is called once the run's record exists, before its Jobs are
-// watched: the live view and the metrics take the run's state from the
-// cluster (a resumed run has finished Jobs already), and the view starts.
-func (o *runOutput) Started(ctx context.Context, client kubernetes.Interface, ns, runID string) {
+// Started is called once the run's record is prepared, before its Jobs
+// are watched: the live view and the metrics take the run's state from the
+// record (a resumed run has finished Jobs already, and a retry's Job names
+// differ from the model's), and the view starts.
+func (o *runOutput) Started(rec *record.Stored) {
 	if o.live == nil && o.metrics == nil {
 		return
 	}
-	st, err := report.GetRunStatus(ctx, client, ns, runID, time.Now())
-	if err != nil {
-		klog.FromContext(ctx).V(2).Info("Could not read the run's status; starting from the model", "run", runID, "err", err)
-	}
-	if st != nil {
-		if o.metrics != nil {
-			states := map[string]string{}
-			for _, j := range st.Jobs {
-				states[j.KubernetesJob] = j.State
-			}
-			o.metrics.Seed(states)
+	st := report.RunStatusFrom(rec, nil, time.Now())
+	if o.metrics != nil {
+		states := map[string]string{}
+		for _, j := range st.Jobs {
+			states[j.KubernetesJob] = j.State
 		}
-		if o.live != nil {
-			o.live.seed(st)
-		}
+		o.metrics.Seed(states)
 	}
 	if o.live != nil {
+		o.live.seed(st)
 		o.live.run(100 * time.Millisecond)
 	}
 }

@@ -8,36 +8,23 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
-	"k8s.io/client-go/rest"
-	toolsrecord "k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2"
 
 	"github.com/jobernetes/jobernetes/pkg/bundle"
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
-	"github.com/jobernetes/jobernetes/pkg/version"
 )
 
 // ExitInterrupted: SIGINT/SIGTERM stopped the orchestrator; the run is left
 // as it is and can be resumed with its run ID (128 + SIGINT, as shells do).
 const ExitInterrupted = 130
-
-// eventCacheSize bounds the Event correlator's caches (see run).
-const eventCacheSize = 256
-
-// maxLeaseLosses bounds how often one process re-takes a lost Lease before
-// it gives up with exit 3.
-const maxLeaseLosses = 20
 
 type runOptions struct {
 	configFlags   *genericclioptions.ConfigFlags
@@ -130,53 +117,18 @@ interrupted (resume with --run-id).`,
 }
 
 func (o *runOptions) run(ctx context.Context) error {
-	logger := klog.FromContext(ctx)
-	nsFlag := ""
-	if o.configFlags.Namespace != nil {
-		nsFlag = *o.configFlags.Namespace
-	}
-	if o.logLines < 0 {
-		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--log-lines %d: want 0 (off) or more", o.logLines)}
-	}
-	switch o.dryRun {
-	case "none", "client", "server":
-	default:
-		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("unknown --dry-run %q: use client or server", o.dryRun)}
-	}
-	params, err := parseEnv(o.env)
-	if err != nil {
-		return err
-	}
-	model, err := config.Load(o.filename, config.LoadOptions{Namespace: nsFlag})
-	if err != nil {
-		return &ExitError{Code: ExitInvalid, Err: err}
-	}
-	printEnvWarnings(o.streams.ErrOut, model, params)
-	if o.runID != "" {
-		if err := controller.ValidateRunID(o.runID); err != nil {
-			return &ExitError{Code: ExitInvalid, Err: err}
+	model, ns, params, err := o.load()
+	if err != nil || o.dryRun != "none" {
+		if err == nil {
+			err = o.runDry(ctx, model, ns, params)
 		}
+		return err
 	}
-
-	ns := o.namespace(model)
-	if err := checkNamespaces(model, ns); err != nil {
-		return &ExitError{Code: ExitInvalid, Err: err}
-	}
-	if o.dryRun != "none" {
-		return o.runDry(ctx, model, ns, params)
-	}
-	restConfig, client, err := o.newClient(model)
+	clients, err := o.newClients(ctx, model, ns)
 	if err != nil {
 		return err
 	}
-	// The Lease gets a client, and so a rate limiter, of its own: with a low
-	// --kube-api-qps its renewals would otherwise queue behind the run's
-	// creates and Events, miss the renew deadline and stop the run.
-	leaseClient, err := kubernetes.NewForConfig(restConfig)
-	if err != nil {
-		return &ExitError{Code: ExitCluster, Err: err}
-	}
-
+	defer clients.close()
 	runID := o.runID
 	if runID == "" {
 		runID = controller.NewRunID(modelName(model), time.Now())
@@ -187,97 +139,25 @@ func (o *runOptions) run(ctx context.Context) error {
 	}
 	defer out.Close()
 	fmt.Fprintf(out.Info, "run ID: %s (namespace %s)\n", runID, ns)
-
-	// Events get a client of their own too: they are best-effort, and
-	// sharing the run's rate limiter would delay the creates behind them.
-	eventClient, err := kubernetes.NewForConfig(restConfig)
-	if err != nil {
-		return &ExitError{Code: ExitCluster, Err: err}
-	}
-	// The correlator dedupes and aggregates Events repeated on one object;
-	// ours are one Created and one Deleted per Job, never repeated, so its
-	// default caches of 4,096 objects would only hold memory (~5 MiB by
-	// 10,000 Jobs).
-	broadcaster := toolsrecord.NewBroadcaster(toolsrecord.WithContext(ctx),
-		toolsrecord.WithCorrelatorOptions(toolsrecord.CorrelatorOptions{LRUCacheSize: eventCacheSize}))
-	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: eventClient.CoreV1().Events(ns)})
-	defer broadcaster.Shutdown()
-	recorder := broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "jobernetes"})
-
 	owner := ownerFromEnv()
-	if err := checkRecordOwner(ctx, client, ns, runID, owner); err != nil {
+	if err := checkRecordOwner(ctx, clients.run, ns, runID, owner); err != nil {
 		return err
 	}
-
 	// Pods tell why a Job failed or cannot start; a Role from before they
 	// were read (or a user without the right) still runs, without that.
-	watchPods := canListPods(ctx, client, ns, runID)
+	watchPods := canListPods(ctx, clients.run, ns, runID)
 	if !watchPods {
 		fmt.Fprintf(o.streams.ErrOut, "warning: may not list pods in namespace %s: failed Jobs will be reported without their pods' exit codes and messages\n", ns)
 	}
-
-	// Everything that touches the run happens while holding its Lease: a
-	// second orchestrator of the same run waits instead of acting too.
-	var res *controller.Result
-	leaseOpts := controller.LeaseOptions{Duration: o.leaseDuration, Out: o.streams.ErrOut}
-	started := false
-	runWithLease := func(ctx context.Context) error {
-		return controller.WithRunLease(ctx, leaseClient, ns, runID, leaseOpts, func(ctx context.Context) error {
-			factory := controller.NewInformerFactory(client, ns, runID)
-			opts := controller.Options{
-				Namespace: ns, RunID: runID, Model: model, Progress: out.Progress(), Recorder: recorder,
-				SkipJobEvents: !o.jobEvents,
-				Owner:         owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition, Params: params,
-				LogLines: o.logLines,
-			}
-			if watchPods {
-				opts.Pods = factory.Core().V1().Pods()
-			}
-			ctrl, err := controller.NewController(ctx, client, factory.Batch().V1().Jobs(), opts)
-			if err != nil {
-				return &ExitError{Code: ExitInvalid, Err: err}
-			}
-			if res, err = ctrl.Prepare(ctx); err != nil || res != nil {
-				if res != nil {
-					fmt.Fprintf(out.Info, "run %s has already finished; nothing to do\n", runID)
-					if !res.Succeeded {
-						fmt.Fprintf(o.streams.ErrOut, "to run its failed part again: %s run -f %s -n %s --run-id %s --retry-failed\n", o.name, o.filename, ns, runID)
-					}
-				}
-				return err
-			}
-			// The informers stop with their own context: Shutdown waits for them.
-			informerCtx, stopInformers := context.WithCancel(ctx)
-			defer func() {
-				stopInformers()
-				factory.Shutdown()
-			}()
-			factory.Start(informerCtx.Done())
-			if !started {
-				started = true
-				out.Started(ctx, client, ns, runID)
-			}
-			res, err = ctrl.Run(ctx)
-			if err == nil {
-				out.StopLive()
-				if err := ctrl.RecordRunEvent(ctx, res); err != nil {
-					logger.Info("Could not post the run's summary Event", "run", runID, "err", err)
-				}
-			}
-			return err
-		})
+	term := &leaseTerm{o: o, clients: clients, out: out, model: model, ns: ns, runID: runID,
+		opts: controller.Options{
+			Namespace: ns, RunID: runID, Model: model, Progress: out.Progress(), Recorder: clients.recorder,
+			SkipJobEvents: !o.jobEvents, Owner: owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition,
+			Params: params, LogLines: o.logLines,
+		},
+		watchPods: watchPods,
 	}
-	// A lost Lease (an API server outage longer than the renew deadline, or
-	// another orchestrator taking over) stops this process acting at once;
-	// it then queues for the Lease again and resumes the run, as a restart
-	// would.
-	for lost := 0; ; lost++ {
-		err = runWithLease(ctx)
-		if !errors.Is(err, controller.ErrLostLease) || ctx.Err() != nil || lost >= maxLeaseLosses {
-			break
-		}
-		fmt.Fprintf(o.streams.ErrOut, "lost the run's lease (API server unreachable, or another orchestrator took it); waiting for it to resume the run\n")
-	}
+	res, err := term.runUntilDone(ctx)
 	out.StopLive()
 	if err != nil {
 		var ee *ExitError
@@ -286,15 +166,50 @@ func (o *runOptions) run(ctx context.Context) error {
 		}
 		return o.runError(err, runID, ns)
 	}
-	controller.DeleteRunLease(context.WithoutCancel(ctx), client, ns, runID)
+	controller.DeleteRunLease(context.WithoutCancel(ctx), clients.run, ns, runID)
 	if err := out.Finish(res); err != nil {
 		return err
 	}
-	logger.V(2).Info("Run finished", "run", runID, "succeeded", res.Succeeded)
+	klog.FromContext(ctx).V(2).Info("Run finished", "run", runID, "succeeded", res.Succeeded)
 	if !res.Succeeded {
 		return &ExitError{Code: ExitRunFailed, Err: fmt.Errorf("run %s failed", runID), Silent: true}
 	}
 	return nil
+}
+
+// load checks the flags, loads and validates the model and settles the
+// namespace: everything that can fail before the cluster is contacted
+// (exit 2, nothing created).
+func (o *runOptions) load() (model *config.Model, ns string, params map[string]string, err error) {
+	if o.logLines < 0 {
+		return nil, "", nil, &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--log-lines %d: want 0 (off) or more", o.logLines)}
+	}
+	switch o.dryRun {
+	case "none", "client", "server":
+	default:
+		return nil, "", nil, &ExitError{Code: ExitInvalid, Err: fmt.Errorf("unknown --dry-run %q: use client or server", o.dryRun)}
+	}
+	if params, err = parseEnv(o.env); err != nil {
+		return nil, "", nil, err
+	}
+	nsFlag := ""
+	if o.configFlags.Namespace != nil {
+		nsFlag = *o.configFlags.Namespace
+	}
+	if model, err = config.Load(o.filename, config.LoadOptions{Namespace: nsFlag}); err != nil {
+		return nil, "", nil, &ExitError{Code: ExitInvalid, Err: err}
+	}
+	printEnvWarnings(o.streams.ErrOut, model, params)
+	if o.runID != "" {
+		if err := controller.ValidateRunID(o.runID); err != nil {
+			return nil, "", nil, &ExitError{Code: ExitInvalid, Err: err}
+		}
+	}
+	ns = o.namespace(model)
+	if err := checkNamespaces(model, ns); err != nil {
+		return nil, "", nil, &ExitError{Code: ExitInvalid, Err: err}
+	}
+	return model, ns, params, nil
 }
 
 // canListPods asks the API server (one LIST of at most one pod) whether
@@ -323,38 +238,6 @@ func (o *runOptions) runError(err error, runID, ns string) error {
 		return &ExitError{Code: ExitCluster, Err: err}
 	}
 	return &ExitError{Code: ExitCluster, Err: err}
-}
-
-// newClient makes the run's client (errors are exit errors).
-func (o *runOptions) newClient(model *config.Model) (*rest.Config, kubernetes.Interface, error) {
-	restConfig, err := o.restConfig(model)
-	if err != nil {
-		return nil, nil, &ExitError{Code: ExitCluster, Err: fmt.Errorf("kubernetes client configuration: %w", err)}
-	}
-	client, err := kubernetes.NewForConfig(restConfig)
-	if err != nil {
-		return nil, nil, &ExitError{Code: ExitCluster, Err: err}
-	}
-	return restConfig, client, nil
-}
-
-// restConfig: `incluster: true` forces the Pod's service account; otherwise
-// kubectl's rules (flags, KUBECONFIG, ~/.kube/config), which fall back to the
-// in-cluster config when there is no kubeconfig and we run in a Pod.
-func (o *runOptions) restConfig(model *config.Model) (*rest.Config, error) {
-	var cfg *rest.Config
-	var err error
-	if ic := model.Options.InCluster; ic != nil && *ic {
-		cfg, err = rest.InClusterConfig()
-	} else {
-		cfg, err = o.configFlags.ToRESTConfig()
-	}
-	if err != nil {
-		return nil, err
-	}
-	cfg.QPS, cfg.Burst = o.qps, o.burst
-	cfg.UserAgent = "jobernetes/" + version.Version
-	return cfg, nil
 }
 
 // namespace: -n, then the model's kubernetes_namespace, then the

@@ -89,3 +89,10 @@ func (c *Controller) rec() *record.Record {
 	}
 	return c.store.Record()
 }
+
+// Record is the run's record as Prepare left it, with the metadata of the
+// object that holds it: what the output starts from, without reading it
+// back from the cluster.
+func (c *Controller) Record() *record.Stored {
+	return &record.Stored{Meta: c.store.Meta(), Record: c.rec()}
+}

@@ -146,17 +146,20 @@ func addPodDiagnosis(st *RunStatus, pods []corev1.Pod, now time.Time) {
 }
 
 // RunStatusFrom builds a run's status from its record and the Jobs that
-// carry its label (those it does not control are left out).
+// carry its label (those it does not control are left out). With all nil
+// the Jobs were not read: the record's word stands (a Job it says was
+// created is running), as for the run's own output, which starts from the
+// record it has just prepared.
 func RunStatusFrom(rec *record.Stored, all []*batchv1.Job, now time.Time) *RunStatus {
-	runID, ns := rec.RunID, rec.Meta.Namespace
-	jobs := map[string]*batchv1.Job{}
+	b := &statusBuilder{rec: rec.Record, jobs: map[string]*batchv1.Job{}, jobsRead: all != nil, now: now,
+		planned: map[string]bool{}, phaseOf: map[string]int{}}
 	for _, j := range all {
 		if ref := metav1.GetControllerOfNoCopy(j); ref != nil && ref.UID == rec.Meta.UID {
-			jobs[j.Name] = j
+			b.jobs[j.Name] = j
 		}
 	}
 	st := &RunStatus{
-		APIVersion: StatusAPIVersion, Kind: "RunStatus", RunID: runID, Namespace: ns,
+		APIVersion: StatusAPIVersion, Kind: "RunStatus", RunID: rec.RunID, Namespace: rec.Meta.Namespace,
 		Model: rec.Model, Result: rec.Result, Message: rec.Message,
 		StartedAt: timePtr(rec.StartedAt), FinishedAt: timePtr(rec.FinishedAt), Params: rec.Params,
 		Attempt: max(rec.Attempt, 1),
@@ -167,46 +170,23 @@ func RunStatusFrom(rec *record.Stored, all []*batchv1.Job, now time.Time) *RunSt
 	}
 	st.Attempts = append(st.Attempts, AttemptStatus{Attempt: st.Attempt, Result: rec.Result, Message: rec.Message,
 		StartedAt: st.StartedAt, FinishedAt: st.FinishedAt})
-	planned := map[string]bool{}
-	phaseOf := map[string]int{}
 	for _, pj := range rec.Plan {
-		if _, ok := phaseOf[pj.Phase]; !ok {
-			phaseOf[pj.Phase] = len(phaseOf)
+		if _, ok := b.phaseOf[pj.Phase]; !ok {
+			b.phaseOf[pj.Phase] = len(b.phaseOf)
 		}
 		for _, name := range pj.KubernetesJobs {
-			planned[name] = true
+			b.planned[name] = true
 			js := JobStatus{Phase: pj.Phase, Job: pj.Job, DependsOn: pj.DependsOn, TriggerRule: pj.TriggerRule, Finally: pj.Finally,
-				KubernetesJob: name, State: "waiting"}
-			fillJobStatus(&js, rec.Jobs[name], jobs[name], now)
+				KubernetesJob: name}
+			b.fill(&js)
 			st.Jobs = append(st.Jobs, js)
 		}
 	}
-	// Revert (compensating) Jobs are not in the plan: shown after it, from
-	// the record and the cluster, as "<job> (revert)".
-	var reverts []JobStatus
-	for name, jr := range rec.Jobs {
-		if jr.Revert && !planned[name] {
-			js := JobStatus{Phase: jr.Phase, Job: jr.Job + " (revert)", Revert: true, KubernetesJob: name}
-			fillJobStatus(&js, jr, nil, now)
-			reverts = append(reverts, js)
-		}
-	}
-	for name, j := range jobs {
-		if _, ok := j.Labels[controller.LabelRevert]; ok && !planned[name] && rec.Jobs[name] == nil {
-			js := JobStatus{Phase: j.Labels[controller.LabelPhase], Job: j.Labels[controller.LabelJob] + " (revert)", Revert: true, KubernetesJob: name}
-			fillJobStatus(&js, nil, j, now)
-			reverts = append(reverts, js)
-		}
-	}
-	sort.Slice(reverts, func(a, b int) bool {
-		pa, pb := phaseOf[reverts[a].Phase], phaseOf[reverts[b].Phase]
-		if pa != pb {
-			return pa > pb // reverts run in reverse order
-		}
-		return reverts[a].KubernetesJob < reverts[b].KubernetesJob
-	})
-	st.Jobs = append(st.Jobs, reverts...)
-	st.Jobs = append(st.Jobs, earlierAttempts(rec.Record, jobs, planned, phaseOf, now)...)
+	// Revert (compensating) Jobs are not in the plan: shown after it as
+	// "<job> (revert)", in the order they run (last phase first); then the
+	// Jobs of earlier attempts that a retry replaced.
+	st.Jobs = append(st.Jobs, b.unplanned(true)...)
+	st.Jobs = append(st.Jobs, b.unplanned(false)...)
 	if st.Attempt == 1 {
 		// Attempts are shown for retried runs only.
 		st.Attempt, st.Attempts = 0, nil
@@ -217,40 +197,59 @@ func RunStatusFrom(rec *record.Stored, all []*batchv1.Job, now time.Time) *RunSt
 	return st
 }
 
-// earlierAttempts are the main Jobs of earlier attempts that the current
-// attempt replaced (failed, skipped or deleted ones): every Job the run
-// ever created is accounted for.
-func earlierAttempts(rec *record.Record, jobs map[string]*batchv1.Job, planned map[string]bool, phaseOf map[string]int, now time.Time) []JobStatus {
+// statusBuilder joins a run's record and its Jobs into JobStatus rows.
+type statusBuilder struct {
+	rec      *record.Record
+	jobs     map[string]*batchv1.Job // by name; only those the run controls
+	jobsRead bool
+	now      time.Time
+	planned  map[string]bool
+	phaseOf  map[string]int // phase name -> its position in the plan
+}
+
+func (b *statusBuilder) fill(js *JobStatus) {
+	fillJobStatus(js, b.rec.Jobs[js.KubernetesJob], b.jobs[js.KubernetesJob], b.jobsRead, b.now)
+}
+
+// unplanned are the Jobs outside the plan, from the record and the
+// cluster: revert Jobs, or (revert false) the main Jobs of earlier
+// attempts that the current attempt replaced (failed, skipped or deleted
+// ones), so that every Job the run ever created is accounted for.
+func (b *statusBuilder) unplanned(revert bool) []JobStatus {
 	var out []JobStatus
-	for name, jr := range rec.Jobs {
-		if !jr.Revert && !planned[name] {
-			js := JobStatus{Phase: jr.Phase, Job: jr.Job, KubernetesJob: name, Replaced: true}
-			fillJobStatus(&js, jr, jobs[name], now)
-			out = append(out, js)
+	add := func(phase, job, name string) {
+		js := JobStatus{Phase: phase, Job: job, KubernetesJob: name, Revert: revert, Replaced: !revert}
+		if revert {
+			js.Job += " (revert)"
+		}
+		b.fill(&js)
+		out = append(out, js)
+	}
+	for name, jr := range b.rec.Jobs {
+		if jr.Revert == revert && !b.planned[name] {
+			add(jr.Phase, jr.Job, name)
 		}
 	}
-	for name, j := range jobs {
-		if _, ok := j.Labels[controller.LabelRevert]; !ok && !planned[name] && rec.Jobs[name] == nil {
-			js := JobStatus{Phase: j.Labels[controller.LabelPhase], Job: j.Labels[controller.LabelJob], KubernetesJob: name, Replaced: true}
-			fillJobStatus(&js, nil, j, now)
-			out = append(out, js)
+	for name, j := range b.jobs {
+		if _, ok := j.Labels[controller.LabelRevert]; ok == revert && !b.planned[name] && b.rec.Jobs[name] == nil {
+			add(j.Labels[controller.LabelPhase], j.Labels[controller.LabelJob], name)
 		}
 	}
-	sort.Slice(out, func(a, b int) bool {
-		if pa, pb := phaseOf[out[a].Phase], phaseOf[out[b].Phase]; pa != pb {
-			return pa < pb
+	sort.Slice(out, func(i, k int) bool {
+		if pi, pk := b.phaseOf[out[i].Phase], b.phaseOf[out[k].Phase]; pi != pk {
+			return pi < pk != revert // reverts run in reverse order
 		}
-		if out[a].Attempt != out[b].Attempt {
-			return out[a].Attempt < out[b].Attempt
+		if out[i].Attempt != out[k].Attempt {
+			return out[i].Attempt < out[k].Attempt
 		}
-		return out[a].KubernetesJob < out[b].KubernetesJob
+		return out[i].KubernetesJob < out[k].KubernetesJob
 	})
 	return out
 }
 
 // fillJobStatus sets a Job's state and times from its record (finished and
 // recorded) or else from the Job itself; neither means it is waiting.
-func fillJobStatus(js *JobStatus, jr *record.JobRecord, j *batchv1.Job, now time.Time) {
+func fillJobStatus(js *JobStatus, jr *record.JobRecord, j *batchv1.Job, jobsRead bool, now time.Time) {
 	if js.State == "" {
 		js.State = "waiting"
 	}
@@ -263,18 +262,21 @@ func fillJobStatus(js *JobStatus, jr *record.JobRecord, j *batchv1.Job, now time
 		js.Attempt = 1
 	}
 	if jr != nil && jr.Result == record.JobCreated {
-		if j == nil {
-			js.State = "deleted"
-			js.CreatedAt = timePtr(jr.CreatedAt)
+		switch {
+		case !jobsRead:
+			js.State, js.CreatedAt = StateRunning, timePtr(jr.CreatedAt)
+		case j == nil:
+			js.State, js.CreatedAt = "deleted", timePtr(jr.CreatedAt)
 			return
 		}
 		jr = nil // not final: the Job itself says more
 	}
-	if jr != nil {
+	switch {
+	case jr != nil:
 		js.CreatedAt, js.FinishedAt = timePtr(jr.CreatedAt), timePtr(jr.FinishedAt)
 		js.Reason, js.Message, js.Pods = jr.Reason, jr.Message, jr.Pods
 		js.State = recordedState(jr.Result)
-	} else if j != nil {
+	case j != nil:
 		created := j.CreationTimestamp.Time
 		js.CreatedAt = &created
 		js.State = "running"

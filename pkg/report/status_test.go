@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,5 +86,45 @@ func TestGetRunStatus(t *testing.T) {
 	var notFound *record.NotFoundError
 	if _, err := GetRunStatus(ctx, client, "ns", "r2", now); !errors.As(err, &notFound) {
 		t.Errorf("status of a run with no record: %v, want a NotFoundError", err)
+	}
+}
+
+// A revert Job the record knows only as created: running while its Job is
+// there (it was shown as deleted once), deleted when it is gone, and
+// running when the Jobs were not read (the run's own output).
+func TestRunStatusRunningRevert(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	rec := &record.Stored{
+		Meta: metav1.ObjectMeta{Name: record.Name("r1"), Namespace: "ns", UID: "uid-record"},
+		Record: &record.Record{RunID: "r1", Result: record.ResultRunning,
+			Plan: []record.PlanJob{{Phase: "p0", Job: "a", KubernetesJobs: []string{"a-1"}, Revert: "revert-a-1"}},
+			Jobs: map[string]*record.JobRecord{
+				"a-1":        {Job: "a", Phase: "p0", Result: record.JobFailed},
+				"revert-a-1": {Job: "a", Phase: "p0", Result: record.JobCreated, Revert: true, CreatedAt: now.UnixMilli()},
+			}},
+	}
+	isController := true
+	revertJob := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{
+		Name: "revert-a-1", Namespace: "ns", CreationTimestamp: metav1.NewTime(now),
+		Labels:          map[string]string{controller.LabelRun: "r1", controller.LabelRevert: "true"},
+		OwnerReferences: []metav1.OwnerReference{{Kind: "ConfigMap", Name: rec.Meta.Name, UID: "uid-record", Controller: &isController}},
+	}}
+	for _, tc := range []struct {
+		name string
+		jobs []*batchv1.Job
+		want string
+	}{
+		{"its Job is there", []*batchv1.Job{revertJob}, StateRunning},
+		{"its Job is gone", []*batchv1.Job{}, "deleted"},
+		{"Jobs not read", nil, StateRunning},
+	} {
+		st := RunStatusFrom(rec, tc.jobs, now.Add(time.Second))
+		var got []string
+		for _, js := range st.Jobs {
+			got = append(got, js.Job+"="+js.State)
+		}
+		if want := "a=failed,a (revert)=" + tc.want; strings.Join(got, ",") != want {
+			t.Errorf("%s: %q, want %q", tc.name, strings.Join(got, ","), want)
+		}
 	}
 }

@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jobernetes/jobernetes/pkg/config"
+	"github.com/jobernetes/jobernetes/pkg/controller"
+	"k8s.io/klog/v2"
+)
+
+// maxLeaseLosses bounds how often one process re-takes a lost Lease before
+// it gives up with exit 3.
+const maxLeaseLosses = 20
+
+// leaseTerm runs the run while holding its Lease: everything that touches
+// the run happens inside one term, so a second orchestrator of the same
+// run waits instead of acting too.
+type leaseTerm struct {
+	o         *runOptions
+	clients   *runClients
+	out       *runOutput
+	model     *config.Model
+	ns, runID string
+	opts      controller.Options
+	watchPods bool
+	started   bool // the output has been started (by the first term)
+}
+
+// runUntilDone runs terms until the run ends. A lost Lease (an API server
+// outage longer than the renew deadline, or another orchestrator taking
+// over) stops this process acting at once; it then queues for the Lease
+// again and resumes the run, as a restart would.
+func (t *leaseTerm) runUntilDone(ctx context.Context) (*controller.Result, error) {
+	leaseOpts := controller.LeaseOptions{Duration: t.o.leaseDuration, Out: t.o.streams.ErrOut}
+	for lost := 0; ; lost++ {
+		var res *controller.Result
+		err := controller.WithRunLease(ctx, t.clients.lease, t.ns, t.runID, leaseOpts, func(ctx context.Context) (err error) {
+			res, err = t.run(ctx)
+			return err
+		})
+		if !errors.Is(err, controller.ErrLostLease) || ctx.Err() != nil || lost >= maxLeaseLosses {
+			return res, err
+		}
+		fmt.Fprintf(t.o.streams.ErrOut, "lost the run's lease (API server unreachable, or another orchestrator took it); waiting for it to resume the run\n")
+	}
+}
+
+// run is one term: a controller, its informers, Prepare (create or resume
+// the record), Run.
+func (t *leaseTerm) run(ctx context.Context) (*controller.Result, error) {
+	factory := controller.NewInformerFactory(t.clients.run, t.ns, t.runID)
+	opts := t.opts
+	if t.watchPods {
+		opts.Pods = factory.Core().V1().Pods()
+	}
+	ctrl, err := controller.NewController(ctx, t.clients.run, factory.Batch().V1().Jobs(), opts)
+	if err != nil {
+		return nil, &ExitError{Code: ExitInvalid, Err: err}
+	}
+	if res, err := ctrl.Prepare(ctx); err != nil || res != nil {
+		if res != nil {
+			t.alreadyFinished(res)
+		}
+		return res, err
+	}
+	// The informers stop with their own context: Shutdown waits for them.
+	informerCtx, stopInformers := context.WithCancel(ctx)
+	defer func() {
+		stopInformers()
+		factory.Shutdown()
+	}()
+	factory.Start(informerCtx.Done())
+	if !t.started {
+		t.started = true
+		t.out.Started(ctrl.Record())
+	}
+	res, err := ctrl.Run(ctx)
+	if err == nil {
+		t.out.StopLive()
+		if err := ctrl.RecordRunEvent(ctx, res); err != nil {
+			klog.FromContext(ctx).Info("Could not post the run's summary Event", "run", t.runID, "err", err)
+		}
+	}
+	return res, err
+}
+
+func (t *leaseTerm) alreadyFinished(res *controller.Result) {
+	fmt.Fprintf(t.out.Info, "run %s has already finished; nothing to do\n", t.runID)
+	if !res.Succeeded {
+		fmt.Fprintf(t.o.streams.ErrOut, "to run its failed part again: %s run -f %s -n %s --run-id %s --retry-failed\n",
+			t.o.name, t.o.filename, t.ns, t.runID)
+	}
+}
