@@ -23,10 +23,6 @@ type objectPrinter struct {
 	printer printers.ResourcePrinter
 }
 
-// machineFormats are the -o values newObjectPrinter takes, for help and
-// messages; "jsonpath" stands for jsonpath=TEMPLATE.
-var machineFormats = []string{"json", "yaml", "name", "jsonpath=TEMPLATE", "jsonpath-file=FILE"}
-
 // newObjectPrinter returns the printer for -o output, and false when output
 // is none of the machine formats (a command's own text formats).
 func newObjectPrinter(output string, allowName bool) (*objectPrinter, bool, error) {

@@ -23,7 +23,7 @@ const ResultCancelled = "Cancelled"
 // watch, reads the record, finds the cancel, deletes what it may have
 // created meanwhile and ends: it needs no other watch and no other right.
 
-// FinishedError: the run has already ended, with Result.
+// FinishedError says the run has already ended, with Result.
 type FinishedError struct {
 	RunID, Result string
 }
@@ -32,7 +32,7 @@ func (e *FinishedError) Error() string {
 	return fmt.Sprintf("run %q has already finished (%s)", e.RunID, e.Result)
 }
 
-// CancelledError: a cancelled run is resumed without --retry-failed.
+// CancelledError says a cancelled run is resumed without --retry-failed.
 type CancelledError struct{ RunID, Message string }
 
 func (e *CancelledError) Error() string {
@@ -219,7 +219,7 @@ func waitFor(ctx context.Context, timeout time.Duration, cond wait.ConditionWith
 	return wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, timeout, true, cond)
 }
 
-// RunningError: the run has not finished (delete refuses it without --force).
+// RunningError says the run has not finished (delete refuses it without --force).
 type RunningError struct{ RunID string }
 
 func (e *RunningError) Error() string {

@@ -22,7 +22,7 @@ import (
 // outlives it: a restart waits at most this long before resuming.
 const DefaultLeaseDuration = 15 * time.Second
 
-// ErrLostLease: the run's Lease was lost mid-run (another orchestrator took
+// ErrLostLease says the run's Lease was lost mid-run (another orchestrator took
 // it, or the API server was unreachable for longer than the renew deadline);
 // this process stopped acting at once.
 var ErrLostLease = errors.New("lost the run's lease")

@@ -203,5 +203,5 @@ func (c *Controller) restoreFromRecord() {
 }
 
 func clusterError(what string, err error) error {
-	return fmt.Errorf("%w: %s: %v", ErrCluster, what, err)
+	return fmt.Errorf("%w: %s: %v", ErrCluster, what, err) //nolint:errorlint // the cause is text on purpose: only ErrCluster is matched, apierrors.IsXxx must not see through it
 }

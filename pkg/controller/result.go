@@ -2,10 +2,11 @@ package controller
 
 import (
 	"fmt"
-	"github.com/jobernetes/jobernetes/pkg/graph"
 	"io"
 	"strings"
 	"time"
+
+	"github.com/jobernetes/jobernetes/pkg/graph"
 )
 
 // Result is how a run ended, for the report and the exit code.

@@ -308,7 +308,7 @@ func recordedState(result string) string {
 	return strings.ToLower(result)
 }
 
-// RunNotFoundError: the namespace holds no record of the run.
+// RunNotFoundError says the namespace holds no record of the run.
 type RunNotFoundError struct{ RunID, Namespace string }
 
 func (e *RunNotFoundError) Error() string {
