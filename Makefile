@@ -18,7 +18,7 @@ DEMO_MODEL ?= examples/advanced/jobermodel.yaml
 # The control plane's binaries are built once into a cache outside git.
 CP_BIN      = $(shell hack/build-control-plane.sh | tail -n 1)
 
-.PHONY: all build install dist test unit e2e chaos bench bench-ci lint vet fmt demo cluster-up cluster-down cluster-status control-plane image clean help
+.PHONY: all build install dist test unit e2e chaos bench bench-ci lint vet fmt golangci-lint demo cluster-up cluster-down cluster-status control-plane image clean help
 
 all: build
 
@@ -72,11 +72,13 @@ bench-ci: ## the same suite at reduced size, one run each (what .ci/run runs; ~7
 	@mkdir -p $(OUT)/bench-ci
 	JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" JOBERNETES_BENCH=1 JOBERNETES_BENCH_CI=1 JOBERNETES_BENCH_OUT=$(CURDIR)/$(OUT)/bench-ci/results.md go test -count=1 -timeout 40m -v -run '^TestBench$$' ./test/bench 2>&1 | tee $(OUT)/bench-ci/bench.log
 
-lint: vet fmt ## go vet and gofmt
+lint: vet fmt golangci-lint ## go vet, gofmt and golangci-lint (.golangci.yml)
 vet:
 	go vet ./...
 fmt:
 	@test -z "$$(gofmt -l cmd pkg test)" || { gofmt -l cmd pkg test; echo "gofmt needed"; exit 1; }
+golangci-lint: ## golangci-lint alone: the pinned version, built on first use into a cache outside git
+	hack/golangci-lint.sh run ./...
 
 cluster-up: ## start a local control plane in the background; prints the KUBECONFIG line
 	@JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" go run ./test/e2e/cmd/cluster up --dir $(CLUSTER_DIR)

@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"os/exec"
@@ -170,7 +171,8 @@ func TestKustomizeRenders(t *testing.T) {
 	out, err := exec.Command(kubectl, "kustomize", manifestsDir).Output()
 	if err != nil {
 		var stderr []byte
-		if ee, ok := err.(*exec.ExitError); ok {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
 			stderr = ee.Stderr
 		}
 		t.Fatalf("kubectl kustomize: %v\n%s", err, stderr)

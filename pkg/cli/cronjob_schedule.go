@@ -23,7 +23,7 @@ func checkSchedule(schedule, timeZone string) error {
 		return fmt.Errorf("--schedule %q: @every is not a CronJob schedule; use five fields or @yearly, @monthly, @weekly, @daily, @hourly", schedule)
 	}
 	if _, err := cron.ParseStandard(schedule); err != nil {
-		return fmt.Errorf("--schedule %q: %v; write five fields (minute hour day-of-month month day-of-week, e.g. \"0 2 * * *\") or a macro such as @hourly", schedule, err)
+		return fmt.Errorf("--schedule %q: %w; write five fields (minute hour day-of-month month day-of-week, e.g. \"0 2 * * *\") or a macro such as @hourly", schedule, err)
 	}
 	if timeZone == "" {
 		return nil

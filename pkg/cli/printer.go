@@ -6,11 +6,12 @@ import (
 	"io"
 	"strings"
 
-	"github.com/jobernetes/jobernetes/pkg/record"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/printers"
+
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // objectPrinter prints jobernetes' own objects (report.RunReport, RunStatus,
@@ -21,10 +22,6 @@ type objectPrinter struct {
 	format  string // json, yaml, name, jsonpath, jsonpath-file
 	printer printers.ResourcePrinter
 }
-
-// machineFormats are the -o values newObjectPrinter takes, for help and
-// messages; "jsonpath" stands for jsonpath=TEMPLATE.
-var machineFormats = []string{"json", "yaml", "name", "jsonpath=TEMPLATE", "jsonpath-file=FILE"}
 
 // newObjectPrinter returns the printer for -o output, and false when output
 // is none of the machine formats (a command's own text formats).

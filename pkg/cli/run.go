@@ -22,7 +22,7 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
-// ExitInterrupted: SIGINT/SIGTERM stopped the orchestrator; the run is left
+// ExitInterrupted is the exit code when SIGINT/SIGTERM stopped the orchestrator; the run is left
 // as it is and can be resumed with its run ID (128 + SIGINT, as shells do).
 const ExitInterrupted = 130
 

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 
+	"k8s.io/klog/v2"
+
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/controller"
-	"k8s.io/klog/v2"
 )
 
 // maxLeaseLosses bounds how often one process re-takes a lost Lease before

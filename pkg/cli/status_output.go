@@ -11,8 +11,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/jobernetes/jobernetes/pkg/report"
 	"k8s.io/apimachinery/pkg/util/duration"
+
+	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 // writeJSON prints v as indented JSON and a newline.

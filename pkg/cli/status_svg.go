@@ -239,7 +239,6 @@ func criticalJobs(st *report.RunStatus, now time.Time) map[string]bool {
 	phaseIdx := map[string]int{}
 	type key struct{ phase, job string }
 	seen := map[key]bool{}
-	var order []key
 	for _, j := range st.Jobs {
 		if strings.HasSuffix(j.Job, " (revert)") {
 			continue
@@ -249,7 +248,6 @@ func criticalJobs(st *report.RunStatus, now time.Time) map[string]bool {
 			continue
 		}
 		seen[k] = true
-		order = append(order, k)
 		pi, ok := phaseIdx[j.Phase]
 		if !ok {
 			pi = len(specs)

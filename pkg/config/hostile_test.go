@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,7 +17,7 @@ import (
 
 // loadBounded loads a model in a goroutine and fails the test if that takes
 // longer than limit (a hang) or allocates more than maxAlloc bytes.
-func loadBounded(t *testing.T, path string, limit time.Duration, maxAlloc uint64) (*Model, error, time.Duration, uint64) {
+func loadBounded(t *testing.T, path string, limit time.Duration, maxAlloc uint64) (*Model, time.Duration, uint64, error) {
 	t.Helper()
 	type out struct {
 		m   *Model
@@ -39,11 +40,11 @@ func loadBounded(t *testing.T, path string, limit time.Duration, maxAlloc uint64
 		if alloc > maxAlloc {
 			t.Errorf("Load allocated %d MiB, want at most %d MiB", alloc>>20, maxAlloc>>20)
 		}
-		return o.m, o.err, took, alloc
+		return o.m, took, alloc, o.err
 	case <-time.After(limit):
 		t.Fatalf("Load(%s) did not return within %s", path, limit)
 	}
-	return nil, nil, 0, 0
+	return nil, 0, 0, nil
 }
 
 // goodJob is a valid manifest.
@@ -108,7 +109,7 @@ func TestYAMLAliasBombs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeAll(t, dir, map[string]string{"jobermodel.yaml": tc.model, "job.yaml": tc.manifest})
-			_, err, took, alloc := loadBounded(t, filepath.Join(dir, "jobermodel.yaml"), 10*time.Second, 256<<20)
+			_, took, alloc, err := loadBounded(t, filepath.Join(dir, "jobermodel.yaml"), 10*time.Second, 256<<20)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)
 			}
@@ -162,7 +163,7 @@ func TestDeeplyNested(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeAll(t, dir, map[string]string{"jobermodel.yaml": tc.model, "job.yaml": tc.manifest})
-			_, err, took, _ := loadBounded(t, filepath.Join(dir, "jobermodel.yaml"), 10*time.Second, 512<<20)
+			_, took, _, err := loadBounded(t, filepath.Join(dir, "jobermodel.yaml"), 10*time.Second, 512<<20)
 			if err == nil {
 				t.Fatal("accepted")
 			}
@@ -185,12 +186,12 @@ func TestBinaryManifest(t *testing.T) {
 	copy(bin, "\x7fELF\x02\x01\x01\x00")
 	dir := t.TempDir()
 	writeAll(t, dir, map[string]string{"jobermodel.yaml": oneJobModel, "job.yaml": string(bin), "model.bin": string(bin)})
-	_, err, _, _ := loadBounded(t, filepath.Join(dir, "jobermodel.yaml"), 10*time.Second, 64<<20)
+	_, _, _, err := loadBounded(t, filepath.Join(dir, "jobermodel.yaml"), 10*time.Second, 64<<20)
 	if err == nil || !strings.Contains(err.Error(), `job "a": `+filepath.Join(dir, "job.yaml")+": ") {
 		t.Fatalf("binary manifest: %v", err)
 	}
 	t.Logf("binary manifest: %v", err)
-	_, err, _, _ = loadBounded(t, filepath.Join(dir, "model.bin"), 10*time.Second, 64<<20)
+	_, _, _, err = loadBounded(t, filepath.Join(dir, "model.bin"), 10*time.Second, 64<<20)
 	if err == nil {
 		t.Fatal("binary model accepted")
 	}
@@ -223,7 +224,7 @@ func TestSymlinkLoops(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, err, _, _ := loadBounded(t, filepath.Join(dir, "jobermodel.yaml"), 10*time.Second, 64<<20)
+	_, _, _, err := loadBounded(t, filepath.Join(dir, "jobermodel.yaml"), 10*time.Second, 64<<20)
 	var ve *ValidationError
 	if !asValidation(err, &ve) {
 		t.Fatalf("error %v", err)
@@ -239,9 +240,7 @@ func TestSymlinkLoops(t *testing.T) {
 }
 
 func asValidation(err error, ve **ValidationError) bool {
-	v, ok := err.(*ValidationError)
-	*ve = v
-	return ok
+	return errors.As(err, ve)
 }
 
 // TestSpecialFiles: /dev/zero, a FIFO (nobody writes to it) and a socket
@@ -263,7 +262,7 @@ func TestSpecialFiles(t *testing.T) {
       - {name: dir, job_path: d, type: directory}
 `
 	writeAll(t, dir, map[string]string{"jobermodel.yaml": model})
-	_, err, took, _ := loadBounded(t, filepath.Join(dir, "jobermodel.yaml"), 10*time.Second, 64<<20)
+	_, took, _, err := loadBounded(t, filepath.Join(dir, "jobermodel.yaml"), 10*time.Second, 64<<20)
 	var ve *ValidationError
 	if !asValidation(err, &ve) {
 		t.Fatalf("error %v", err)
@@ -309,7 +308,7 @@ func TestHundredThousandJobs(t *testing.T) {
 	}
 	writeAll(t, dir, map[string]string{"jobermodel.yaml": b.String(), "job.yaml": goodJob(t)})
 	var after runtime.MemStats
-	m, err, took, alloc := loadBounded(t, filepath.Join(dir, "jobermodel.yaml"), 2*time.Minute, 4<<30)
+	m, took, alloc, err := loadBounded(t, filepath.Join(dir, "jobermodel.yaml"), 2*time.Minute, 4<<30)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jobernetes/jobernetes/pkg/record"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // A cancel is recorded in the run record first, then the run's active Jobs
@@ -20,7 +21,7 @@ import (
 // watch, reads the record, finds the cancel, deletes what it may have
 // created meanwhile and ends: it needs no other watch and no other right.
 
-// FinishedError: the run has already ended, with Result.
+// FinishedError says the run has already ended, with Result.
 type FinishedError struct {
 	RunID, Result string
 }
@@ -29,7 +30,7 @@ func (e *FinishedError) Error() string {
 	return fmt.Sprintf("run %q has already finished (%s)", e.RunID, e.Result)
 }
 
-// CancelledError: a cancelled run is resumed without --retry-failed.
+// CancelledError says a cancelled run is resumed without --retry-failed.
 type CancelledError struct{ RunID, Message string }
 
 func (e *CancelledError) Error() string {
@@ -192,7 +193,7 @@ func waitFor(ctx context.Context, timeout time.Duration, cond wait.ConditionWith
 	return wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, timeout, true, cond)
 }
 
-// RunningError: the run has not finished (delete refuses it without --force).
+// RunningError says the run has not finished (delete refuses it without --force).
 type RunningError struct{ RunID string }
 
 func (e *RunningError) Error() string {

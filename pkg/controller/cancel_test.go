@@ -5,8 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobernetes/jobernetes/pkg/record"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // A cancel recorded by another process ends the run at the next sync: the

@@ -7,16 +7,17 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/jobernetes/jobernetes/pkg/record"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/jobernetes/jobernetes/pkg/record"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 )
 
-// ErrRecordRefused: the API server refuses the run record for good (too
+// ErrRecordRefused says the API server refuses the run record for good (too
 // large for one ConfigMap); the run stops instead of retrying forever.
 var ErrRecordRefused = errors.New("the API server refuses the run record")
 
@@ -103,7 +104,7 @@ func (c *Controller) recordWriteError(err error) error {
 		// Refused for good (a ConfigMap holds at most 1 MiB): retrying
 		// would spin forever while the run's last Jobs go unrecorded.
 		return &fatalError{fmt.Errorf("%w: %s/%s, with %d Jobs recorded: %v; the run's Jobs are left as they are, but this run cannot go on: split the model into smaller runs",
-			ErrRecordRefused, c.ns, name, len(c.rec().Jobs), err)}
+			ErrRecordRefused, c.ns, name, len(c.rec().Jobs), err)} //nolint:errorlint // the cause is text on purpose: only ErrRecordRefused is matched
 	}
 	return fmt.Errorf("write run record %s/%s: %w", c.ns, name, err)
 }

@@ -195,7 +195,7 @@ func NewController(ctx context.Context, client kubernetes.Interface, jobInformer
 	_ = inf.SetWatchErrorHandlerWithContext(func(ctx context.Context, r *cache.Reflector, err error) {
 		if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
 			select {
-			case c.fatal <- fmt.Errorf("%w: watching Jobs in namespace %q: %v", ErrCluster, c.ns, err):
+			case c.fatal <- fmt.Errorf("%w: watching Jobs in namespace %q: %v", ErrCluster, c.ns, err): //nolint:errorlint // the cause is text on purpose: only ErrCluster is matched, apierrors.IsXxx must not see through it
 			default:
 			}
 			return

@@ -5,9 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobernetes/jobernetes/pkg/record"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // The run's summary Event lands on its record ConfigMap: Normal

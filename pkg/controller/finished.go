@@ -6,7 +6,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// finishedCondition returns the Complete or Failed condition that is True, if
+// FinishedCondition returns the Complete or Failed condition that is True, if
 // any. Pod counts are not read: only the Job controller's verdict counts
 // (SuccessCriteriaMet and FailureTarget come earlier and are not the end).
 func FinishedCondition(job *batchv1.Job) *batchv1.JobCondition {
@@ -22,7 +22,7 @@ func FinishedCondition(job *batchv1.Job) *batchv1.JobCondition {
 	return nil
 }
 
-// finishTime is when the Job finished: the condition's transition time, or
+// FinishTime is when the Job finished: the condition's transition time, or
 // the Job's completionTime when that is later known.
 func FinishTime(job *batchv1.Job, c *batchv1.JobCondition) metav1.Time {
 	if job.Status.CompletionTime != nil && c.Type == batchv1.JobComplete {

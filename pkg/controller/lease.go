@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jobernetes/jobernetes/pkg/record"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/rand"
@@ -17,13 +16,15 @@ import (
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 	"k8s.io/klog/v2"
+
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // DefaultLeaseDuration is how long a killed orchestrator's claim on a run
 // outlives it: a restart waits at most this long before resuming.
 const DefaultLeaseDuration = 15 * time.Second
 
-// ErrLostLease: the run's Lease was lost mid-run (another orchestrator took
+// ErrLostLease says the run's Lease was lost mid-run (another orchestrator took
 // it, or the API server was unreachable for longer than the renew deadline);
 // this process stopped acting at once.
 var ErrLostLease = errors.New("lost the run's lease")

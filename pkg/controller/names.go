@@ -72,9 +72,9 @@ func jobName(runID string, job *config.Job, m *config.Manifest, attempt int, rev
 	}
 	sum := sha256.Sum256([]byte(key))
 	h := b32.EncodeToString(sum[:])[:hashLen]
-	max := validation.DNS1123LabelMaxLength - 1 - hashLen
-	if len(base) > max {
-		base = strings.TrimRight(base[:max], "-")
+	maxLen := validation.DNS1123LabelMaxLength - 1 - hashLen
+	if len(base) > maxLen {
+		base = strings.TrimRight(base[:maxLen], "-")
 	}
 	if base == "" {
 		return "j" + h

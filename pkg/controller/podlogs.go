@@ -7,10 +7,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jobernetes/jobernetes/pkg/record"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/klog/v2"
+
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // A failed container's last log lines say more than its exit code: they

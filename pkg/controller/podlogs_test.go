@@ -7,12 +7,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jobernetes/jobernetes/pkg/record"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 func TestTailLines(t *testing.T) {

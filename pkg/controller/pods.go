@@ -6,10 +6,11 @@ import (
 	"sort"
 	"time"
 
-	"github.com/jobernetes/jobernetes/pkg/record"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // Why a Job failed, or why it does not start, is in its pods: the run
@@ -21,7 +22,7 @@ import (
 // backoffLimit fails many pods alike).
 const maxPodFailures = 3
 
-// pendingAfter is how long a pod may wait with a reason before the run
+// PendingAfter is how long a pod may wait with a reason before the run
 // says so: image pulls and scheduling take a moment even when all is well.
 const PendingAfter = 5 * time.Second
 

@@ -91,8 +91,9 @@ func (c *Controller) Prepare(ctx context.Context) (*Result, error) {
 	return nil, nil
 }
 
-// RecordReadError: a missing record, or one that does not decode, is the
-// run's problem; anything else in reading it is the cluster's.
+// RecordReadError sorts an error in reading the run record: a missing
+// record, or one that does not decode, is the run's problem; anything else
+// is the cluster's.
 func RecordReadError(err error) error {
 	if errors.Is(err, record.ErrUndecodable) || errors.Is(err, record.ErrNotFound) {
 		return err
@@ -158,6 +159,7 @@ func (c *Controller) resume(ctx context.Context, rec *record.Record) (*Result, e
 	return nil, nil
 }
 
+// ClusterError marks err, met in doing what, as the cluster's (ErrCluster).
 func ClusterError(what string, err error) error {
-	return fmt.Errorf("%w: %s: %v", ErrCluster, what, err)
+	return fmt.Errorf("%w: %s: %v", ErrCluster, what, err) //nolint:errorlint // the cause is text on purpose: only ErrCluster is matched, apierrors.IsXxx must not see through it
 }

@@ -91,6 +91,8 @@ func (c *Controller) emit(t Transition) {
 	c.opts.OnTransition(t)
 }
 
+// RoundDuration rounds d for display: milliseconds under a second, else
+// tenths of a second; never negative.
 func RoundDuration(d time.Duration) time.Duration {
 	if d < 0 {
 		return 0

@@ -5,12 +5,13 @@ import (
 	"slices"
 	"time"
 
-	"github.com/jobernetes/jobernetes/pkg/record"
 	batchv1 "k8s.io/api/batch/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/klog/v2"
+
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // A retry (--retry-failed) runs a failed run again under the next attempt.

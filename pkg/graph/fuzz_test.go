@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +33,7 @@ func FuzzBuild(f *testing.F) {
 			if g != nil {
 				t.Fatal("graph and error together")
 			}
-			if be, ok := err.(*BuildError); !ok || len(be.Problems) == 0 {
+			if be := (*BuildError)(nil); !errors.As(err, &be) || len(be.Problems) == 0 {
 				t.Fatalf("error %T without problems: %v", err, err)
 			}
 			return

@@ -3,6 +3,7 @@ package graph
 // State is what the controller knows about a node.
 type State int
 
+// The states of a node.
 const (
 	Pending State = iota // not started
 	Running              // created, not finished

@@ -5,6 +5,7 @@ import "strings"
 // ProblemKind classifies a Build problem so callers can phrase it.
 type ProblemKind string
 
+// The kinds of problem Build reports.
 const (
 	DuplicatePhase    ProblemKind = "DuplicatePhase"
 	DuplicateNode     ProblemKind = "DuplicateNode"

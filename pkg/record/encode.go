@@ -135,7 +135,7 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// ErrUndecodable: an object of the run holds no record this version can read.
+// ErrUndecodable says an object of the run holds no record this version can read.
 var ErrUndecodable = errors.New("undecodable run record")
 
 // Decode reads the record a run wrote into cm.

@@ -13,14 +13,14 @@ import (
 	"k8s.io/client-go/util/retry"
 )
 
-// ErrExists: Create found the run already recorded (another orchestrator
+// ErrExists says Create found the run already recorded (another orchestrator
 // of the same run got there first).
 var ErrExists = errors.New("run record exists")
 
-// ErrNotFound: the run has no record (errors.Is matches a NotFoundError).
+// ErrNotFound says the run has no record (errors.Is matches a NotFoundError).
 var ErrNotFound = errors.New("run record not found")
 
-// NotFoundError: the namespace holds no record of the run.
+// NotFoundError says the namespace holds no record of the run.
 type NotFoundError struct{ RunID, Namespace string }
 
 func (e *NotFoundError) Error() string {

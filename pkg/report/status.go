@@ -1,3 +1,6 @@
+// Package report is the read side of a run: its status from the cluster
+// (record and Jobs), the list of runs, and the reports of a run that has
+// ended (text summary, JSON RunReport, JUnit).
 package report
 
 import (
@@ -9,14 +12,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
-	"github.com/jobernetes/jobernetes/pkg/record"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // Job states as status, the live view and the reports name them. Other

@@ -188,8 +188,6 @@ type config struct {
 	orch  string
 }
 
-func (c config) key() string { return fmt.Sprintf("%s/%s/%s", c.shape.name, c.pods, c.orch) }
-
 // runResult is one run of one configuration.
 type runResult struct {
 	Shape     string         `json:"shape"`
@@ -478,7 +476,7 @@ func runCommand(ctx context.Context, cmd *exec.Cmd) error {
 		return err
 	case <-ctx.Done():
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
+		<-done //nolint:errcheck // killed on purpose: Wait reports the kill
 		return fmt.Errorf("timed out: %w", ctx.Err())
 	}
 }

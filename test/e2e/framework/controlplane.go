@@ -346,7 +346,7 @@ func (cp *ControlPlane) waitReady(ctx context.Context, p *process, ready func(co
 		return last == nil, nil
 	})
 	if err != nil && last != nil && ctx.Err() != nil {
-		return fmt.Errorf("not ready (%v): %w", last, err)
+		return fmt.Errorf("not ready (%v): %w", last, err) //nolint:errorlint // last is the detail, the poll's error is the cause
 	}
 	return err
 }

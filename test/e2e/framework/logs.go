@@ -57,7 +57,7 @@ func (cp *ControlPlane) installLogsCRD(ctx context.Context) error {
 		return last == nil, nil
 	})
 	if err != nil {
-		return fmt.Errorf("wait for ClusterLogs to be served (%v): %w", last, err)
+		return fmt.Errorf("wait for ClusterLogs to be served (%v): %w", last, err) //nolint:errorlint // last is the detail, the poll's error is the cause
 	}
 	return nil
 }

@@ -103,7 +103,7 @@ func Main(m *testing.M) int {
 		signal.Stop(sigs)
 		close(sigs)
 	}()
-	defer cp.Stop() // also on a panic in m.Run
+	defer func() { _ = cp.Stop() }() // also on a panic in m.Run
 
 	code := m.Run()
 	if err := cp.Stop(); err != nil {

@@ -66,7 +66,7 @@ func TestResumeAfterSIGKILL(t *testing.T) {
 				select {
 				case <-time.After(d):
 					_ = cmd.Process.Kill()
-					<-exited
+					<-exited //nolint:errcheck // killed on purpose: Wait reports the kill
 					t.Logf("kill %d after %s: %d Jobs created so far", i+1, d, len(rec.snapshot()))
 				case err := <-exited:
 					t.Logf("run %d ended by itself before its kill point: %v", i+1, err)
