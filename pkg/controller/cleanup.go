@@ -167,19 +167,7 @@ func (c *Controller) deleteFinished(ctx context.Context, async bool) error {
 	}
 	work := func() {
 		workqueue.ParallelizeUntil(ctx, c.opts.CreateWorkers, len(todo), func(i int) {
-			v := todo[i]
-			err := c.client.BatchV1().Jobs(c.ns).Delete(ctx, v.u.name, backgroundDelete(typesUID(v.uid)))
-			if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-				c.deletes.mu.Lock()
-				c.deletes.failed = append(c.deletes.failed, v.u)
-				c.deletes.errs = append(c.deletes.errs, fmt.Errorf("delete Job %s/%s: %w", c.ns, v.u.name, err))
-				c.deletes.mu.Unlock()
-				return
-			}
-			if err == nil && c.opts.Recorder != nil && !c.opts.SkipJobEvents {
-				c.opts.Recorder.Eventf(v.job, corev1.EventTypeNormal, "Deleted",
-					"Deleted by jobernetes run %s after it succeeded (cleanup, propagationPolicy Background)", c.runID)
-			}
+			c.deleteSucceeded(ctx, todo[i].u, todo[i].uid, todo[i].job)
 		})
 	}
 	if !async {
@@ -198,4 +186,21 @@ func (c *Controller) deleteFinished(ctx context.Context, async bool) error {
 		}
 	}()
 	return nil
+}
+
+// deleteSucceeded deletes one recorded, succeeded Job (Background: its pods
+// go too); a failure is handed back to the sync through c.deletes.
+func (c *Controller) deleteSucceeded(ctx context.Context, u *unit, uid string, job *batchv1.Job) {
+	err := c.client.BatchV1().Jobs(c.ns).Delete(ctx, u.name, backgroundDelete(typesUID(uid)))
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		c.deletes.mu.Lock()
+		c.deletes.failed = append(c.deletes.failed, u)
+		c.deletes.errs = append(c.deletes.errs, fmt.Errorf("delete Job %s/%s: %w", c.ns, u.name, err))
+		c.deletes.mu.Unlock()
+		return
+	}
+	if err == nil && c.opts.Recorder != nil && !c.opts.SkipJobEvents {
+		c.opts.Recorder.Eventf(job, corev1.EventTypeNormal, "Deleted",
+			"Deleted by jobernetes run %s after it succeeded (cleanup, propagationPolicy Background)", c.runID)
+	}
 }

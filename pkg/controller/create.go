@@ -68,67 +68,15 @@ func (c *Controller) runLabels(u *unit, base map[string]string) map[string]strin
 // an earlier orchestrator of this run got there first: adopt the Job if it is
 // ours, fail the run if someone else's Job holds the name.
 func (c *Controller) createJobs(ctx context.Context, todo []*unit) error {
-	logger := klog.FromContext(ctx)
-	jobs := c.client.BatchV1().Jobs(c.ns)
 	var mu sync.Mutex
 	var transient []error
 	workqueue.ParallelizeUntil(ctx, c.opts.CreateWorkers, len(todo), func(i int) {
 		u := todo[i]
-		obj := c.newJob(u)
-		created, err := jobs.Create(ctx, obj, metav1.CreateOptions{})
-		if apierrors.IsAlreadyExists(err) {
-			created, err = jobs.Get(ctx, obj.Name, metav1.GetOptions{})
-			if err == nil && !c.isOurs(created) {
-				mu.Lock()
-				u.state = unitFailed
-				u.reason = "NameTaken"
-				u.message = fmt.Sprintf("a Job named %s/%s already exists and was not created by this run", c.ns, obj.Name)
-				mu.Unlock()
-				return
-			}
-			if err == nil && created.Labels[LabelRun] != c.runID {
-				// Ours, but its run label was removed or changed while no
-				// orchestrator ran: the filtered informer will never show
-				// it, so adopting it would wait for it forever.
-				mu.Lock()
-				u.state = unitFailed
-				u.reason = "Deleted"
-				u.message = fmt.Sprintf("Job %s/%s left the run: its label %s=%s was removed or changed by someone other than this run",
-					c.ns, obj.Name, LabelRun, c.runID)
-				mu.Unlock()
-				return
-			}
-			if err == nil {
-				logger.V(2).Info("Adopted existing Job of the run", "job", klog.KObj(created))
-			}
-		}
+		created, err := c.createOrAdopt(ctx, u)
 		mu.Lock()
 		defer mu.Unlock()
-		switch {
-		case err == nil:
-			c.tracker.expectCreation(created.Name, c.now())
-			c.queue.AddAfter(c.runID, expectationTimeout+time.Second)
-			u.state = unitActive
-			u.uid = created.UID
-			u.created = c.now()
-			if ct := created.CreationTimestamp.Time; !ct.IsZero() && c.now().Sub(ct) > 2*time.Second {
-				u.created = created.CreationTimestamp.Time // adopted: created by an earlier process
-			}
-			logger.V(2).Info("Created Job", "job", klog.KObj(created), "node", u.job.Name)
-			if c.opts.Recorder != nil && !c.opts.SkipJobEvents {
-				c.opts.Recorder.Eventf(created, corev1.EventTypeNormal, "Created",
-					"Created by jobernetes run %s for job %s of phase %s", c.runID, u.job.Name, u.job.Phase)
-			}
-		case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
-			// The manifest passed validation but the API server refuses it:
-			// permanent, so the job fails instead of being retried forever.
-			u.state = unitFailed
-			u.reason = "CreateRejected"
-			u.message = fmt.Sprintf("the API server rejected the Job from %s: %v", u.manifest.Path, err)
-		case apierrors.IsForbidden(err) && !strings.Contains(err.Error(), "exceeded quota"):
-			transient = append(transient, &fatalError{ClusterError("create Job "+obj.Name, err)})
-		default:
-			transient = append(transient, fmt.Errorf("create Job %s/%s: %w", c.ns, obj.Name, err))
+		if err := c.noteCreate(ctx, u, created, err); err != nil {
+			transient = append(transient, err)
 		}
 	})
 	if err := errors.Join(transient...); err != nil {
@@ -137,6 +85,70 @@ func (c *Controller) createJobs(ctx context.Context, todo []*unit) error {
 			return fe
 		}
 		return err
+	}
+	return nil
+}
+
+// refusal is a create that can never succeed: the job fails with it.
+type refusal struct{ reason, message string }
+
+func (r *refusal) Error() string { return r.reason + ": " + r.message }
+
+// createOrAdopt creates u's Job. One that exists already is adopted when it
+// is this run's (an earlier orchestrator created it), refused otherwise.
+func (c *Controller) createOrAdopt(ctx context.Context, u *unit) (*batchv1.Job, error) {
+	jobs := c.client.BatchV1().Jobs(c.ns)
+	created, err := jobs.Create(ctx, c.newJob(u), metav1.CreateOptions{})
+	if !apierrors.IsAlreadyExists(err) {
+		return created, err
+	}
+	created, err = jobs.Get(ctx, u.name, metav1.GetOptions{})
+	switch {
+	case err != nil:
+		return nil, err
+	case !c.isOurs(created):
+		return nil, &refusal{"NameTaken", fmt.Sprintf("a Job named %s/%s already exists and was not created by this run", c.ns, u.name)}
+	case created.Labels[LabelRun] != c.runID:
+		// Ours, but its run label was removed or changed while no
+		// orchestrator ran: the filtered informer will never show it, so
+		// adopting it would wait for it forever.
+		return nil, &refusal{"Deleted", fmt.Sprintf("Job %s/%s left the run: its label %s=%s was removed or changed by someone other than this run",
+			c.ns, u.name, LabelRun, c.runID)}
+	}
+	klog.FromContext(ctx).V(2).Info("Adopted existing Job of the run", "job", klog.KObj(created))
+	return created, nil
+}
+
+// noteCreate applies a create's outcome to u (the caller holds the lock);
+// it returns the errors that a later sync may get past.
+func (c *Controller) noteCreate(ctx context.Context, u *unit, created *batchv1.Job, err error) error {
+	var ref *refusal
+	switch {
+	case err == nil:
+		c.tracker.expectCreation(created.Name, c.now())
+		c.queue.AddAfter(c.runID, expectationTimeout+time.Second)
+		u.state = unitActive
+		u.uid = created.UID
+		u.created = c.now()
+		if ct := created.CreationTimestamp.Time; !ct.IsZero() && c.now().Sub(ct) > 2*time.Second {
+			u.created = created.CreationTimestamp.Time // adopted: created by an earlier process
+		}
+		klog.FromContext(ctx).V(2).Info("Created Job", "job", klog.KObj(created), "node", u.job.Name)
+		if c.opts.Recorder != nil && !c.opts.SkipJobEvents {
+			c.opts.Recorder.Eventf(created, corev1.EventTypeNormal, "Created",
+				"Created by jobernetes run %s for job %s of phase %s", c.runID, u.job.Name, u.job.Phase)
+		}
+	case errors.As(err, &ref):
+		u.state, u.reason, u.message = unitFailed, ref.reason, ref.message
+	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
+		// The manifest passed validation but the API server refuses it:
+		// permanent, so the job fails instead of being retried forever.
+		u.state, u.reason = unitFailed, "CreateRejected"
+		u.message = fmt.Sprintf("the API server rejected the Job from %s: %v", u.manifest.Path, err)
+	case apierrors.IsForbidden(err) && !strings.Contains(err.Error(), "exceeded quota"):
+		return &fatalError{ClusterError("create Job "+u.name, err)}
+	default:
+		return fmt.Errorf("create Job %s/%s: %w", c.ns, u.name, err)
 	}
 	return nil
 }

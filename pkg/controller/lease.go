@@ -42,66 +42,36 @@ type LeaseOptions struct {
 // over when the first finishes or dies. fn's context is cancelled if the
 // Lease is lost.
 func WithRunLease(ctx context.Context, client kubernetes.Interface, ns, runID string, o LeaseOptions, fn func(context.Context) error) error {
-	if o.Duration <= 0 {
-		o.Duration = DefaultLeaseDuration
-	}
-	if o.Out == nil {
-		o.Out = io.Discard
-	}
-	if o.Identity == "" {
-		host, _ := os.Hostname()
-		o.Identity = fmt.Sprintf("%s_%d_%s", host, os.Getpid(), rand.String(5))
-	}
+	o = o.withDefaults()
 	name := record.Name(runID)
 	// Leader election retries every error forever; ask once first, so that an
 	// unreachable or forbidden cluster is reported instead of waited on.
 	if _, err := client.CoordinationV1().Leases(ns).Get(ctx, name, metav1.GetOptions{}); err != nil && !apierrors.IsNotFound(err) {
 		return ClusterError("read run lease", err)
 	}
-	lock := &resourcelock.LeaseLock{
-		LeaseMeta:  metav1.ObjectMeta{Name: name, Namespace: ns},
-		Client:     client.CoordinationV1(),
-		LockConfig: resourcelock.ResourceLockConfig{Identity: o.Identity},
-		Labels:     map[string]string{LabelRun: runID, LabelManagedBy: ManagedBy},
-	}
 	// Leader election logs its routine steps at V(0); keep them for -v=2.
 	logger := klog.FromContext(ctx)
 	leCtx, cancel := context.WithCancel(klog.NewContext(ctx, quietLeaseLogger(logger).V(2)))
 	defer cancel()
-	var (
-		once     sync.Once
-		mu       sync.Mutex
-		started  bool // fn was called
-		returned bool // le.Run returned: too late to start fn
-		finished bool
-		fnErr    error
-		done     = make(chan struct{})
-	)
+	h := &leaseHolder{fn: fn, logger: logger, stop: cancel, done: make(chan struct{})}
 	le, err := leaderelection.NewLeaderElector(leaderelection.LeaderElectionConfig{
-		Lock:            lock,
+		Lock: &resourcelock.LeaseLock{
+			LeaseMeta:  metav1.ObjectMeta{Name: name, Namespace: ns},
+			Client:     client.CoordinationV1(),
+			LockConfig: resourcelock.ResourceLockConfig{Identity: o.Identity},
+			Labels:     map[string]string{LabelRun: runID, LabelManagedBy: ManagedBy},
+		},
 		LeaseDuration:   o.Duration,
 		RenewDeadline:   o.Duration * 2 / 3,
 		RetryPeriod:     max(o.Duration/5, 100*time.Millisecond),
 		ReleaseOnCancel: true,
 		Name:            name,
 		Callbacks: leaderelection.LeaderCallbacks{
-			OnStartedLeading: func(lctx context.Context) {
-				mu.Lock()
-				if returned {
-					mu.Unlock()
-					return
-				}
-				started = true
-				mu.Unlock()
-				defer close(done)
-				fnErr = fn(klog.NewContext(lctx, logger))
-				finished = lctx.Err() == nil
-				cancel()
-			},
+			OnStartedLeading: h.lead,
 			OnStoppedLeading: func() {},
 			OnNewLeader: func(id string) {
 				if id != o.Identity {
-					once.Do(func() {
+					h.waiting.Do(func() {
 						fmt.Fprintf(o.Out, "run %s is being driven by %s; waiting until it finishes or its lease expires (%s)\n", runID, id, o.Duration)
 					})
 				}
@@ -112,18 +82,66 @@ func WithRunLease(ctx context.Context, client kubernetes.Interface, ns, runID st
 		return err
 	}
 	le.Run(leCtx)
-	mu.Lock()
-	returned = true
-	wasStarted := started
-	mu.Unlock()
-	if !wasStarted {
+	return h.result(ctx)
+}
+
+func (o LeaseOptions) withDefaults() LeaseOptions {
+	if o.Duration <= 0 {
+		o.Duration = DefaultLeaseDuration
+	}
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	if o.Identity == "" {
+		host, _ := os.Hostname()
+		o.Identity = fmt.Sprintf("%s_%d_%s", host, os.Getpid(), rand.String(5))
+	}
+	return o
+}
+
+// leaseHolder runs fn once this process leads, and says how that ended.
+type leaseHolder struct {
+	fn      func(context.Context) error
+	logger  klog.Logger
+	stop    func() // ends the leader election once fn returns
+	waiting sync.Once
+	done    chan struct{} // closed when fn has returned
+
+	mu       sync.Mutex
+	started  bool // fn was called
+	returned bool // the leader election returned: too late to start fn
+	finished bool // fn returned while still leading
+	err      error
+}
+
+func (h *leaseHolder) lead(lctx context.Context) {
+	h.mu.Lock()
+	if h.returned {
+		h.mu.Unlock()
+		return
+	}
+	h.started = true
+	h.mu.Unlock()
+	defer close(h.done)
+	h.err = h.fn(klog.NewContext(lctx, h.logger))
+	h.finished = lctx.Err() == nil
+	h.stop()
+}
+
+// result is called once the leader election has returned.
+func (h *leaseHolder) result(ctx context.Context) error {
+	h.mu.Lock()
+	h.returned = true
+	started := h.started
+	h.mu.Unlock()
+	if !started {
 		return ctx.Err()
 	}
-	<-done
-	if !finished && ctx.Err() == nil {
+	<-h.done
+	if !h.finished && ctx.Err() == nil {
 		return fmt.Errorf("%w: %w", ErrCluster, ErrLostLease)
 	}
-	return fnErr
+	return h.err
 }
 
 // DeleteRunLease removes a finished run's Lease (best effort).
