@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jobernetes/jobernetes/pkg/graph"
 )
 
 // The failure-handling keys are checked statically, all problems at once.
@@ -63,6 +65,17 @@ jobernetes:
 	}
 	if jobs[2].TriggerRule != RuleOneFailed {
 		t.Errorf("job c rule %q", jobs[2].TriggerRule)
+	}
+	// The graph carries what its Decide reads.
+	g := m.Graph
+	if a, c := g.Node(0), g.Node(2); !a.HasRevert || a.Rule != graph.RuleAllSucceeded || c.HasRevert || c.Rule != graph.RuleOneFailed {
+		t.Errorf("graph nodes a %+v, c %+v", a, c)
+	}
+	if ph := g.Phases(); ph[0].Finally || !ph[1].Finally {
+		t.Errorf("graph phases %+v: want only the last one finally", ph)
+	}
+	if o.GraphPolicy() != graph.PolicyContinue || DefaultOptions().GraphPolicy() != graph.PolicyStop {
+		t.Errorf("GraphPolicy of %q = %v", o.FailurePolicy, o.GraphPolicy())
 	}
 }
 

@@ -7,20 +7,14 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/graph"
 )
 
-// buildGraph builds the DAG of the model and turns graph problems into
-// Problems that name the phase, the job and the field. Empty names are
-// reported by the decoder already; the graph's EmptyName problems are
-// dropped so that nothing is said twice.
-func buildGraph(raw *rawModel, ps *problems) *graph.Graph {
-	specs := make([]graph.PhaseSpec, len(raw.phases))
+// buildGraph builds the DAG of the model from specs (GraphSpecs of its
+// phases) and turns graph problems into Problems that name the phase, the
+// job and the field. Empty names are reported by the decoder already; the
+// graph's EmptyName problems are dropped so that nothing is said twice.
+func buildGraph(raw *rawModel, specs []graph.PhaseSpec, ps *problems) *graph.Graph {
 	jobs := make([]*rawJob, 0)
-	for p, rp := range raw.phases {
-		specs[p].Name = rp.name
-		specs[p].Nodes = make([]graph.NodeSpec, len(rp.jobs))
-		for k, rj := range rp.jobs {
-			specs[p].Nodes[k] = graph.NodeSpec{Name: rj.name, DependsOn: rj.dependsOn}
-			jobs = append(jobs, rj)
-		}
+	for _, rp := range raw.phases {
+		jobs = append(jobs, rp.jobs...)
 	}
 	g, err := graph.Build(specs)
 	var be *graph.BuildError
@@ -36,6 +30,42 @@ func buildGraph(raw *rawModel, ps *problems) *graph.Graph {
 		return nil
 	}
 	return g
+}
+
+// GraphSpecs are graph.Build's input for phases: names and edges, and what
+// graph.Decide reads of each job (trigger rule, revert) and phase (finally).
+func GraphSpecs(phases []Phase, finallyPhase string) []graph.PhaseSpec {
+	specs := make([]graph.PhaseSpec, len(phases))
+	for p, ph := range phases {
+		specs[p] = graph.PhaseSpec{Name: ph.Name, Finally: finallyPhase != "" && ph.Name == finallyPhase,
+			Nodes: make([]graph.NodeSpec, len(ph.Jobs))}
+		for k, j := range ph.Jobs {
+			specs[p].Nodes[k] = graph.NodeSpec{Name: j.Name, DependsOn: j.DependsOn,
+				Rule: graphRule(j.TriggerRule), HasRevert: j.Revert != nil}
+		}
+	}
+	return specs
+}
+
+func graphRule(rule string) graph.TriggerRule {
+	switch rule {
+	case RuleAllDone:
+		return graph.RuleAllDone
+	case RuleOneFailed:
+		return graph.RuleOneFailed
+	}
+	return graph.RuleAllSucceeded
+}
+
+// GraphPolicy is the failure_policy in the terms of graph.Decide.
+func (o Options) GraphPolicy() graph.FailurePolicy {
+	switch o.FailurePolicy {
+	case PolicyAbort:
+		return graph.PolicyAbort
+	case PolicyContinue:
+		return graph.PolicyContinue
+	}
+	return graph.PolicyStop
 }
 
 func reportGraphProblem(gp graph.Problem, raw *rawModel, jobs []*rawJob, ps *problems) {

@@ -82,7 +82,7 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 		m.Phases = append(m.Phases, phase)
 	}
 	checkFailureHandling(raw, ps)
-	m.Graph = buildGraph(raw, ps)
+	m.Graph = buildGraph(raw, GraphSpecs(m.Phases, raw.options.FinallyPhase), ps)
 
 	if !ps.empty() {
 		return nil, &ValidationError{Problems: ps.sorted()}

@@ -246,8 +246,8 @@ func TestLoadYAML11AndEmptyDependencies(t *testing.T) {
 	if jobs[0].Manifests[0] != jobs[1].Manifests[0] || jobs[0].Manifests[0] != jobs[2].Manifests[0] {
 		t.Error("jobs naming one file got separate copies of its manifest")
 	}
-	if got := m.Graph.Ready(func(int) graph.State { return graph.Pending }); len(got) != 2 {
-		t.Errorf("Ready = %v, want a and b", got)
+	if got := m.Graph.Decide(make([]graph.NodeState, m.Graph.Len()), graph.Run{}).Create; len(got) != 2 {
+		t.Errorf("Decide creates %v, want a and b", got)
 	}
 }
 

@@ -46,11 +46,11 @@ func newBuilder(specs []PhaseSpec) *builder {
 	for p, ps := range specs {
 		g.phaseStart[p] = i
 		for _, ns := range ps.Nodes {
-			g.nodes[i] = Node{Index: i, Name: ns.Name, Phase: p}
+			g.nodes[i] = Node{Index: i, Name: ns.Name, Phase: p, Rule: ns.Rule, HasRevert: ns.HasRevert}
 			all[i] = i
 			i++
 		}
-		g.phases[p] = Phase{Name: ps.Name, Nodes: all[g.phaseStart[p]:i:i]}
+		g.phases[p] = Phase{Name: ps.Name, Nodes: all[g.phaseStart[p]:i:i], Finally: ps.Finally}
 	}
 	g.phaseStart[len(specs)] = n
 	return &builder{specs: specs, g: g}

@@ -39,17 +39,24 @@ func FuzzBuild(f *testing.F) {
 			return
 		}
 		checkTopo(t, g)
-		// Completing nodes in the order Ready offers them finishes the graph.
-		st := make([]State, g.Len())
-		done := 0
-		for done < g.Len() {
-			ready := g.Ready(func(i int) State { return st[i] })
-			if len(ready) == 0 {
-				t.Fatalf("stuck after %d of %d nodes", done, g.Len())
+		// Completing nodes in the order Decide starts them succeeds the run.
+		st := make([]NodeState, g.Len())
+		for {
+			d := g.Decide(st, Run{})
+			if d.Result != RunRunning {
+				if d.Result != RunSucceeded || len(d.Skip) > 0 {
+					t.Fatalf("run ended %v, skips %v", d.Result, d.Skip)
+				}
+				break
 			}
-			for _, i := range ready {
-				st[i] = Succeeded
-				done++
+			if len(d.Create) == 0 {
+				t.Fatalf("stuck at %v", st)
+			}
+			for _, i := range d.Create {
+				if st[i].Main != Pending {
+					t.Fatalf("node %d started twice", i)
+				}
+				st[i].Main = Succeeded
 			}
 		}
 		path, _ := g.CriticalPath(func(i int) time.Duration { return time.Duration(len(g.Node(i).Name)) })

@@ -8,7 +8,7 @@ package graph
 // contiguous range [phaseStart[p], phaseStart[p+1]) of node indices, and,
 // because TopoOrder is phase by phase, the same range of topo positions.
 //
-// Slices returned by a Graph (other than Ready's and CriticalPath's results)
+// Slices returned by a Graph (other than Decide's and CriticalPath's results)
 // are shared with it and must not be modified.
 type Graph struct {
 	nodes      []Node

@@ -14,6 +14,23 @@ func node(name string, deps ...string) NodeSpec {
 	return NodeSpec{Name: name, DependsOn: deps}
 }
 
+// finallyPhase, rule and reverting add what Decide reads.
+func finallyPhase(name string, nodes ...NodeSpec) PhaseSpec {
+	p := phase(name, nodes...)
+	p.Finally = true
+	return p
+}
+
+func rule(r TriggerRule, n NodeSpec) NodeSpec {
+	n.Rule = r
+	return n
+}
+
+func reverting(n NodeSpec) NodeSpec {
+	n.HasRevert = true
+	return n
+}
+
 // mustBuild builds a graph that the test knows to be valid.
 func mustBuild(t interface {
 	Helper()
@@ -36,17 +53,24 @@ func names(g *Graph, idx []int) []string {
 	return out
 }
 
-// states builds a state function from "name=State" pairs; others Pending.
-func states(g *Graph, pairs map[string]State) func(int) State {
-	byIndex := make([]State, g.Len())
-	for name, s := range pairs {
+// nodeStates builds Decide's input from states and revert states by node
+// name; others Pending.
+func nodeStates(g *Graph, main, revert map[string]State) []NodeState {
+	out := make([]NodeState, g.Len())
+	index := func(name string) int {
 		i, ok := g.Index(name)
 		if !ok {
 			panic(fmt.Sprintf("test bug: no node %q", name))
 		}
-		byIndex[i] = s
+		return i
 	}
-	return func(i int) State { return byIndex[i] }
+	for name, s := range main {
+		out[index(name)].Main = s
+	}
+	for name, s := range revert {
+		out[index(name)].Revert = s
+	}
+	return out
 }
 
 // summary is a problem in a form that is easy to write in a table.

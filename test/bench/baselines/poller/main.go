@@ -110,26 +110,26 @@ func run(ctx context.Context, modelPath, ns, kubeconfig string, interval time.Du
 		for i := range list.Items {
 			byName[list.Items[i].Name] = &list.Items[i]
 		}
-		states := make([]graph.State, len(jobs))
+		states := make([]graph.NodeState, len(jobs))
 		succeeded := 0
 		for _, j := range jobs {
 			k8s := byName[j.name]
 			switch {
 			case j.done:
-				states[j.node] = graph.Succeeded
+				states[j.node].Main = graph.Succeeded
 			case k8s == nil && !j.created:
-				states[j.node] = graph.Pending
+				states[j.node].Main = graph.Pending
 			case k8s == nil:
 				return fmt.Errorf("job %s: Job %s/%s disappeared", m.Jobs()[j.node].Name, ns, j.name)
 			case condition(k8s, batchv1.JobFailed):
 				return fmt.Errorf("job %s: Job %s/%s failed", m.Jobs()[j.node].Name, ns, j.name)
 			case condition(k8s, batchv1.JobComplete):
 				j.done = true
-				states[j.node] = graph.Succeeded
+				states[j.node].Main = graph.Succeeded
 			default:
-				states[j.node] = graph.Running
+				states[j.node].Main = graph.Running
 			}
-			if states[j.node] == graph.Succeeded {
+			if states[j.node].Main == graph.Succeeded {
 				succeeded++
 			}
 			if j.done && k8s != nil && m.Options.Cleanup && !j.deleted {
@@ -144,8 +144,11 @@ func run(ctx context.Context, modelPath, ns, kubeconfig string, interval time.Du
 			fmt.Printf("all %d jobs succeeded in %s (%d ticks)\n", len(jobs), time.Since(start).Round(time.Millisecond), tick)
 			return nil
 		}
-		for _, n := range m.Graph.Ready(func(i int) graph.State { return states[i] }) {
+		for _, n := range m.Graph.Decide(states, graph.Run{}).Create {
 			j := jobs[n]
+			if j.created {
+				continue // running: Decide lists it while more of its Jobs may start
+			}
 			obj := &batchv1.Job{
 				ObjectMeta: metav1.ObjectMeta{
 					Name:        j.name,

@@ -1,0 +1,51 @@
+package graph
+
+// State is what the caller knows about a node, folded from its Jobs.
+type State int
+
+// The states of a node.
+const (
+	Pending   State = iota // nothing of it started (some of it may be skipped)
+	Running                // started, nothing failed, not all succeeded
+	Succeeded              // all of it succeeded
+	Failed                 // something failed and nothing of it runs any more
+	Failing                // something failed and something else still runs
+	Skipped                // all of it was decided never to run
+)
+
+// String makes states readable in test failures and logs.
+func (s State) String() string {
+	switch s {
+	case Pending:
+		return "Pending"
+	case Running:
+		return "Running"
+	case Succeeded:
+		return "Succeeded"
+	case Failed:
+		return "Failed"
+	case Failing:
+		return "Failing"
+	case Skipped:
+		return "Skipped"
+	}
+	return "State(" + itoa(int(s)) + ")"
+}
+
+// Started: something of the node was created.
+func (s State) Started() bool {
+	return s == Running || s == Succeeded || s == Failed || s == Failing
+}
+
+// Terminal: the node's upstream role is settled; nothing of it runs or will.
+func (s State) Terminal() bool { return s == Succeeded || s == Failed || s == Skipped }
+
+// HasFailed: something of the node failed, whether or not the rest still runs.
+func (s State) HasFailed() bool { return s == Failed || s == Failing }
+
+// NodeState is one node's input to Decide: the state of its Jobs and, for
+// a node with a revert, of its revert Job (Pending: not created).
+type NodeState struct {
+	Main   State
+	Revert State
+}
