@@ -108,15 +108,11 @@ type Controller struct {
 	fatal chan error
 
 	// Everything below is owned by the single worker goroutine.
-	jobs       []*config.Job // model jobs, graph node order
-	units      []*unit
-	nodeUnits  [][]int // main units of each node (not its revert)
-	revertUnit []int   // the revert unit of each node, -1 when none
-	finally    []bool  // node is in the finally phase
-	attempt    int     // run attempt: 1, then +1 per --retry-failed
-	deadline   bool    // run_timeout passed
-	byName     map[string]int
-	topoPos    []int
+	nodes    []*node // per graph node: its model job, its units, its revert
+	units    []*unit // every unit, node by node
+	attempt  int     // run attempt: 1, then +1 per --retry-failed
+	deadline bool    // run_timeout passed
+	byName   map[string]int
 	// manifestHash of every manifest, read concurrently by the creates.
 	manifestHash map[*config.Manifest]string
 	store        record.Store // the run record: every read and write goes through it
@@ -179,6 +175,14 @@ func NewController(ctx context.Context, client kubernetes.Interface, jobInformer
 	if err := c.watchPods(); err != nil {
 		return nil, err
 	}
+	if err := c.watchJobs(jobInformer); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// watchJobs wires the handlers on the run's Job informer.
+func (c *Controller) watchJobs(jobInformer batchinformers.JobInformer) error {
 	c.jobLister = jobInformer.Lister()
 	inf := jobInformer.Informer()
 	c.jobsSynced = inf.HasSynced
@@ -187,7 +191,7 @@ func NewController(ctx context.Context, client kubernetes.Interface, jobInformer
 		UpdateFunc: c.updateJob,
 		DeleteFunc: c.deleteJob,
 	}); err != nil {
-		return nil, err
+		return err
 	}
 	// A LIST or WATCH refused for lack of rights would otherwise be retried
 	// forever in the background while the run waits for a cache that never
@@ -202,7 +206,7 @@ func NewController(ctx context.Context, client kubernetes.Interface, jobInformer
 		}
 		cache.DefaultWatchErrorHandler(ctx, r, err)
 	})
-	return c, nil
+	return nil
 }
 
 // Handlers only note what the cache saw and enqueue: the sync decides.

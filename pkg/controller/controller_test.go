@@ -31,11 +31,9 @@ import (
 func testModel(t testing.TB, parallelization int, cleanup bool, phases ...[]string) *config.Model {
 	t.Helper()
 	m := &config.Model{Path: "jobermodel.yaml", Options: config.Options{Parallelization: parallelization, Cleanup: cleanup}}
-	var specs []graph.PhaseSpec
 	idx := 0
 	for pi, p := range phases {
 		ph := config.Phase{Name: "p" + string(rune('0'+pi))}
-		spec := graph.PhaseSpec{Name: ph.Name}
 		for _, s := range p {
 			s, rule, _ := strings.Cut(s, "?")
 			revert := strings.Contains(s, "!")
@@ -63,17 +61,22 @@ func testModel(t testing.TB, parallelization int, cleanup bool, phases ...[]stri
 				j.Manifests = append(j.Manifests, &config.Manifest{Path: rel, RelPath: rel, Job: manifest()})
 			}
 			ph.Jobs = append(ph.Jobs, j)
-			spec.Nodes = append(spec.Nodes, graph.NodeSpec{Name: name, DependsOn: j.DependsOn})
 		}
 		m.Phases = append(m.Phases, ph)
-		specs = append(specs, spec)
 	}
-	g, err := graph.Build(specs)
+	buildGraph(t, m)
+	return m
+}
+
+// buildGraph (re)builds m's graph from its phases and options, as
+// config.Load does.
+func buildGraph(t testing.TB, m *config.Model) {
+	t.Helper()
+	g, err := graph.Build(config.GraphSpecs(m.Phases, m.Options.FinallyPhase))
 	if err != nil {
 		t.Fatal(err)
 	}
 	m.Graph = g
-	return m
 }
 
 func manifest() *batchv1.Job {
@@ -482,7 +485,7 @@ func TestTombstonesOfRecordedJobsAreDropped(t *testing.T) {
 	if a != nil || b == nil {
 		t.Fatalf("after cleanup: a=%v b=%v, want a deleted and b running", a != nil, b != nil)
 	}
-	nameA := JobName("r1", f.c.jobs[0], f.c.jobs[0].Manifests[0])
+	nameA := JobName("r1", f.c.nodes[0].job, f.c.nodes[0].job.Manifests[0])
 	f.c.tracker.deleted(&batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: nameA, Namespace: "ns"}})
 	f.c.tracker.deleted(b) // deleted by someone else, not yet judged
 	_ = f.client.BatchV1().Jobs("ns").Delete(f.ctx, b.Name, metav1.DeleteOptions{})

@@ -106,6 +106,7 @@ func TestFailurePolicyAbort(t *testing.T) {
 func TestFinallyPhase(t *testing.T) {
 	m := testModel(t, 0, false, []string{"a"}, []string{"b"}, []string{"notify", "report<-notify"})
 	m.Options.FinallyPhase = "p2"
+	buildGraph(t, m)
 	f := newFixture(t, m)
 	f.sync()
 	f.finish("a", false)
@@ -150,13 +151,13 @@ func TestRevertOrder(t *testing.T) {
 		return out
 	}
 	got := created()
-	if len(got) != 1 || got[0] != f.c.units[f.c.revertUnit[1]].name {
+	if len(got) != 1 || got[0] != f.c.nodes[1].revert.name {
 		t.Fatalf("created %v, want only b's revert", got)
 	}
 	f.finishName(got[0], true)
 	f.sync()
 	got = created()
-	if len(got) != 1 || got[0] != f.c.units[f.c.revertUnit[0]].name {
+	if len(got) != 1 || got[0] != f.c.nodes[0].revert.name {
 		t.Fatalf("created %v, want a's revert", got)
 	}
 	f.finishName(got[0], false) // a failed revert is reported, not fatal to the others

@@ -22,7 +22,7 @@ func (c *Controller) progressLines() {
 		started, succeeded := false, true
 		for _, n := range p.Nodes {
 			s := c.nodeState(n)
-			if s != graph.Pending {
+			if s.Started() {
 				started = true
 			}
 			if s != graph.Succeeded {
@@ -35,13 +35,13 @@ func (c *Controller) progressLines() {
 			c.emit(Transition{Phase: p.Name, State: "started"})
 		}
 		for _, n := range p.Nodes {
-			for _, ui := range c.nodeUnits[n] {
-				c.unitLine(c.units[ui])
+			for _, u := range c.nodes[n].units {
+				c.unitLine(u)
 			}
 		}
 		for _, n := range p.Nodes {
-			if ri := c.revertUnit[n]; ri >= 0 {
-				c.unitLine(c.units[ri])
+			if r := c.nodes[n].revert; r != nil {
+				c.unitLine(r)
 			}
 		}
 		if succeeded && c.phaseSeen[pi] < 2 {
@@ -75,7 +75,7 @@ func (c *Controller) unitLine(u *unit) {
 			c.printf("%s", p.Text("           ")) // not a state line: the live view shows it as a note
 		}
 	case unitSkipped:
-		if c.nodeUnits[u.node][0] != u.index {
+		if c.nodes[u.node].units[0] != u {
 			return // one line per job
 		}
 		c.printf("%s skipped   %s/%s: %s\n", c.stamp(), u.job.Phase, u.job.Name, u.message)

@@ -30,17 +30,17 @@ func (u *unit) jobRecord() *record.JobRecord {
 }
 
 func (c *Controller) plan() []record.PlanJob {
-	out := make([]record.PlanJob, 0, len(c.nodeUnits))
+	out := make([]record.PlanJob, 0, len(c.nodes))
 	for _, j := range c.model.Jobs() {
 		pj := record.PlanJob{Phase: j.Phase, Job: j.Name, DependsOn: j.DependsOn, Finally: j.Phase == c.model.Options.FinallyPhase && j.Phase != ""}
 		if j.TriggerRule != config.RuleAllSucceeded {
 			pj.TriggerRule = j.TriggerRule
 		}
-		for _, ui := range c.nodeUnits[j.Index] {
-			pj.KubernetesJobs = append(pj.KubernetesJobs, c.units[ui].name)
+		for _, u := range c.nodes[j.Index].units {
+			pj.KubernetesJobs = append(pj.KubernetesJobs, u.name)
 		}
-		if ri := c.revertUnit[j.Index]; ri >= 0 {
-			pj.Revert = c.units[ri].name
+		if r := c.nodes[j.Index].revert; r != nil {
+			pj.Revert = r.name
 		}
 		out = append(out, pj)
 	}

@@ -72,12 +72,11 @@ func (c *Controller) buildResult() *Result {
 	nodeRun := make([]time.Duration, c.graph.Len())
 	for _, n := range c.graph.TopoOrder() {
 		created := false
-		units := c.nodeUnits[n]
-		if ri := c.revertUnit[n]; ri >= 0 && c.units[ri].state != unitNotCreated {
-			units = append(append([]int(nil), units...), ri)
+		units := c.nodes[n].units
+		if r := c.nodes[n].revert; r != nil && r.state != unitNotCreated {
+			units = append(append([]*unit(nil), units...), r)
 		}
-		for _, ui := range units {
-			u := c.units[ui]
+		for _, u := range units {
 			job := u.job.Name
 			if u.revert {
 				job += " (revert)"
@@ -111,7 +110,7 @@ func (c *Controller) buildResult() *Result {
 		if !created && c.nodeState(n) != graph.Succeeded {
 			r.NeverRan = append(r.NeverRan, c.graph.Node(n).Name)
 		}
-		if c.view(n).skipped {
+		if c.nodeState(n) == graph.Skipped {
 			r.Skipped = append(r.Skipped, c.graph.Node(n).Name)
 		}
 	}

@@ -123,11 +123,10 @@ func (c *Controller) carryOver(ctx context.Context, prev int) (map[*unit]int, er
 
 // reverted: the revert Job of u's node succeeded in attempt a.
 func (c *Controller) reverted(u *unit, a int) bool {
-	ri := c.revertUnit[u.node]
-	if ri < 0 {
+	r := c.nodes[u.node].revert
+	if r == nil {
 		return false
 	}
-	r := c.units[ri]
 	rr, ok := c.rec().Jobs[jobName(c.runID, r.job, r.manifest, a, true)]
 	return ok && rr.Result == record.JobSucceeded
 }

@@ -11,7 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/klog/v2"
 
-	"github.com/jobernetes/jobernetes/pkg/config"
+	"github.com/jobernetes/jobernetes/pkg/graph"
 )
 
 // failure is why the run failed: the first failed Job in DAG order.
@@ -55,23 +55,20 @@ func (c *Controller) sync(ctx context.Context) error {
 	}
 	c.checkDeadline()
 	c.failure = c.firstFailure()
-	if c.failure != nil && (c.model.Options.FailurePolicy == config.PolicyAbort) {
-		if err := c.abortActive(ctx); err != nil {
-			return err
-		}
-	}
-	if c.deadline {
-		// The deadline bounds the orchestrator: nothing more starts, and
-		// the run ends now (running Jobs are left as the policy says).
-		for n := range c.nodeUnits {
-			c.skip(n)
-		}
-	} else if err := c.launch(ctx); err != nil {
+	d := c.decide()
+	created, err := c.act(ctx, d)
+	if err != nil {
 		return err
 	}
 	c.progressLines()
 
-	done := c.deadline || c.cancelled || c.settled()
+	done := d.Result != graph.RunRunning
+	if created {
+		// A create changes states (and may fail at once): look again, and
+		// call the run over only if there is nothing new to decide.
+		again := c.decide()
+		done = again.Result != graph.RunRunning && len(again.Skip) == 0
+	}
 	if err := c.recordAndCleanup(ctx, done); err != nil {
 		return err
 	}
@@ -95,67 +92,72 @@ func (c *Controller) observe(ctx context.Context, jobs []*batchv1.Job) {
 		if u.recorded || u.state == unitFailed || u.state == unitSkipped {
 			continue // final: the record (after cleanup) or this process's verdict
 		}
-		if j, ok := byName[u.name]; ok {
-			c.observeJob(u, j)
-			continue
+		c.observeUnit(ctx, u, byName[u.name])
+	}
+}
+
+// observeUnit folds what is known of u's Job: j from the List (nil when it
+// was not there), the tracker, the record.
+func (c *Controller) observeUnit(ctx context.Context, u *unit, j *batchv1.Job) {
+	if j != nil {
+		c.observeJob(u, j)
+		return
+	}
+	if since, ok := c.tracker.pendingSince(u.name); ok {
+		u.state = unitActive
+		if c.now().Sub(since) > expectationTimeout {
+			c.confirmCreation(ctx, u)
 		}
-		if since, ok := c.tracker.pendingSince(u.name); ok {
-			u.state = unitActive
-			if c.now().Sub(since) > expectationTimeout {
-				c.confirmCreation(ctx, u)
-			}
-			continue
-		}
-		// The informer may have added it between the List above and the
-		// tracker check (the store is updated before the handler clears
-		// the expectation): look again before calling it gone.
-		if u.state == unitNotCreated && u.createdRecorded {
-			// The record says an earlier orchestrator created it; the
-			// synced cache says it is gone: deleted while no one watched.
-			u.state = unitFailed
-			u.reason = "Deleted"
-			u.message = fmt.Sprintf("Job %s/%s was deleted, or left the run (its label %s=%s was removed or changed), while no orchestrator of the run was running (the run record says it was created); it is not created again",
-				c.ns, u.name, LabelRun, c.runID)
-			continue
-		}
-		if u.state == unitNotCreated {
-			continue // a Job added since the List enqueues another sync
-		}
-		if j, err := c.jobLister.Jobs(c.ns).Get(u.name); err == nil && c.isOurs(j) {
-			c.observeJob(u, j)
-			continue
-		}
-		if last := c.tracker.lastState(u.name); last != nil && c.isOurs(last) {
-			c.observeJob(u, last)
-			if u.state == unitActive && u.aborting {
-				u.state = unitFailed
-				u.reason = "Aborted"
-				u.message = "deleted by jobernetes: the run was aborted"
-				continue
-			}
-			if u.state == unitActive && !u.deleting {
-				u.state = unitFailed
-				u.reason = "Deleted"
-				// The informer cannot tell a delete from a Job whose run
-				// label was removed or changed: both leave the filtered watch.
-				u.message = fmt.Sprintf("Job %s/%s was deleted before it finished, or left the run (its label %s=%s was removed or changed), by someone other than this run",
-					c.ns, u.name, LabelRun, c.runID)
-			}
-			continue
-		}
-		if u.state == unitActive && u.aborting {
-			u.state = unitFailed
-			u.reason = "Aborted"
-			u.message = "deleted by jobernetes: the run was aborted"
-			continue
-		}
-		if u.state == unitActive && !u.deleting {
-			// Seen earlier, not in the cache now, no tombstone: gone all the same.
-			u.state = unitFailed
-			u.reason = "Deleted"
-			u.message = fmt.Sprintf("Job %s/%s disappeared before it finished: deleted, or it left the run (its label %s=%s was removed or changed)",
-				c.ns, u.name, LabelRun, c.runID)
-		}
+		return
+	}
+	if u.state == unitNotCreated && u.createdRecorded {
+		// The record says an earlier orchestrator created it; the
+		// synced cache says it is gone: deleted while no one watched.
+		u.state = unitFailed
+		u.reason = "Deleted"
+		u.message = fmt.Sprintf("Job %s/%s was deleted, or left the run (its label %s=%s was removed or changed), while no orchestrator of the run was running (the run record says it was created); it is not created again",
+			c.ns, u.name, LabelRun, c.runID)
+		return
+	}
+	if u.state == unitNotCreated {
+		return // a Job added since the List enqueues another sync
+	}
+	// The informer may have added it between the List above and the
+	// tracker check (the store is updated before the handler clears the
+	// expectation): look again before calling it gone.
+	if j, err := c.jobLister.Jobs(c.ns).Get(u.name); err == nil && c.isOurs(j) {
+		c.observeJob(u, j)
+		return
+	}
+	c.vanished(u)
+}
+
+// vanished: u's Job was seen and is not in the cache any more. Its
+// tombstone, if any, tells how it ended.
+func (c *Controller) vanished(u *unit) {
+	if last := c.tracker.lastState(u.name); last != nil && c.isOurs(last) {
+		c.observeJob(u, last)
+		// The informer cannot tell a delete from a Job whose run label was
+		// removed or changed: both leave the filtered watch.
+		c.gone(u, "Job %s/%s was deleted before it finished, or left the run (its label %s=%s was removed or changed), by someone other than this run")
+		return
+	}
+	// Seen earlier, not in the cache now, no tombstone: gone all the same.
+	c.gone(u, "Job %s/%s disappeared before it finished: deleted, or it left the run (its label %s=%s was removed or changed)")
+}
+
+// gone fails a unit whose Job left before it finished: aborted by this
+// run, or deleted by someone else (format names the Job and the label).
+func (c *Controller) gone(u *unit, format string) {
+	switch {
+	case u.state == unitActive && u.aborting:
+		u.state = unitFailed
+		u.reason = "Aborted"
+		u.message = "deleted by jobernetes: the run was aborted"
+	case u.state == unitActive && !u.deleting:
+		u.state = unitFailed
+		u.reason = "Deleted"
+		u.message = fmt.Sprintf(format, c.ns, u.name, LabelRun, c.runID)
 	}
 }
 
@@ -250,7 +252,7 @@ func (c *Controller) firstFailure() *failure {
 	}
 	var first *unit
 	for _, u := range c.units {
-		if u.state == unitFailed && !u.revert && (first == nil || c.topoPos[u.node] < c.topoPos[first.node]) {
+		if u.state == unitFailed && !u.revert && (first == nil || c.graph.TopoPosition(u.node) < c.graph.TopoPosition(first.node)) {
 			first = u
 		}
 	}
@@ -274,10 +276,11 @@ func (c *Controller) activeCount() int {
 	return n
 }
 
-// launch creates the Jobs the state machine asks for, in its order, within
-// the parallelization cap (which counts every created, unfinished Job).
-func (c *Controller) launch(ctx context.Context) error {
-	todo := c.decide()
+// launch creates the Jobs of d, in its order, within the parallelization
+// cap (which counts every created, unfinished Job), and reports whether it
+// asked for any.
+func (c *Controller) launch(ctx context.Context, d graph.Decision) (bool, error) {
+	todo := c.todo(d)
 	if p := c.model.Options.Parallelization; p > 0 {
 		slots := max(p-c.activeCount(), 0)
 		if len(todo) > slots {
@@ -285,7 +288,7 @@ func (c *Controller) launch(ctx context.Context) error {
 		}
 	}
 	if len(todo) == 0 {
-		return nil
+		return false, nil
 	}
 	now := c.now()
 	phaseDone := map[int]time.Time{} // computed once per phase per launch
@@ -294,7 +297,24 @@ func (c *Controller) launch(ctx context.Context) error {
 			u.reaction = nonNeg(now.Sub(ready))
 		}
 	}
-	return c.createJobs(ctx, todo)
+	return true, c.createJobs(ctx, todo)
+}
+
+// todo is the units d starts: the Jobs not yet created of its Create nodes,
+// then the revert Jobs of its Revert nodes.
+func (c *Controller) todo(d graph.Decision) []*unit {
+	var todo []*unit
+	for _, n := range d.Create {
+		for _, u := range c.nodes[n].units {
+			if u.state == unitNotCreated {
+				todo = append(todo, u)
+			}
+		}
+	}
+	for _, n := range d.Revert {
+		todo = append(todo, c.nodes[n].revert)
+	}
+	return todo
 }
 
 // readySince is when node n's last predecessor (a dependency, or any job
@@ -303,8 +323,8 @@ func (c *Controller) readySince(n int, phaseDone map[int]time.Time) time.Time {
 	latest := func(nodes []int) time.Time {
 		var last time.Time
 		for _, m := range nodes {
-			for _, ui := range c.nodeUnits[m] {
-				if f := c.units[ui].finished; f.After(last) {
+			for _, u := range c.nodes[m].units {
+				if f := u.finished; f.After(last) {
 					last = f
 				}
 			}

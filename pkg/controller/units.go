@@ -6,7 +6,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
-	"github.com/jobernetes/jobernetes/pkg/graph"
 	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
@@ -65,40 +64,6 @@ type unit struct {
 	waitingSaid     string              // the pod waiting reason last printed
 }
 
-func (c *Controller) buildUnits() {
-	jobs := c.model.Jobs()
-	c.jobs = jobs
-	c.nodeUnits = make([][]int, len(jobs))
-	c.byName = map[string]int{}
-	c.revertUnit = make([]int, len(jobs))
-	for _, j := range jobs {
-		for _, m := range j.Manifests {
-			u := &unit{index: len(c.units), node: j.Index, job: j, manifest: m, attempt: 1}
-			c.units = append(c.units, u)
-			c.nodeUnits[j.Index] = append(c.nodeUnits[j.Index], u.index)
-		}
-		c.revertUnit[j.Index] = -1
-		if j.Revert != nil {
-			u := &unit{index: len(c.units), node: j.Index, job: j, manifest: j.Revert, revert: true, attempt: 1}
-			c.units = append(c.units, u)
-			c.revertUnit[j.Index] = u.index
-		}
-		c.finally = append(c.finally, c.model.Options.FinallyPhase != "" && j.Phase == c.model.Options.FinallyPhase)
-	}
-	c.manifestHash = map[*config.Manifest]string{}
-	for _, u := range c.units {
-		if _, ok := c.manifestHash[u.manifest]; !ok {
-			c.manifestHash[u.manifest] = ManifestHash(u.manifest)
-		}
-	}
-	c.renameUnits()
-	c.topoPos = make([]int, c.graph.Len())
-	for pos, n := range c.graph.TopoOrder() {
-		c.topoPos[n] = pos
-	}
-	c.phaseSeen = make([]int, len(c.graph.Phases()))
-}
-
 // renameUnits gives every unit the name of its attempt.
 func (c *Controller) renameUnits() {
 	c.byName = make(map[string]int, len(c.units))
@@ -106,27 +71,4 @@ func (c *Controller) renameUnits() {
 		u.name = jobName(c.runID, u.job, u.manifest, u.attempt, u.revert)
 		c.byName[u.name] = u.index
 	}
-}
-
-// nodeState folds a node's units into the graph's view.
-func (c *Controller) nodeState(n int) graph.State {
-	succeeded, started := 0, false
-	for _, ui := range c.nodeUnits[n] {
-		switch c.units[ui].state {
-		case unitFailed:
-			return graph.Failed
-		case unitSucceeded:
-			succeeded++
-			started = true
-		case unitActive:
-			started = true
-		}
-	}
-	switch {
-	case succeeded == len(c.nodeUnits[n]):
-		return graph.Succeeded
-	case started:
-		return graph.Running
-	}
-	return graph.Pending
 }

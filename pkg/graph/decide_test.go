@@ -53,7 +53,22 @@ func checkDecide(t *testing.T, g *Graph, cases []decideCase) {
 			if d.Result != tc.result {
 				t.Errorf("Result = %v, want %v", d.Result, tc.result)
 			}
+			checkSkipsFinal(t, g, tc, d)
 		})
+	}
+}
+
+// checkSkipsFinal: with d's skips applied, Decide skips nothing more and
+// says the same of the run. The controller relies on it: it acts on one
+// answer per sync.
+func checkSkipsFinal(t *testing.T, g *Graph, tc decideCase, d Decision) {
+	t.Helper()
+	in := nodeStates(g, tc.state, tc.reverts)
+	for _, s := range d.Skip {
+		in[s.Node].Main = Skipped
+	}
+	if again := g.Decide(in, tc.run); len(again.Skip) > 0 || again.Result != d.Result {
+		t.Errorf("with the skips applied, Decide skips %v more, result %v (was %v)", again.Skip, again.Result, d.Result)
 	}
 }
 
@@ -68,11 +83,9 @@ func TestDecideTriggerRules(t *testing.T) {
 	// p1:  f                        all_succeeded
 	//      g                        all_done
 	//      h                        one_failed
-	g := mustBuild(t,
-		phase("p0", node("a"), node("b", "a"), rule(RuleOneFailed, node("c", "a")),
-			rule(RuleAllDone, node("d", "a", "b")), node("e")),
-		phase("p1", node("f"), rule(RuleAllDone, node("g")), rule(RuleOneFailed, node("h"))),
-	)
+	g := mustBuild(t, phase("p0", node("a"), node("b", "a"), rule(RuleOneFailed, node("c", "a")),
+		rule(RuleAllDone, node("d", "a", "b")), node("e")),
+		phase("p1", node("f"), rule(RuleAllDone, node("g")), rule(RuleOneFailed, node("h"))))
 	cont := Run{Policy: PolicyContinue}
 	checkDecide(t, g, []decideCase{{
 		name:   "nothing started: the first phase's roots",
@@ -237,11 +250,8 @@ func TestDecideFinallyPhase(t *testing.T) {
 	// p1:     b
 	//                        (after p0, p1 and the reverts)
 	// final:  notify --> report
-	g := mustBuild(t,
-		phase("p0", reverting(node("a"))),
-		phase("p1", node("b")),
-		finallyPhase("final", node("notify"), node("report", "notify")),
-	)
+	g := mustBuild(t, phase("p0", reverting(node("a"))), phase("p1", node("b")),
+		finallyPhase("final", node("notify"), node("report", "notify")))
 	checkDecide(t, g, []decideCase{{
 		name:   "the main phases run first",
 		state:  map[string]State{"a": S},

@@ -1,0 +1,88 @@
+package controller
+
+import (
+	"github.com/jobernetes/jobernetes/pkg/config"
+	"github.com/jobernetes/jobernetes/pkg/graph"
+)
+
+// node is one model job at run time, at the index of its graph node: its
+// Jobs (units) and its revert. Whether it is in the finally phase is the
+// graph's to know (graph.Phase.Finally).
+type node struct {
+	job    *config.Job
+	units  []*unit // one per manifest, in manifest order; not the revert
+	revert *unit   // nil when the job has no revert_path
+}
+
+// buildUnits makes a node per model job and a unit per Kubernetes Job, and
+// names them.
+func (c *Controller) buildUnits() {
+	jobs := c.model.Jobs()
+	c.nodes = make([]*node, len(jobs))
+	for _, j := range jobs {
+		n := &node{job: j}
+		for _, m := range j.Manifests {
+			n.units = append(n.units, c.addUnit(j, m, false))
+		}
+		if j.Revert != nil {
+			n.revert = c.addUnit(j, j.Revert, true)
+		}
+		c.nodes[j.Index] = n
+	}
+	c.manifestHash = map[*config.Manifest]string{}
+	for _, u := range c.units {
+		if _, ok := c.manifestHash[u.manifest]; !ok {
+			c.manifestHash[u.manifest] = ManifestHash(u.manifest)
+		}
+	}
+	c.renameUnits()
+	c.phaseSeen = make([]int, len(c.graph.Phases()))
+}
+
+func (c *Controller) addUnit(j *config.Job, m *config.Manifest, revert bool) *unit {
+	u := &unit{index: len(c.units), node: j.Index, job: j, manifest: m, revert: revert, attempt: 1}
+	c.units = append(c.units, u)
+	return u
+}
+
+// state is what graph.Decide reads of the node.
+func (n *node) state() graph.NodeState {
+	s := graph.NodeState{Main: fold(n.units)}
+	if n.revert != nil {
+		s.Revert = fold([]*unit{n.revert})
+	}
+	return s
+}
+
+// nodeState is node n's state, for progress lines and the report.
+func (c *Controller) nodeState(n int) graph.State { return fold(c.nodes[n].units) }
+
+// fold is the one way unit states make a node state.
+func fold(units []*unit) graph.State {
+	var active, succeeded, failed, skipped int
+	for _, u := range units {
+		switch u.state {
+		case unitActive:
+			active++
+		case unitSucceeded:
+			succeeded++
+		case unitFailed:
+			failed++
+		case unitSkipped:
+			skipped++
+		}
+	}
+	switch {
+	case succeeded == len(units):
+		return graph.Succeeded
+	case failed > 0 && active > 0:
+		return graph.Failing
+	case failed > 0:
+		return graph.Failed
+	case skipped == len(units):
+		return graph.Skipped
+	case active > 0 || succeeded > 0:
+		return graph.Running
+	}
+	return graph.Pending
+}
