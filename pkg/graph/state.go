@@ -32,15 +32,17 @@ func (s State) String() string {
 	return "State(" + itoa(int(s)) + ")"
 }
 
-// Started: something of the node was created.
+// Started reports whether something of the node was created.
 func (s State) Started() bool {
 	return s == Running || s == Succeeded || s == Failed || s == Failing
 }
 
-// Terminal: the node's upstream role is settled; nothing of it runs or will.
+// Terminal reports whether the node is settled as an upstream: nothing of it
+// runs or will.
 func (s State) Terminal() bool { return s == Succeeded || s == Failed || s == Skipped }
 
-// HasFailed: something of the node failed, whether or not the rest still runs.
+// HasFailed reports whether something of the node failed, whether or not the
+// rest still runs.
 func (s State) HasFailed() bool { return s == Failed || s == Failing }
 
 // NodeState is one node's input to Decide: the state of its Jobs and, for
