@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -205,6 +206,9 @@ func (o *runOptions) load() (model *config.Model, ns string, params map[string]s
 			return nil, "", nil, &ExitError{Code: ExitInvalid, Err: err}
 		}
 	}
+	if v, err := strconv.Atoi(os.Getenv("JOBERNETES_TEST_RECORD_SEGMENT_BYTES")); err == nil && v > 0 {
+		record.SegmentBytes = v // test-only: segment boundaries in small runs (test/e2e/chaos)
+	}
 	ns = o.namespace(model)
 	if err := checkNamespaces(model, ns); err != nil {
 		return nil, "", nil, &ExitError{Code: ExitInvalid, Err: err}
@@ -300,7 +304,7 @@ func checkRecordOwner(ctx context.Context, client kubernetes.Interface, ns, runI
 	if owner == nil {
 		return nil
 	}
-	run, err := record.Get(ctx, client, ns, runID)
+	run, err := record.GetHead(ctx, client, ns, runID)
 	if err != nil {
 		return nil // not there (a new run), or Prepare reports the error
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -76,15 +77,19 @@ func (o *statusOptions) watchStatus(ctx context.Context, client kubernetes.Inter
 			}
 		case <-changed:
 		}
-		cm, err := cms.Lister().ConfigMaps(ns).Get(record.Name(o.runID))
+		objs, err := cms.Lister().ConfigMaps(ns).List(labels.Everything())
 		if err != nil {
-			return &ExitError{Code: ExitInvalid, Err: &record.NotFoundError{RunID: o.runID, Namespace: ns}}
+			return err
 		}
 		all, err := jobs.Lister().Jobs(ns).List(labels.Everything())
 		if err != nil {
 			return err
 		}
-		rec, err := record.FromObject(cm)
+		rec, err := record.FromObjects(ns, o.runID, objs) // the head and its segments
+		var notFound *record.NotFoundError
+		if errors.As(err, &notFound) {
+			return &ExitError{Code: ExitInvalid, Err: err}
+		}
 		if err != nil {
 			return &ExitError{Code: ExitCluster, Err: err}
 		}

@@ -112,12 +112,12 @@ func (c *Controller) checkCancelled(ctx context.Context) error {
 	if c.cancelled {
 		return nil
 	}
-	rec, err := c.store.Load(ctx)
+	result, message, err := c.store.Result(ctx)
 	if err != nil {
 		return fmt.Errorf("read run record %s/%s: %w", c.ns, c.store.Meta().Name, err)
 	}
-	if rec.Result == record.ResultCancelled {
-		c.noteCancel(rec.Message)
+	if result == record.ResultCancelled {
+		c.noteCancel(message)
 	}
 	return nil
 }
@@ -157,7 +157,7 @@ func (c *Controller) endCancelled(ctx context.Context) error {
 // collector removes them; with wait > 0, DeleteRun waits until none of the
 // run's Jobs is left.
 func DeleteRun(ctx context.Context, client kubernetes.Interface, ns, runID string, wait time.Duration) error {
-	run, err := record.Get(ctx, client, ns, runID)
+	run, err := record.GetHead(ctx, client, ns, runID)
 	switch {
 	case errors.Is(err, record.ErrNotFound), errors.Is(err, record.ErrUndecodable):
 		return err

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
@@ -44,8 +42,7 @@ func TestCancelEndsTheRun(t *testing.T) {
 	if u := f.c.units[2]; u.state != unitSkipped {
 		t.Errorf("c: %s, want skipped", u.state)
 	}
-	cm, _ := f.client.CoreV1().ConfigMaps("ns").Get(f.ctx, record.Name("r1"), metav1.GetOptions{})
-	rec, err := record.Decode(cm)
+	rec, err := record.Get(f.ctx, f.client, "ns", "r1")
 	if err != nil || rec.Result != record.ResultCancelled {
 		t.Fatalf("record result %v (%v), want Cancelled", rec.Result, err)
 	}

@@ -101,10 +101,11 @@ func (c *Controller) recordWriteError(err error) error {
 	case apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err):
 		return &fatalError{ClusterError("write run record", err)}
 	case apierrors.IsInvalid(err) || apierrors.IsRequestEntityTooLargeError(err):
-		// Refused for good (a ConfigMap holds at most 1 MiB): retrying
-		// would spin forever while the run's last Jobs go unrecorded.
-		return &fatalError{fmt.Errorf("%w: %s/%s, with %d Jobs recorded: %v; the run's Jobs are left as they are, but this run cannot go on: split the model into smaller runs",
-			ErrRecordRefused, c.ns, name, len(c.rec().Jobs), err)} //nolint:errorlint // the cause is text on purpose: only ErrRecordRefused is matched
+		// Refused for good (an admission policy, an object too large):
+		// retrying would spin forever while the run's last Jobs go
+		// unrecorded. What is recorded stays; a resume goes on from there.
+		return &fatalError{fmt.Errorf("%w: %s/%s, with %d Jobs recorded: %v; the run's Jobs are left as they are; once the cause is fixed, resume the run with: jobernetes run -f %s -n %s --run-id %s",
+			ErrRecordRefused, c.ns, name, len(c.rec().Jobs), err, c.model.Path, c.ns, c.runID)} //nolint:errorlint // the cause is text on purpose: only ErrRecordRefused is matched
 	}
 	return fmt.Errorf("write run record %s/%s: %w", c.ns, name, err)
 }

@@ -320,7 +320,7 @@ func TestSyncCleanupRecordsThenDeletes(t *testing.T) {
 				t.Errorf("record written after the delete")
 			}
 			sawUpdate = true
-			rec, err := record.Decode(a.(core.UpdateAction).GetObject().(*corev1.ConfigMap))
+			rec, err := record.FromObjects("ns", "r1", []*corev1.ConfigMap{a.(core.UpdateAction).GetObject().(*corev1.ConfigMap)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -554,7 +554,7 @@ func TestRefusedRecordEndsTheRun(t *testing.T) {
 	}
 	err := f.c.sync(f.ctx)
 	var fe *fatalError
-	if !errors.As(err, &fe) || !errors.Is(fe.err, ErrRecordRefused) || !strings.Contains(fe.err.Error(), "split the model") {
+	if !errors.As(err, &fe) || !errors.Is(fe.err, ErrRecordRefused) || !strings.Contains(fe.err.Error(), "--run-id r1") {
 		t.Fatalf("sync: %v, want a fatal ErrRecordRefused", err)
 	}
 }

@@ -157,11 +157,7 @@ func TestPrepareParams(t *testing.T) {
 	if err := prepare(map[string]string{"DAY": "1"}); err != nil {
 		t.Fatal(err)
 	}
-	cm, err := client.CoreV1().ConfigMaps("ns").Get(ctx, record.Name("r1"), metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := record.Decode(cm)
+	rec, err := record.Get(ctx, client, "ns", "r1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -148,6 +148,13 @@ func (c *Controller) resume(ctx context.Context, rec *record.Record) (*Result, e
 		}
 		logger.Info("Retrying the failed part of the run", "run", c.runID, "attempt", c.attempt)
 	} else {
+		if len(rec.Plan) == 0 && c.attempt == 1 && rec.Result == record.ResultRunning {
+			// Killed between the record's create and its plan's write (the
+			// plan follows in segments): attempt 1's names are the model's.
+			if err := c.store.Update(ctx, record.Change{Plan: c.plan()}); err != nil {
+				return nil, ClusterError("write the run's plan", err)
+			}
+		}
 		c.setAttempts(c.attemptsFromPlan())
 		c.restoreFromRecord()
 		if rec.Result != record.ResultRunning {

@@ -69,7 +69,7 @@ func (c *Controller) retry(ctx context.Context) error {
 	c.setAttempts(keep)
 	c.restoreFromRecord()
 	plan := c.plan()
-	err = c.store.Update(ctx, record.Change{Run: func(rec *record.Record) {
+	err = c.store.Update(ctx, record.Change{Plan: plan, Run: func(rec *record.Record) {
 		rec.Attempts = append(slices.Clip(rec.Attempts), record.AttemptRecord{
 			Attempt: prev, StartedAt: rec.StartedAt, FinishedAt: rec.FinishedAt,
 			Result: rec.Result, Message: rec.Message,
@@ -77,7 +77,6 @@ func (c *Controller) retry(ctx context.Context) error {
 		rec.Attempt = c.attempt
 		rec.Result, rec.Message, rec.FinishedAt = record.ResultRunning, "", 0
 		rec.StartedAt = c.now().UnixMilli()
-		rec.Plan = plan
 		rec.Fingerprint = Fingerprint(c.model) // fixed manifests of the same DAG
 	}})
 	if err != nil {

@@ -44,8 +44,9 @@ const (
 	JobCreated = "Created"
 )
 
-// CurrentVersion is the record format this version writes.
-const CurrentVersion = 1
+// CurrentVersion is the record format this version writes: 2, a head and
+// segments (segments.go); 1, one ConfigMap, is still read and written.
+const CurrentVersion = 2
 
 // Record is what a run has achieved, kept in the run's ConfigMap. It is the
 // memory that survives cleanup: a Job deleted after success is known only

@@ -377,12 +377,8 @@ func listRuns(ctx context.Context, client kubernetes.Interface, ns string) ([]Ru
 	}
 	out := make([]RunSummary, 0, len(runs))
 	for _, rec := range runs {
-		n := 0
-		for _, pj := range rec.Plan {
-			n += len(pj.KubernetesJobs)
-		}
 		out = append(out, RunSummary{Namespace: rec.Meta.Namespace, RunID: rec.RunID, Model: rec.Model, Result: rec.Result,
-			StartedAt: timePtr(rec.StartedAt), FinishedAt: timePtr(rec.FinishedAt), Jobs: n, Finished: finishedJobs(rec.Record)})
+			StartedAt: timePtr(rec.StartedAt), FinishedAt: timePtr(rec.FinishedAt), Jobs: rec.Planned, Finished: rec.Finished})
 	}
 	sortRuns(out)
 	return out, nil
@@ -403,15 +399,4 @@ func timePtr(ms int64) *time.Time {
 	}
 	t := time.UnixMilli(ms).UTC()
 	return &t
-}
-
-// finishedJobs counts the record's final entries (not record.JobCreated ones).
-func finishedJobs(rec *record.Record) int {
-	n := 0
-	for _, jr := range rec.Jobs {
-		if jr.Result != record.JobCreated {
-			n++
-		}
-	}
-	return n
 }
