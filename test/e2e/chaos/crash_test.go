@@ -199,6 +199,12 @@ func TestCrashLoop(t *testing.T) {
 				t.Fatalf("the DAG has %d Jobs, want 200", d.kubernetesJobs())
 			}
 			model := d.write(t, cleanup)
+			if cleanup {
+				// Segments of 2 KiB: the run's record spreads over dozens of
+				// them (and its plan over several), so that kills land
+				// between a segment's create and the head's write too.
+				t.Setenv("JOBERNETES_TEST_RECORD_SEGMENT_BYTES", "2048")
+			}
 			rec := e2eutil.WatchJobs(t, cp.Client, ns)
 			runID := newRunID("crash")
 			kills := killCount()
@@ -220,6 +226,11 @@ func TestCrashLoop(t *testing.T) {
 				t.Errorf("run record: result %s with %d Jobs, want Succeeded with 200", got.Result, len(got.Jobs))
 			}
 			if cleanup {
+				segs, err := cp.Client.CoreV1().ConfigMaps(ns).List(context.Background(), metav1.ListOptions{LabelSelector: record.LabelSegment})
+				if err != nil || len(segs.Items) < 10 {
+					t.Errorf("the record has %d segments (%v), want it spread over many", len(segs.Items), err)
+				}
+				t.Logf("MEASURE crash loop: the record of 200 Jobs in %d segments of at most 2 KiB", len(segs.Items))
 				e2eutil.WaitFor(t, time.Minute, "cleanup to delete every Job and pod of the run", func() bool {
 					j, p := runJobsLeft(t, ns, runID)
 					return j == 0 && p == 0
