@@ -109,7 +109,7 @@ func deleteActiveJobs(ctx context.Context, client kubernetes.Interface, ns, runI
 // (a Job of the run left the watch unexpectedly, or a record write met a
 // newer record) and turns a recorded cancel into the run's end.
 func (c *Controller) checkCancelled(ctx context.Context) error {
-	if c.cancelled {
+	if c.end.cancelled {
 		return nil
 	}
 	result, message, err := c.store.Result(ctx)
@@ -123,11 +123,11 @@ func (c *Controller) checkCancelled(ctx context.Context) error {
 }
 
 func (c *Controller) noteCancel(message string) {
-	if c.cancelled {
+	if c.end.cancelled {
 		return
 	}
-	c.cancelled = true
-	c.cancelMsg = message
+	c.end.cancelled = true
+	c.end.cancelMsg = message
 	c.printf("%s run %s\n", c.stamp(), message)
 }
 
@@ -139,7 +139,7 @@ func (c *Controller) endCancelled(ctx context.Context) error {
 		switch {
 		case u.state == unitNotCreated:
 			u.state, u.reason, u.message = unitSkipped, "Cancelled", "the run was cancelled before it could start"
-		case u.state == unitActive || u.state == unitFailed && u.reason == "Deleted" && !u.recorded:
+		case u.state == unitActive || u.state == unitFailed && u.reason == "Deleted" && !u.inRecord.final:
 			if u.state == unitActive && u.uid != "" {
 				err := c.client.BatchV1().Jobs(c.ns).Delete(ctx, u.name, backgroundDelete(u.uid))
 				if err != nil && !isGone(err) {

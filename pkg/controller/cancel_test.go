@@ -32,7 +32,7 @@ func TestCancelEndsTheRun(t *testing.T) {
 	if got := f.actions("create", "jobs"); len(got) != 0 {
 		t.Errorf("created %v after the cancel", got)
 	}
-	r := f.c.result
+	r := f.c.end.result
 	if r == nil || r.Succeeded || !r.Cancelled || r.Failure.Message != "cancelled: bad data" {
 		t.Fatalf("result %+v, want cancelled with the reason", r)
 	}

@@ -28,10 +28,10 @@ var ErrRecordRefused = errors.New("the API server refuses the run record")
 func (c *Controller) recordAndCleanup(ctx context.Context, done bool) error {
 	var newly []*unit
 	for _, u := range c.units {
-		if !u.recorded && (u.state == unitSucceeded || u.state == unitFailed || u.state == unitSkipped) {
+		if !u.inRecord.final && (u.state == unitSucceeded || u.state == unitFailed || u.state == unitSkipped) {
 			newly = append(newly, u)
 		}
-		if u.state == unitActive && !u.createdRecorded && u.uid != "" {
+		if u.state == unitActive && !u.inRecord.created && u.uid != "" {
 			newly = append(newly, u) // written behind the create: see record.JobCreated
 		}
 	}
@@ -73,9 +73,9 @@ func (c *Controller) writeRecord(ctx context.Context, newly []*unit, done bool) 
 	c.lastWrite = c.now()
 	for _, u := range newly {
 		if u.state == unitActive {
-			u.createdRecorded = true
+			u.inRecord.created = true
 		} else {
-			u.recorded = true
+			u.inRecord.final = true
 		}
 	}
 	klog.FromContext(ctx).V(2).Info("Wrote run record", "run", c.runID, "newJobs", len(newly), "done", done)
@@ -85,9 +85,9 @@ func (c *Controller) writeRecord(ctx context.Context, newly []*unit, done bool) 
 // runResult is what the record says of a run that has ended.
 func (c *Controller) runResult() (result, message string) {
 	switch {
-	case c.cancelled:
-		return record.ResultCancelled, c.cancelMsg
-	case c.failure != nil:
+	case c.end.cancelled:
+		return record.ResultCancelled, c.end.cancelMsg
+	case c.end.failure != nil:
 		return record.ResultFailed, c.failureMessage()
 	}
 	return record.ResultSucceeded, ""
@@ -128,7 +128,7 @@ func (d *deleter) takeFailed() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, u := range d.failed {
-		u.deleting = false
+		u.deleteIssued.cleanup = false
 	}
 	err := errors.Join(d.errs...)
 	d.failed, d.errs = nil, nil
@@ -153,14 +153,14 @@ func (c *Controller) deleteFinished(ctx context.Context, async bool) error {
 	}
 	var todo []victim
 	for _, u := range c.units {
-		if !u.recorded || u.state != unitSucceeded || u.deleting {
+		if !u.inRecord.final || u.state != unitSucceeded || u.deleteIssued.cleanup {
 			continue
 		}
-		j, err := c.jobLister.Jobs(c.ns).Get(u.name)
+		j, err := c.cache.jobs.Jobs(c.ns).Get(u.name)
 		if err != nil || !c.isOurs(j) || j.DeletionTimestamp != nil {
 			continue
 		}
-		u.deleting = true
+		u.deleteIssued.cleanup = true
 		todo = append(todo, victim{u, string(j.UID), j})
 	}
 	if len(todo) == 0 {

@@ -25,7 +25,6 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
-	"github.com/jobernetes/jobernetes/pkg/graph"
 	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
@@ -91,44 +90,65 @@ type Controller struct {
 	client    kubernetes.Interface
 	opts      Options
 	ns, runID string
-	model     *config.Model
-	graph     *graph.Graph
-	now       func() time.Time
-
-	jobLister  batchlisters.JobLister
-	jobsSynced cache.InformerSynced
-	podIndex   cache.Indexer // pods by Job; nil without Options.Pods
-	// logsForbidden: pods/log was refused once; no more tails are asked for.
-	logsForbidden bool
-	podsSynced    cache.InformerSynced
-	queue         workqueue.TypedRateLimitingInterface[string]
-	tracker       *tracker
+	model     *config.Model // its Graph holds the DAG and its rules
+	cache     runCache      // the run's Jobs and pods, from the informers
+	queue     workqueue.TypedRateLimitingInterface[string]
+	tracker   *tracker
 	// fatal carries errors that end the run from outside the worker, such as
 	// the informer being refused by the API server.
 	fatal chan error
 
 	// Everything below is owned by the single worker goroutine.
-	nodes    []*node // per graph node: its model job, its units, its revert
-	units    []*unit // every unit, node by node
-	attempt  int     // run attempt: 1, then +1 per --retry-failed
-	deadline bool    // run_timeout passed
-	byName   map[string]int
-	// manifestHash of every manifest, read concurrently by the creates.
+	nodes   []*node // per graph node: its model job, its units, its revert
+	units   []*unit // every unit, node by node
+	byName  map[string]int
+	attempt int          // run attempt: 1, then +1 per --retry-failed
+	start   time.Time    // of this attempt
+	store   record.Store // the run record: every read and write goes through it
+	// lastWrite of the record: it is written at most once per RecordInterval.
+	lastWrite time.Time
+	deletes   deleter     // cleanup's deletes in flight
+	jobTmpl   jobTemplate // what every Job of the run gets
+	notes     notes       // what the run has said once and need not say again
+	end       runEnd      // how the run ends, once it does
+}
+
+// runCache is what the informers hold of the run.
+type runCache struct {
+	jobs       batchlisters.JobLister
+	jobsSynced cache.InformerSynced
+	pods       cache.Indexer // pods by Job; nil without Options.Pods
+	podsSynced cache.InformerSynced
+}
+
+// jobTemplate is what newJob adds to every manifest (read concurrently by
+// the creates).
+type jobTemplate struct {
+	ownerRef     metav1.OwnerReference // the run record controls every Job
 	manifestHash map[*config.Manifest]string
-	store        record.Store // the run record: every read and write goes through it
-	ownerRef     metav1.OwnerReference
-	start        time.Time
-	failure      *failure
-	cancelled    bool   // the record says `jobernetes cancel` stopped the run
-	cancelMsg    string // and why
-	lastWrite    time.Time
-	deletes      deleter // cleanup's deletes in flight
-	phaseSeen    []int   // per phase: 0 not started, 1 started, 2 succeeded (for progress lines)
-	foreign      map[string]bool
-	result       *Result
-	resultDone   chan struct{}
 	dryRun       bool // built by PlanJobs: Jobs get no owner reference
 }
+
+// notes are things the run says once.
+type notes struct {
+	phases  []int           // per phase: 0 not started, 1 started, 2 succeeded (for progress lines)
+	foreign map[string]bool // Jobs with the run's label that it does not control
+	// logsForbidden: pods/log was refused once; no more tails are asked for.
+	logsForbidden bool
+}
+
+// runEnd is how the run ends.
+type runEnd struct {
+	failure   *failure // the first failure, in DAG order
+	deadline  bool     // run_timeout passed
+	cancelled bool     // the record says `jobernetes cancel` stopped the run
+	cancelMsg string   // and why
+	result    *Result
+	done      chan struct{} // closed once result is set
+}
+
+// now is the run's clock (Options.Now: tests set it).
+func (c *Controller) now() time.Time { return c.opts.Now() }
 
 // ErrCluster marks errors that come from the cluster (unreachable,
 // unauthorized, forbidden) rather than from the run's Jobs.
@@ -158,8 +178,6 @@ func NewController(ctx context.Context, client kubernetes.Interface, jobInformer
 		ns:      opts.Namespace,
 		runID:   opts.RunID,
 		model:   opts.Model,
-		graph:   opts.Model.Graph,
-		now:     opts.Now,
 		tracker: newTracker(),
 		store:   record.NewStore(client, opts.Namespace, opts.RunID, opts.Owner),
 		fatal:   make(chan error, 1),
@@ -167,8 +185,8 @@ func NewController(ctx context.Context, client kubernetes.Interface, jobInformer
 			workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "jobernetes"},
 		),
-		foreign:    map[string]bool{},
-		resultDone: make(chan struct{}),
+		notes: notes{foreign: map[string]bool{}},
+		end:   runEnd{done: make(chan struct{})},
 	}
 	c.buildUnits()
 
@@ -183,9 +201,9 @@ func NewController(ctx context.Context, client kubernetes.Interface, jobInformer
 
 // watchJobs wires the handlers on the run's Job informer.
 func (c *Controller) watchJobs(jobInformer batchinformers.JobInformer) error {
-	c.jobLister = jobInformer.Lister()
+	c.cache.jobs = jobInformer.Lister()
 	inf := jobInformer.Informer()
-	c.jobsSynced = inf.HasSynced
+	c.cache.jobsSynced = inf.HasSynced
 	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    c.addJob,
 		UpdateFunc: c.updateJob,
@@ -255,7 +273,7 @@ func (c *Controller) Run(ctx context.Context) (*Result, error) {
 	syncCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	synced := make(chan bool, 1)
-	go func() { synced <- cache.WaitForCacheSync(syncCtx.Done(), c.jobsSynced, c.podsSynced) }()
+	go func() { synced <- cache.WaitForCacheSync(syncCtx.Done(), c.cache.jobsSynced, c.cache.podsSynced) }()
 	select {
 	case err := <-c.fatal:
 		return nil, err
@@ -272,8 +290,8 @@ func (c *Controller) Run(ctx context.Context) (*Result, error) {
 		}
 	}()
 	select {
-	case <-c.resultDone:
-		return c.result, nil
+	case <-c.end.done:
+		return c.end.result, nil
 	case err := <-c.fatal:
 		return nil, err
 	case <-ctx.Done():
@@ -287,7 +305,7 @@ func (c *Controller) processNextWorkItem(ctx context.Context) bool {
 		return false
 	}
 	defer c.queue.Done(key)
-	if c.result != nil {
+	if c.end.result != nil {
 		return false
 	}
 	if err := c.sync(ctx); err != nil {
@@ -304,8 +322,8 @@ func (c *Controller) processNextWorkItem(ctx context.Context) bool {
 		return true
 	}
 	c.queue.Forget(key)
-	if c.result != nil {
-		close(c.resultDone)
+	if c.end.result != nil {
+		close(c.end.done)
 		return false
 	}
 	return true

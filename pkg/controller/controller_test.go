@@ -227,8 +227,8 @@ func TestSyncAdvancesTheDAG(t *testing.T) {
 	f.finish("d", true)
 	f.now = f.now.Add(2 * time.Second)
 	f.sync()
-	if f.c.result == nil || !f.c.result.Succeeded {
-		t.Fatalf("run not finished successfully: %+v", f.c.result)
+	if f.c.end.result == nil || !f.c.end.result.Succeeded {
+		t.Fatalf("run not finished successfully: %+v", f.c.end.result)
 	}
 }
 
@@ -291,12 +291,12 @@ func TestSyncFailureStopsLaunching(t *testing.T) {
 	if got := f.actions("create", "jobs"); len(got) != 0 {
 		t.Fatalf("created %v after a failure", got)
 	}
-	if f.c.result != nil {
+	if f.c.end.result != nil {
 		t.Fatalf("run ended while b is still running")
 	}
 	f.finish("b", true)
 	f.sync()
-	r := f.c.result
+	r := f.c.end.result
 	if r == nil || r.Succeeded || r.Failure == nil || r.Failure.Job != "a" || r.Failure.Reason != "BackoffLimitExceeded" {
 		t.Fatalf("result %+v, want a failure of a", r)
 	}
@@ -399,7 +399,7 @@ func TestForeignJobIsNotAdopted(t *testing.T) {
 	}
 	f.sync()
 	f.sync()
-	r := f.c.result
+	r := f.c.end.result
 	if r == nil || r.Failure == nil || r.Failure.Reason != "NameTaken" {
 		t.Fatalf("result %+v, want NameTaken failure", r)
 	}
@@ -413,7 +413,7 @@ func TestDeletedJobFailsTheRun(t *testing.T) {
 	f.c.tracker.deleted(&jobs.Items[0])
 	_ = f.client.BatchV1().Jobs("ns").Delete(f.ctx, jobs.Items[0].Name, metav1.DeleteOptions{})
 	f.sync()
-	r := f.c.result
+	r := f.c.end.result
 	if r == nil || r.Failure == nil || r.Failure.Reason != "Deleted" || !strings.Contains(r.Failure.Message, "deleted before it finished") {
 		t.Fatalf("result %+v, want a Deleted failure", r)
 	}
@@ -451,14 +451,14 @@ func TestUnseenCreationExpires(t *testing.T) {
 	if err := f.c.sync(f.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if f.c.result != nil {
-		t.Fatalf("gave up after 10s: %+v", f.c.result)
+	if f.c.end.result != nil {
+		t.Fatalf("gave up after 10s: %+v", f.c.end.result)
 	}
 	f.now = f.now.Add(time.Minute)
 	if err := f.c.sync(f.ctx); err != nil {
 		t.Fatal(err)
 	}
-	if r := f.c.result; r == nil || r.Failure == nil || r.Failure.Reason != "Deleted" {
+	if r := f.c.end.result; r == nil || r.Failure == nil || r.Failure.Reason != "Deleted" {
 		t.Fatalf("result %+v, want a Deleted failure", r)
 	}
 }
@@ -496,7 +496,7 @@ func TestTombstonesOfRecordedJobsAreDropped(t *testing.T) {
 	if f.c.tracker.lastState(b.Name) == nil {
 		t.Errorf("tombstone of %s dropped before the run judged it", b.Name)
 	}
-	if r := f.c.result; r == nil || r.Failure == nil || r.Failure.Reason != "Deleted" {
+	if r := f.c.end.result; r == nil || r.Failure == nil || r.Failure.Reason != "Deleted" {
 		t.Errorf("result %+v, want b's deletion to fail the run", r)
 	}
 }

@@ -32,15 +32,15 @@ func (c *Controller) newJob(u *unit) *batchv1.Job {
 		},
 		Spec: *src.Spec.DeepCopy(),
 	}
-	if !c.dryRun { // a dry run's Jobs have no owner: there is no run record
-		job.OwnerReferences = []metav1.OwnerReference{c.ownerRef}
+	if !c.jobTmpl.dryRun { // a dry run's Jobs have no owner: there is no run record
+		job.OwnerReferences = []metav1.OwnerReference{c.jobTmpl.ownerRef}
 	}
 	injectEnv(&job.Spec.Template.Spec, c.jobEnv(u))
 	for k, v := range src.Annotations {
 		job.Annotations[k] = v
 	}
 	job.Annotations[AnnotationManifest] = u.manifest.RelPath
-	job.Annotations[AnnotationManifestHash] = c.manifestHash[u.manifest]
+	job.Annotations[AnnotationManifestHash] = c.jobTmpl.manifestHash[u.manifest]
 	// Pods carry the run's labels too: `kubectl logs -l jobernetes.io/run=ID`.
 	job.Spec.Template.Labels = c.runLabels(u, job.Spec.Template.Labels)
 	return job

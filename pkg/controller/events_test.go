@@ -24,7 +24,7 @@ func TestRecordRunEvent(t *testing.T) {
 			f.finish("b", true)
 			f.sync()
 		}
-		res := f.c.result
+		res := f.c.end.result
 		if res == nil {
 			t.Fatalf("ok=%v: run did not end", ok)
 		}

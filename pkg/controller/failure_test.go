@@ -43,7 +43,7 @@ func TestTriggerRules(t *testing.T) {
 	f.finish("d", true)
 	f.finish("e", true)
 	f.sync()
-	r := f.c.result
+	r := f.c.end.result
 	if r == nil || r.Succeeded || r.Failure == nil || r.Failure.Job != "a" {
 		t.Fatalf("result %+v: want the run failed by a", r)
 	}
@@ -92,7 +92,7 @@ func TestFailurePolicyAbort(t *testing.T) {
 		}
 	}
 	f.sync()
-	r := f.c.result
+	r := f.c.end.result
 	if r == nil || r.Succeeded {
 		t.Fatalf("result %+v, want failed", r)
 	}
@@ -121,7 +121,7 @@ func TestFinallyPhase(t *testing.T) {
 	}
 	f.finish("report", false)
 	f.sync()
-	if r := f.c.result; r == nil || r.Succeeded || !eq(r.Skipped, []string{"b"}) {
+	if r := f.c.end.result; r == nil || r.Succeeded || !eq(r.Skipped, []string{"b"}) {
 		t.Fatalf("result %+v", r)
 	}
 }
@@ -162,7 +162,7 @@ func TestRevertOrder(t *testing.T) {
 	}
 	f.finishName(got[0], false) // a failed revert is reported, not fatal to the others
 	f.sync()
-	r := f.c.result
+	r := f.c.end.result
 	if r == nil || r.Succeeded || !eq(r.FailedReverts, []string{"a"}) {
 		t.Fatalf("result %+v", r)
 	}
@@ -176,7 +176,7 @@ func TestRunTimeout(t *testing.T) {
 	f.sync()
 	f.now = f.now.Add(6 * time.Second)
 	f.sync()
-	r := f.c.result
+	r := f.c.end.result
 	if r == nil || r.Succeeded || r.Failure == nil || r.Failure.Reason != "DeadlineExceeded" {
 		t.Fatalf("result %+v, want DeadlineExceeded", r)
 	}
@@ -195,7 +195,7 @@ func TestRetryFailed(t *testing.T) {
 	f.finish("b", false)
 	f.now = f.now.Add(5 * time.Second)
 	f.sync()
-	if f.c.result == nil || f.c.result.Succeeded {
+	if f.c.end.result == nil || f.c.end.result.Succeeded {
 		t.Fatalf("first attempt should fail")
 	}
 	oldB := f.c.units[1].name
@@ -222,7 +222,7 @@ func TestRetryFailed(t *testing.T) {
 	f.sync()
 	f.finish("c", true)
 	f.sync()
-	if r := f.c.result; r == nil || !r.Succeeded {
+	if r := f.c.end.result; r == nil || !r.Succeeded {
 		t.Fatalf("retry result %+v, want success", r)
 	}
 }
@@ -257,7 +257,7 @@ func TestRetryKeepsRunningJob(t *testing.T) {
 	f.finish("a", true)
 	f.now = f.now.Add(6 * time.Second)
 	f.sync()
-	if r := f.c.result; r == nil || r.Succeeded || r.Failure.Reason != "DeadlineExceeded" {
+	if r := f.c.end.result; r == nil || r.Succeeded || r.Failure.Reason != "DeadlineExceeded" {
 		t.Fatalf("first attempt: %+v, want DeadlineExceeded", r)
 	}
 	oldB := f.c.units[1].name
@@ -293,7 +293,7 @@ func TestRetryKeepsRunningJob(t *testing.T) {
 	}
 	f.finish("c", true)
 	f.sync()
-	r := f.c.result
+	r := f.c.end.result
 	if r == nil || !r.Succeeded || r.Attempt != 2 {
 		t.Fatalf("retry result %+v, want success in attempt 2", r)
 	}

@@ -29,14 +29,14 @@ func (c *Controller) buildUnits() {
 		}
 		c.nodes[j.Index] = n
 	}
-	c.manifestHash = map[*config.Manifest]string{}
+	c.jobTmpl.manifestHash = map[*config.Manifest]string{}
 	for _, u := range c.units {
-		if _, ok := c.manifestHash[u.manifest]; !ok {
-			c.manifestHash[u.manifest] = ManifestHash(u.manifest)
+		if _, ok := c.jobTmpl.manifestHash[u.manifest]; !ok {
+			c.jobTmpl.manifestHash[u.manifest] = ManifestHash(u.manifest)
 		}
 	}
 	c.renameUnits()
-	c.phaseSeen = make([]int, len(c.graph.Phases()))
+	c.notes.phases = make([]int, len(c.model.Graph.Phases()))
 }
 
 func (c *Controller) addUnit(j *config.Job, m *config.Manifest, revert bool) *unit {

@@ -31,7 +31,7 @@ const maxLogLineBytes = 512
 // container's log to failures. A run without pods/log gets no tails and
 // one warning.
 func (c *Controller) fillLogTails(ctx context.Context, failures []record.PodFailure) {
-	if c.opts.LogLines <= 0 || c.logsForbidden {
+	if c.opts.LogLines <= 0 || c.notes.logsForbidden {
 		return
 	}
 	logger := klog.FromContext(ctx)
@@ -45,7 +45,7 @@ func (c *Controller) fillLogTails(ctx context.Context, failures []record.PodFail
 		tail, err := c.logTail(ctx, f.Pod, f.Container)
 		switch {
 		case apierrors.IsForbidden(err):
-			c.logsForbidden = true
+			c.notes.logsForbidden = true
 			c.printf("warning: cannot read pod logs (%v): failed Jobs are reported without their log tail; the Role needs pods/log get\n", err)
 			return
 		case err != nil:

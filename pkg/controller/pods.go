@@ -137,7 +137,7 @@ func PodWaiting(pod *corev1.Pod) (reason, message string) {
 // watchPods wires the optional pod informer: its handler only enqueues,
 // and only for a pod that failed or waits for a reason worth telling.
 func (c *Controller) watchPods() error {
-	c.podsSynced = func() bool { return true }
+	c.cache.podsSynced = func() bool { return true }
 	if c.opts.Pods == nil {
 		return nil
 	}
@@ -145,7 +145,7 @@ func (c *Controller) watchPods() error {
 	if err := inf.AddIndexers(podIndexers); err != nil {
 		return err
 	}
-	c.podIndex, c.podsSynced = inf.GetIndexer(), inf.HasSynced
+	c.cache.pods, c.cache.podsSynced = inf.GetIndexer(), inf.HasSynced
 	telling := func(obj interface{}) {
 		if pod, ok := obj.(*corev1.Pod); ok {
 			if reason, _ := PodWaiting(pod); reason != "" || pod.Status.Phase == corev1.PodFailed {
@@ -161,7 +161,7 @@ func (c *Controller) watchPods() error {
 }
 
 func (c *Controller) podsOf(u *unit) []*corev1.Pod {
-	objs, _ := c.podIndex.ByIndex(podJobIndex, u.name)
+	objs, _ := c.cache.pods.ByIndex(podJobIndex, u.name)
 	pods := make([]*corev1.Pod, 0, len(objs))
 	for _, o := range objs {
 		if p, ok := o.(*corev1.Pod); ok {
@@ -175,26 +175,26 @@ func (c *Controller) podsOf(u *unit) []*corev1.Pod {
 // deleted: the record keeps what was found) and says, once per reason,
 // why a running Job's pod has not started.
 func (c *Controller) diagnose(ctx context.Context) {
-	if c.podIndex == nil {
+	if c.cache.pods == nil {
 		return
 	}
 	now := c.now()
 	for _, u := range c.units {
 		switch {
-		case u.state == unitFailed && !u.recorded && u.pods == nil && u.uid != "":
+		case u.state == unitFailed && !u.inRecord.final && u.pods == nil && u.uid != "":
 			u.pods = PodFailures(c.podsOf(u))
 			c.fillLogTails(ctx, u.pods)
 		case u.state == unitActive:
 			for _, pod := range c.podsOf(u) {
 				reason, msg := PodWaiting(pod)
-				if reason == "" || reason == u.waitingSaid {
+				if reason == "" || reason == u.said.waiting {
 					continue
 				}
 				if wait := PendingAfter - now.Sub(pod.CreationTimestamp.Time); wait > 0 {
 					c.queue.AddAfter(c.runID, wait)
 					continue
 				}
-				u.waitingSaid = reason
+				u.said.waiting = reason
 				c.printf("waiting: %s/%s (Job %s): pod %s %s: %s\n", u.job.Phase, u.job.Name, u.name, pod.Name, reason, msg)
 				break
 			}

@@ -85,7 +85,7 @@ func (c *Controller) Prepare(ctx context.Context) (*Result, error) {
 	c.ownLease(ctx)
 	isController := true
 	meta := c.store.Meta()
-	c.ownerRef = metav1.OwnerReference{
+	c.jobTmpl.ownerRef = metav1.OwnerReference{
 		APIVersion: "v1", Kind: "ConfigMap", Name: meta.Name, UID: meta.UID, Controller: &isController,
 	}
 	return nil, nil
@@ -158,8 +158,8 @@ func (c *Controller) resume(ctx context.Context, rec *record.Record) (*Result, e
 		c.setAttempts(c.attemptsFromPlan())
 		c.restoreFromRecord()
 		if rec.Result != record.ResultRunning {
-			c.result = c.buildResult()
-			return c.result, nil
+			c.end.result = c.buildResult()
+			return c.end.result, nil
 		}
 	}
 	logger.Info("Resuming run", "run", c.runID, "recordedJobs", len(rec.Jobs))

@@ -18,7 +18,7 @@ func (c *Controller) stamp() string {
 // progressLines prints one line per state change since the last sync, in
 // DAG order, with phase boundaries.
 func (c *Controller) progressLines() {
-	for pi, p := range c.graph.Phases() {
+	for pi, p := range c.model.Graph.Phases() {
 		started, succeeded := false, true
 		for _, n := range p.Nodes {
 			s := c.nodeState(n)
@@ -29,8 +29,8 @@ func (c *Controller) progressLines() {
 				succeeded = false
 			}
 		}
-		if started && c.phaseSeen[pi] == 0 {
-			c.phaseSeen[pi] = 1
+		if started && c.notes.phases[pi] == 0 {
+			c.notes.phases[pi] = 1
 			c.printf("%s phase %s started (%d jobs)\n", c.stamp(), p.Name, len(p.Nodes))
 			c.emit(Transition{Phase: p.Name, State: "started"})
 		}
@@ -44,8 +44,8 @@ func (c *Controller) progressLines() {
 				c.unitLine(r)
 			}
 		}
-		if succeeded && c.phaseSeen[pi] < 2 {
-			c.phaseSeen[pi] = 2
+		if succeeded && c.notes.phases[pi] < 2 {
+			c.notes.phases[pi] = 2
 			c.printf("%s phase %s succeeded\n", c.stamp(), p.Name)
 			c.emit(Transition{Phase: p.Name, State: "succeeded"})
 		}
@@ -53,10 +53,10 @@ func (c *Controller) progressLines() {
 }
 
 func (c *Controller) unitLine(u *unit) {
-	if u.state == u.reported {
+	if u.state == u.said.state {
 		return
 	}
-	u.reported = u.state
+	u.said.state = u.state
 	kind := "Job"
 	if u.revert {
 		kind = "revert Job"

@@ -57,13 +57,13 @@ func (c *Controller) restoreFromRecord() {
 		}
 		u := c.units[i]
 		if jr.Result == record.JobCreated {
-			u.createdRecorded = true // its Job should be in the cache
+			u.inRecord.created = true // its Job should be in the cache
 			if u.attempt < c.attempt {
-				u.keptRunning, u.reported = true, unitActive
+				u.keptRunning, u.said.state = true, unitActive
 			}
 			continue
 		}
-		u.recorded = true
+		u.inRecord.final = true
 		u.uid = typesUID(jr.UID)
 		u.created = timeFromMillis(jr.CreatedAt)
 		u.started = timeFromMillis(jr.StartedAt)
@@ -77,7 +77,7 @@ func (c *Controller) restoreFromRecord() {
 		default:
 			u.state = unitFailed
 		}
-		u.reported = u.state // already reported by the run that saw it
+		u.said.state = u.state // already reported by the run that saw it
 	}
 }
 

@@ -168,9 +168,9 @@ func (c *Controller) keepUnfinished(ctx context.Context, u *unit, name string, a
 	}
 	if cond == nil {
 		u.keptRunning = true
-		u.reported = unitActive // said here, not as "created"
+		u.said.state = unitActive // said here, not as "created"
 		c.printf("kept      %s/%s (Job %s): running since attempt %d\n", u.job.Phase, u.job.Name, name, attempt)
-		if have, want := j.Annotations[AnnotationManifestHash], c.manifestHash[u.manifest]; have != want {
+		if have, want := j.Annotations[AnnotationManifestHash], c.jobTmpl.manifestHash[u.manifest]; have != want {
 			c.printf("warning: %s of job %s changed since attempt %d; its running Job keeps the old spec (to run the new one, delete Job %s/%s and retry again)\n",
 				u.manifest.RelPath, u.job.Name, attempt, c.ns, name)
 		}

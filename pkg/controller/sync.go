@@ -31,7 +31,7 @@ func (c *Controller) sync(ctx context.Context) error {
 		logger.V(4).Info("Finished syncing run", "run", c.runID, "duration", c.now().Sub(start))
 	}()
 
-	jobs, err := c.jobLister.Jobs(c.ns).List(labels.Everything())
+	jobs, err := c.cache.jobs.Jobs(c.ns).List(labels.Everything())
 	if err != nil {
 		return err
 	}
@@ -41,20 +41,20 @@ func (c *Controller) sync(ctx context.Context) error {
 	// tombstone is dead weight, 10,000 of them at 10,000 Jobs.
 	c.tracker.forgetGone(func(name string) bool {
 		i, ok := c.byName[name]
-		return ok && c.units[i].recorded
+		return ok && c.units[i].inRecord.final
 	})
 	if c.deletedByOthers() {
 		if err := c.checkCancelled(ctx); err != nil {
 			return err
 		}
 	}
-	if c.cancelled {
+	if c.end.cancelled {
 		if err := c.endCancelled(ctx); err != nil {
 			return err
 		}
 	}
 	c.checkDeadline()
-	c.failure = c.firstFailure()
+	c.end.failure = c.firstFailure()
 	d := c.decide()
 	created, err := c.act(ctx, d)
 	if err != nil {
@@ -73,7 +73,7 @@ func (c *Controller) sync(ctx context.Context) error {
 		return err
 	}
 	if done {
-		c.result = c.buildResult()
+		c.end.result = c.buildResult()
 	}
 	return nil
 }
@@ -89,7 +89,7 @@ func (c *Controller) observe(ctx context.Context, jobs []*batchv1.Job) {
 		byName[j.Name] = j
 	}
 	for _, u := range c.units {
-		if u.recorded || u.state == unitFailed || u.state == unitSkipped {
+		if u.inRecord.final || u.state == unitFailed || u.state == unitSkipped {
 			continue // final: the record (after cleanup) or this process's verdict
 		}
 		c.observeUnit(ctx, u, byName[u.name])
@@ -110,7 +110,7 @@ func (c *Controller) observeUnit(ctx context.Context, u *unit, j *batchv1.Job) {
 		}
 		return
 	}
-	if u.state == unitNotCreated && u.createdRecorded {
+	if u.state == unitNotCreated && u.inRecord.created {
 		// The record says an earlier orchestrator created it; the
 		// synced cache says it is gone: deleted while no one watched.
 		u.state = unitFailed
@@ -125,7 +125,7 @@ func (c *Controller) observeUnit(ctx context.Context, u *unit, j *batchv1.Job) {
 	// The informer may have added it between the List above and the
 	// tracker check (the store is updated before the handler clears the
 	// expectation): look again before calling it gone.
-	if j, err := c.jobLister.Jobs(c.ns).Get(u.name); err == nil && c.isOurs(j) {
+	if j, err := c.cache.jobs.Jobs(c.ns).Get(u.name); err == nil && c.isOurs(j) {
 		c.observeJob(u, j)
 		return
 	}
@@ -150,11 +150,11 @@ func (c *Controller) vanished(u *unit) {
 // run, or deleted by someone else (format names the Job and the label).
 func (c *Controller) gone(u *unit, format string) {
 	switch {
-	case u.state == unitActive && u.aborting:
+	case u.state == unitActive && u.deleteIssued.abort:
 		u.state = unitFailed
 		u.reason = "Aborted"
 		u.message = "deleted by jobernetes: the run was aborted"
-	case u.state == unitActive && !u.deleting:
+	case u.state == unitActive && !u.deleteIssued.cleanup:
 		u.state = unitFailed
 		u.reason = "Deleted"
 		u.message = fmt.Sprintf(format, c.ns, u.name, LabelRun, c.runID)
@@ -215,14 +215,14 @@ func (c *Controller) observeJob(u *unit, j *batchv1.Job) {
 // that merely carries the run's label is never adopted.
 func (c *Controller) isOurs(j *batchv1.Job) bool {
 	ref := metav1.GetControllerOfNoCopy(j)
-	return ref != nil && ref.UID == c.ownerRef.UID && ref.Kind == "ConfigMap"
+	return ref != nil && ref.UID == c.jobTmpl.ownerRef.UID && ref.Kind == "ConfigMap"
 }
 
 func (c *Controller) reportForeign(ctx context.Context, j *batchv1.Job) {
-	if c.foreign[j.Name] {
+	if c.notes.foreign[j.Name] {
 		return
 	}
-	c.foreign[j.Name] = true
+	c.notes.foreign[j.Name] = true
 	msg := fmt.Sprintf("Job %s/%s carries the label %s=%s but was not created by this run: ignored", c.ns, j.Name, LabelRun, c.runID)
 	klog.FromContext(ctx).Info("Ignoring foreign Job", "job", klog.KObj(j), "run", c.runID)
 	c.printf("warning: %s\n", msg)
@@ -237,7 +237,7 @@ func (c *Controller) reportForeign(ctx context.Context, j *batchv1.Job) {
 // such Job, not one per sync until it is recorded.
 func (c *Controller) deletedByOthers() bool {
 	for _, u := range c.units {
-		if u.state == unitFailed && u.reason == "Deleted" && u.reported != unitFailed {
+		if u.state == unitFailed && u.reason == "Deleted" && u.said.state != unitFailed {
 			return true
 		}
 	}
@@ -247,17 +247,17 @@ func (c *Controller) deletedByOthers() bool {
 // firstFailure is the first failed Job in DAG order (reverts do not count:
 // they run because the run failed), or the deadline; a cancel comes first.
 func (c *Controller) firstFailure() *failure {
-	if c.cancelled {
-		return &failure{reason: "Cancelled", message: c.cancelMsg}
+	if c.end.cancelled {
+		return &failure{reason: "Cancelled", message: c.end.cancelMsg}
 	}
 	var first *unit
 	for _, u := range c.units {
-		if u.state == unitFailed && !u.revert && (first == nil || c.graph.TopoPosition(u.node) < c.graph.TopoPosition(first.node)) {
+		if u.state == unitFailed && !u.revert && (first == nil || c.model.Graph.TopoPosition(u.node) < c.model.Graph.TopoPosition(first.node)) {
 			first = u
 		}
 	}
 	if first == nil {
-		if c.deadline {
+		if c.end.deadline {
 			return &failure{reason: "DeadlineExceeded",
 				message: fmt.Sprintf("the run did not finish within its run_timeout of %s", c.model.Options.RunTimeout)}
 		}
@@ -274,6 +274,32 @@ func (c *Controller) activeCount() int {
 		}
 	}
 	return n
+}
+
+// decide asks the graph what the run does now (graph.Decide holds the
+// rules: trigger rules, failure policy, reverts, finally phase); the
+// controller only folds its units into node states and acts on the answer.
+func (c *Controller) decide() graph.Decision {
+	states := make([]graph.NodeState, len(c.nodes))
+	for i, n := range c.nodes {
+		states[i] = n.state()
+	}
+	return c.model.Graph.Decide(states, graph.Run{
+		Policy:    c.model.Options.GraphPolicy(),
+		Cancelled: c.end.cancelled,
+		Deadline:  c.end.deadline,
+	})
+}
+
+// act does what d asks, in its order: abort, skip, then create (within the
+// parallelization cap). created: some Job was asked for, so unit states
+// changed since d.
+func (c *Controller) act(ctx context.Context, d graph.Decision) (created bool, err error) {
+	if err := c.abort(ctx, d.Abort); err != nil {
+		return false, err
+	}
+	c.skip(d.Skip)
+	return c.launch(ctx, d)
 }
 
 // launch creates the Jobs of d, in its order, within the parallelization
@@ -331,7 +357,7 @@ func (c *Controller) readySince(n int, phaseDone map[int]time.Time) time.Time {
 		}
 		return last
 	}
-	node := c.graph.Node(n)
+	node := c.model.Graph.Node(n)
 	if len(node.Deps) > 0 {
 		return latest(node.Deps)
 	}
@@ -340,7 +366,7 @@ func (c *Controller) readySince(n int, phaseDone map[int]time.Time) time.Time {
 	}
 	t, ok := phaseDone[node.Phase-1]
 	if !ok {
-		t = latest(c.graph.Phases()[node.Phase-1].Nodes)
+		t = latest(c.model.Graph.Phases()[node.Phase-1].Nodes)
 		phaseDone[node.Phase-1] = t
 	}
 	return t

@@ -46,22 +46,37 @@ type unit struct {
 	revert   bool // the compensating Job of its node
 	attempt  int  // the run attempt whose name it has
 
-	state           unitState
-	reported        unitState // last state printed as a progress line
-	uid             types.UID
-	created         time.Time
-	started         time.Time
-	finished        time.Time
-	reason          string
-	message         string
-	reaction        time.Duration       // ready -> created, when this process created it
-	recorded        bool                // its final state is in the run record
-	createdRecorded bool                // the record knows it was created (record.JobCreated)
-	deleting        bool                // cleanup delete issued
-	aborting        bool                // deleted by the abort failure policy or the deadline
-	keptRunning     bool                // a Job of an earlier attempt, running when the retry began
-	pods            []record.PodFailure // why its Job failed, from its pods
-	waitingSaid     string              // the pod waiting reason last printed
+	state        unitState
+	uid          types.UID
+	created      time.Time
+	started      time.Time
+	finished     time.Time
+	reason       string
+	message      string
+	reaction     time.Duration       // ready -> created, when this process created it
+	keptRunning  bool                // a Job of an earlier attempt, running when the retry began
+	pods         []record.PodFailure // why its Job failed, from its pods
+	said         said                // what the progress lines have said of it
+	inRecord     inRecord            // what the run record knows of it
+	deleteIssued deleteIssued        // a delete this process issued
+}
+
+// said is what the progress lines have said of a unit.
+type said struct {
+	state   unitState // the last state printed
+	waiting string    // the pod waiting reason last printed
+}
+
+// inRecord is what the run record knows of a unit.
+type inRecord struct {
+	created bool // that its Job was created (record.JobCreated)
+	final   bool // its final state
+}
+
+// deleteIssued says which delete of its Job this process issued.
+type deleteIssued struct {
+	cleanup bool // after it succeeded (cleanup)
+	abort   bool // by the abort failure policy or the deadline
 }
 
 // renameUnits gives every unit the name of its attempt.

@@ -1,5 +1,8 @@
 package controller
 
+// What a decision's skips and aborts do to the run's units, and the run's
+// deadline; the decision itself is graph.Decide, asked by sync.go.
+
 import (
 	"context"
 	"fmt"
@@ -7,32 +10,6 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/graph"
 )
-
-// decide asks the graph what the run does now (graph.Decide holds the
-// rules: trigger rules, failure policy, reverts, finally phase); the
-// controller only folds its units into node states and acts on the answer.
-func (c *Controller) decide() graph.Decision {
-	states := make([]graph.NodeState, len(c.nodes))
-	for i, n := range c.nodes {
-		states[i] = n.state()
-	}
-	return c.graph.Decide(states, graph.Run{
-		Policy:    c.model.Options.GraphPolicy(),
-		Cancelled: c.cancelled,
-		Deadline:  c.deadline,
-	})
-}
-
-// act does what d asks, in its order: abort, skip, then create (within the
-// parallelization cap). created: some Job was asked for, so unit states
-// changed since d.
-func (c *Controller) act(ctx context.Context, d graph.Decision) (created bool, err error) {
-	if err := c.abort(ctx, d.Abort); err != nil {
-		return false, err
-	}
-	c.skip(d.Skip)
-	return c.launch(ctx, d)
-}
 
 // skip marks the units not created of the skipped nodes: they never run.
 func (c *Controller) skip(skips []graph.Skip) {
@@ -73,14 +50,14 @@ func (c *Controller) rule(n int) string {
 func (c *Controller) abort(ctx context.Context, nodes []int) error {
 	for _, n := range nodes {
 		for _, u := range c.nodes[n].units {
-			if u.state != unitActive || u.aborting {
+			if u.state != unitActive || u.deleteIssued.abort {
 				continue
 			}
 			err := c.client.BatchV1().Jobs(c.ns).Delete(ctx, u.name, backgroundDelete(u.uid))
 			if err != nil && !isGone(err) {
 				return fmt.Errorf("abort: delete Job %s/%s: %w", c.ns, u.name, err)
 			}
-			u.aborting = true
+			u.deleteIssued.abort = true
 		}
 	}
 	return nil
@@ -90,7 +67,7 @@ func (c *Controller) abort(ctx context.Context, nodes []int) error {
 // schedules a sync for when it will pass.
 func (c *Controller) checkDeadline() {
 	d := c.model.Options.RunTimeout
-	if d <= 0 || c.deadline {
+	if d <= 0 || c.end.deadline {
 		return
 	}
 	left := c.start.Add(d).Sub(c.now())
@@ -98,5 +75,5 @@ func (c *Controller) checkDeadline() {
 		c.queue.AddAfter(c.runID, left)
 		return
 	}
-	c.deadline = true
+	c.end.deadline = true
 }
