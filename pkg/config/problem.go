@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/jobernetes/jobernetes/pkg/graph"
 )
 
 // Problem is one thing the user must fix. Empty parts are omitted when
@@ -65,11 +67,7 @@ func (e *ValidationError) Error() string {
 	if e == nil || len(e.Problems) == 0 {
 		return "invalid model"
 	}
-	lines := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		lines[i] = p.String()
-	}
-	return strings.Join(lines, "\n")
+	return graph.Lines(e.Problems)
 }
 
 // problems collects Problems with their place in the model so that they

@@ -19,35 +19,41 @@ import (
 // that resuming a run with a different model is refused instead of mixing
 // two DAGs under one run ID.
 func Fingerprint(m *config.Model) string {
-	h := sha256.New()
-	enc := json.NewEncoder(h)
-	for _, p := range m.Phases {
-		_ = enc.Encode(p.Name)
-		for _, j := range p.Jobs {
-			_ = enc.Encode([]interface{}{j.Name, j.Type, j.DependsOn})
-			if len(j.Env) > 0 { // absent before env existed: old fingerprints stay valid
-				_ = enc.Encode(j.Env)
-			}
-			for _, mf := range j.Manifests {
-				_ = enc.Encode(mf.RelPath)
-				_ = enc.Encode(mf.Job)
-			}
+	return hashJobs(m, func(j *config.Job) []any {
+		out := []any{[]any{j.Name, j.Type, j.DependsOn}}
+		if len(j.Env) > 0 { // absent before env existed: old fingerprints stay valid
+			out = append(out, j.Env)
 		}
-	}
-	return hex.EncodeToString(h.Sum(nil))
+		for _, mf := range j.Manifests {
+			out = append(out, mf.RelPath, mf.Job)
+		}
+		return out
+	})
 }
 
 // StructureFingerprint identifies the DAG's shape only (phases, jobs, edges,
 // manifest paths): a retry may run fixed manifests, not another DAG.
 func StructureFingerprint(m *config.Model) string {
+	return hashJobs(m, func(j *config.Job) []any {
+		out := []any{[]any{j.Name, j.Type, j.DependsOn, j.TriggerRule}}
+		for _, mf := range j.Manifests {
+			out = append(out, mf.RelPath)
+		}
+		return out
+	})
+}
+
+// hashJobs hashes, phase by phase, the phase's name and the values job
+// gives for each of its jobs, one JSON document each: recorded
+// fingerprints depend on these exact bytes.
+func hashJobs(m *config.Model, job func(*config.Job) []any) string {
 	h := sha256.New()
 	enc := json.NewEncoder(h)
 	for _, p := range m.Phases {
 		_ = enc.Encode(p.Name)
 		for _, j := range p.Jobs {
-			_ = enc.Encode([]interface{}{j.Name, j.Type, j.DependsOn, j.TriggerRule})
-			for _, mf := range j.Manifests {
-				_ = enc.Encode(mf.RelPath)
+			for _, v := range job(j) {
+				_ = enc.Encode(v)
 			}
 		}
 	}

@@ -42,19 +42,9 @@ const (
 )
 
 // String makes reasons readable in test failures.
-func (r SkipReason) String() string {
-	switch r {
-	case SkipTriggerRule:
-		return "trigger_rule"
-	case SkipFailurePolicy:
-		return "failure_policy"
-	case SkipAborted:
-		return "aborted"
-	case SkipDeadline:
-		return "deadline"
-	}
-	return "SkipReason(" + itoa(int(r)) + ")"
-}
+func (r SkipReason) String() string { return enumName(skipReasonNames, "SkipReason", int(r)) }
+
+var skipReasonNames = []string{"trigger_rule", "failure_policy", "aborted", "deadline"}
 
 // RunResult is the run's result as far as its nodes tell.
 type RunResult int
@@ -67,14 +57,6 @@ const (
 )
 
 // String makes results readable in test failures.
-func (r RunResult) String() string {
-	switch r {
-	case RunRunning:
-		return "Running"
-	case RunSucceeded:
-		return "Succeeded"
-	case RunFailed:
-		return "Failed"
-	}
-	return "RunResult(" + itoa(int(r)) + ")"
-}
+func (r RunResult) String() string { return enumName(runResultNames, "RunResult", int(r)) }
+
+var runResultNames = []string{"Running", "Succeeded", "Failed"}

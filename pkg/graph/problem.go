@@ -73,9 +73,5 @@ func (e *BuildError) Error() string {
 	if e == nil || len(e.Problems) == 0 {
 		return "invalid graph"
 	}
-	lines := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		lines[i] = p.String()
-	}
-	return strings.Join(lines, "\n")
+	return Lines(e.Problems)
 }

@@ -12,17 +12,9 @@ const (
 )
 
 // String is the rule as the model file spells it.
-func (r TriggerRule) String() string {
-	switch r {
-	case RuleAllSucceeded:
-		return "all_succeeded"
-	case RuleAllDone:
-		return "all_done"
-	case RuleOneFailed:
-		return "one_failed"
-	}
-	return "TriggerRule(" + itoa(int(r)) + ")"
-}
+func (r TriggerRule) String() string { return enumName(triggerRuleNames, "TriggerRule", int(r)) }
+
+var triggerRuleNames = []string{"all_succeeded", "all_done", "one_failed"}
 
 // FailurePolicy is what the run does once a node has failed.
 type FailurePolicy int
@@ -35,14 +27,6 @@ const (
 )
 
 // String is the policy as the model file spells it.
-func (p FailurePolicy) String() string {
-	switch p {
-	case PolicyStop:
-		return "stop"
-	case PolicyAbort:
-		return "abort"
-	case PolicyContinue:
-		return "continue"
-	}
-	return "FailurePolicy(" + itoa(int(p)) + ")"
-}
+func (p FailurePolicy) String() string { return enumName(failurePolicyNames, "FailurePolicy", int(p)) }
+
+var failurePolicyNames = []string{"stop", "abort", "continue"}

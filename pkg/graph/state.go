@@ -14,23 +14,9 @@ const (
 )
 
 // String makes states readable in test failures and logs.
-func (s State) String() string {
-	switch s {
-	case Pending:
-		return "Pending"
-	case Running:
-		return "Running"
-	case Succeeded:
-		return "Succeeded"
-	case Failed:
-		return "Failed"
-	case Failing:
-		return "Failing"
-	case Skipped:
-		return "Skipped"
-	}
-	return "State(" + itoa(int(s)) + ")"
-}
+func (s State) String() string { return enumName(stateNames, "State", int(s)) }
+
+var stateNames = []string{"Pending", "Running", "Succeeded", "Failed", "Failing", "Skipped"}
 
 // Started reports whether something of the node was created.
 func (s State) Started() bool {

@@ -15,23 +15,23 @@ import (
 // test results) read it: one suite for the run, one test case per
 // Kubernetes Job.
 type junitTestSuites struct {
-	XMLName  xml.Name         `xml:"testsuites"`
-	Name     string           `xml:"name,attr"`
-	Tests    int              `xml:"tests,attr"`
-	Failures int              `xml:"failures,attr"`
-	Errors   int              `xml:"errors,attr"`
-	Skipped  int              `xml:"skipped,attr"`
-	Time     string           `xml:"time,attr"`
-	Suites   []junitTestSuite `xml:"testsuite"`
+	XMLName xml.Name `xml:"testsuites"`
+	junitCounts
+	Suites []junitTestSuite `xml:"testsuite"`
+}
+
+// junitCounts are the attributes a suite and the suites share.
+type junitCounts struct {
+	Name     string `xml:"name,attr"`
+	Tests    int    `xml:"tests,attr"`
+	Failures int    `xml:"failures,attr"`
+	Errors   int    `xml:"errors,attr"`
+	Skipped  int    `xml:"skipped,attr"`
+	Time     string `xml:"time,attr"`
 }
 
 type junitTestSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Time       string          `xml:"time,attr"`
+	junitCounts
 	Timestamp  string          `xml:"timestamp,attr"`
 	Properties []junitProperty `xml:"properties>property"`
 	Cases      []junitTestCase `xml:"testcase"`
@@ -69,7 +69,7 @@ func newJUnit(res *controller.Result, model string) *junitTestSuites {
 		result = record.ResultCancelled
 	}
 	suite := junitTestSuite{
-		Name: res.RunID, Time: wall, Timestamp: res.Started.UTC().Format("2006-01-02T15:04:05"),
+		junitCounts: junitCounts{Name: res.RunID, Time: wall}, Timestamp: res.Started.UTC().Format("2006-01-02T15:04:05"),
 		Properties: []junitProperty{
 			{Name: "runID", Value: res.RunID},
 			{Name: "namespace", Value: res.Namespace},
@@ -108,10 +108,9 @@ func newJUnit(res *controller.Result, model string) *junitTestSuites {
 		suite.Cases = append(suite.Cases, tc)
 	}
 	suite.Tests = len(suite.Cases)
-	return &junitTestSuites{
-		Name: "jobernetes " + res.RunID, Tests: suite.Tests, Failures: suite.Failures, Skipped: suite.Skipped,
-		Time: wall, Suites: []junitTestSuite{suite},
-	}
+	counts := suite.junitCounts
+	counts.Name = "jobernetes " + res.RunID
+	return &junitTestSuites{junitCounts: counts, Suites: []junitTestSuite{suite}}
 }
 
 // WriteJUnitXML writes res as JUnit XML.
