@@ -18,7 +18,7 @@ DEMO_MODEL ?= examples/advanced/jobermodel.yaml
 # The control plane's binaries are built once into a cache outside git.
 CP_BIN      = $(shell hack/build-control-plane.sh | tail -n 1)
 
-.PHONY: all build install dist test unit e2e chaos bench bench-ci lint vet fmt golangci-lint demo cluster-up cluster-down cluster-status control-plane image clean help
+.PHONY: all build install dist test unit e2e chaos bench bench-ci bench-scale lint vet fmt golangci-lint demo cluster-up cluster-down cluster-status control-plane image clean help
 
 all: build
 
@@ -71,6 +71,16 @@ bench: ## DAG shapes run by jobernetes, a kubectl script and a poller on the loc
 bench-ci: ## the same suite at reduced size, one run each (what .ci/run runs; ~7 min)
 	@mkdir -p $(OUT)/bench-ci
 	JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" JOBERNETES_BENCH=1 JOBERNETES_BENCH_CI=1 JOBERNETES_BENCH_OUT=$(CURDIR)/$(OUT)/bench-ci/results.md go test -count=1 -timeout 40m -v -run '^TestBench$$' ./test/bench 2>&1 | tee $(OUT)/bench-ci/bench.log
+
+SCALE_SHAPE ?= layered-30x1000
+
+bench-scale: ## a 30,000-Job layered DAG (30 layers of 1,000, 0 s pods, cleanup) run by jobernetes alone: RSS, Job writes and record bytes per Job (not in CI; BENCHMARKS.md)
+	@mkdir -p $(OUT)/bench-scale
+	JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" JOBERNETES_BENCH=1 JOBERNETES_BENCH_SHAPES=$(SCALE_SHAPE) JOBERNETES_BENCH_PODS=0s \
+	  JOBERNETES_BENCH_ORCHESTRATORS=jobernetes JOBERNETES_BENCH_REPEAT_LARGE=1 JOBERNETES_BENCH_JOBERNETES_ARGS=-v=1 \
+	  JOBERNETES_BENCH_OUT=$(CURDIR)/$(OUT)/bench-scale/results.md \
+	  go test -count=1 -timeout $(BENCH_TIMEOUT) -v -run '^TestBench$$' ./test/bench 2>&1 | tee $(OUT)/bench-scale/bench.log
+	@grep -ho 'Run record written.*' $(OUT)/bench-scale/logs/*.log | tail -1 || true
 
 lint: vet fmt golangci-lint ## go vet, gofmt and golangci-lint (.golangci.yml)
 vet:

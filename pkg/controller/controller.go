@@ -291,6 +291,8 @@ func (c *Controller) Run(ctx context.Context) (*Result, error) {
 	}()
 	select {
 	case <-c.end.done:
+		writes, bytes := c.store.Stats()
+		logger.V(1).Info("Run record written", "run", c.runID, "writes", writes, "bytes", bytes) // make bench-scale reads it
 		return c.end.result, nil
 	case err := <-c.fatal:
 		return nil, err

@@ -235,6 +235,7 @@ func (s *configMapStore) writeHead(ctx context.Context, doc *headDoc, gen int, c
 		return err
 	}
 	updated, err := s.cms().Update(ctx, cm, metav1.UpdateOptions{})
+	s.written(cm)
 	if err != nil {
 		return err
 	}
@@ -293,6 +294,7 @@ func (s *configMapStore) writeSegments(ctx context.Context, sd segmentDoc) error
 			BinaryData: map[string][]byte{segmentKey: z},
 		}
 		_, err := s.cms().Create(ctx, cm, metav1.CreateOptions{})
+		s.written(cm)
 		if !apierrors.IsAlreadyExists(err) {
 			return err
 		}

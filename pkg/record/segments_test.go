@@ -222,6 +222,9 @@ func TestRecordBytesPerJob(t *testing.T) {
 			}
 			runJobs(ctx, t, s, n, 20)
 			perJob := float64(*bytes) / float64(n)
+			if w, b := s.Stats(); w != *writes || b != *bytes {
+				t.Errorf("Stats() = %d writes, %d bytes; the API server saw %d, %d", w, b, *writes, *bytes)
+			}
 			t.Logf("%d Jobs: %d record writes, %.0f record bytes per Job", n, *writes, perJob)
 			if perJob > 2048 {
 				t.Errorf("%.0f record bytes per Job, want at most 2 KB", perJob)

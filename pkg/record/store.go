@@ -55,6 +55,8 @@ type Store interface {
 	Result(ctx context.Context) (result, message string, err error)
 	// Record is the record as last read or written (nil before either).
 	Record() *Record
+	// Stats are the writes this store made and the bytes they carried.
+	Stats() (writes, bytes int)
 	// Meta is the metadata of the object that stands for the run: the
 	// run's Jobs, Lease and Events refer to it, and deleting it removes
 	// the run (owner references).
@@ -101,6 +103,21 @@ type configMapStore struct {
 	segments   int               // highest segment index seen or written
 	loaded     bool              // the whole record was read (or created) here
 	finished   int               // Jobs with a final result in rec (when loaded)
+	writes     int               // made by this store
+	bytes      int               // of data those writes carried
+}
+
+func (s *configMapStore) Stats() (writes, bytes int) { return s.writes, s.bytes }
+
+// written counts a write of cm.
+func (s *configMapStore) written(cm *corev1.ConfigMap) {
+	s.writes++
+	for _, v := range cm.Data {
+		s.bytes += len(v)
+	}
+	for _, v := range cm.BinaryData {
+		s.bytes += len(v)
+	}
 }
 
 func (s *configMapStore) Record() *Record { return s.rec }
@@ -132,6 +149,7 @@ func (s *configMapStore) Create(ctx context.Context, rec *Record) error {
 		return err
 	}
 	created, err := s.cms().Create(ctx, head, metav1.CreateOptions{})
+	s.written(head)
 	if apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("%w: %s/%s", ErrExists, s.ns, head.Name)
 	}
@@ -247,6 +265,7 @@ func (s *configMapStore) updateV1(ctx context.Context, change Change) error {
 			return err
 		}
 		updated, err := s.cms().Update(ctx, cm, metav1.UpdateOptions{})
+		s.written(cm)
 		if err != nil {
 			return err
 		}
