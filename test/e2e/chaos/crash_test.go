@@ -245,6 +245,17 @@ func TestCrashLoop(t *testing.T) {
 			if again.Code != 0 || !strings.Contains(again.Stdout, "already finished") {
 				t.Errorf("re-running the finished run: exit %d", again.Code)
 			}
+			if cleanup {
+				// Deleting the run deletes its record's head; the garbage
+				// collector takes the segments with it.
+				if del := jobernetes().Run(ctx, t, "delete", "-n", ns, "--run-id", runID); del.Code != 0 {
+					t.Fatalf("jobernetes delete: exit %d: %s", del.Code, del.Stderr)
+				}
+				e2eutil.WaitFor(t, time.Minute, "the record's segments to go with its head", func() bool {
+					cms, err := cp.Client.CoreV1().ConfigMaps(ns).List(context.Background(), metav1.ListOptions{LabelSelector: record.LabelRun + "=" + runID})
+					return err == nil && len(cms.Items) == 0
+				})
+			}
 		})
 	}
 }
