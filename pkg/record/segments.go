@@ -176,7 +176,7 @@ func (s *configMapStore) updateV2(ctx context.Context, change Change) error {
 	}
 	pending := Entries{Jobs: maps.Clone(s.tail.Jobs)}
 	pending.add(Entries{Jobs: change.Jobs})
-	tail, err := encodeEntries(&segmentDoc{Entries: pending})
+	tail, err := s.zip.encode(&segmentDoc{Entries: pending})
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (s *configMapStore) updateV2(ctx context.Context, change Change) error {
 			theirs.without(sealed)
 			theirs.add(pending)
 			if pending = theirs; !pending.empty() {
-				if tail, err = encodeEntries(&segmentDoc{Entries: pending}); err != nil {
+				if tail, err = s.zip.encode(&segmentDoc{Entries: pending}); err != nil {
 					return err
 				}
 			}
@@ -269,7 +269,7 @@ func newlyFinished(known, jobs map[string]*JobRecord) int {
 // kill, and not yet known to this store) is skipped: segments are only
 // ever created, never rewritten.
 func (s *configMapStore) writeSegments(ctx context.Context, sd segmentDoc) error {
-	z, err := encodeEntries(&sd)
+	z, err := s.zip.encode(&sd)
 	if err != nil {
 		return err
 	}

@@ -232,3 +232,31 @@ func TestRecordBytesPerJob(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkFlush is one flush late in a run of 30,000 Jobs: 50 Jobs
+// finished since the last one. What it allocates is garbage the
+// orchestrator makes once a second.
+func BenchmarkFlush(b *testing.B) {
+	ctx := context.Background()
+	client := fake.NewClientset()
+	s := NewStore(client, "ns", "r1", nil)
+	if err := s.Create(ctx, &Record{RunID: "r1", Result: ResultRunning, Plan: testPlan(30000, 1)}); err != nil {
+		b.Fatal(err)
+	}
+	runJobs(ctx, b, s, 29000, 500)
+	batch := func(i int) map[string]*JobRecord {
+		jobs := map[string]*JobRecord{}
+		for k := range 50 {
+			n := 29000 + (i*50+k)%1000
+			jobs[jobName(n, 1)] = &JobRecord{Job: fmt.Sprintf("j%05d", n), Phase: "p", UID: uid(n), CreatedAt: 1, FinishedAt: 2, Result: JobSucceeded}
+		}
+		return jobs
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := s.Update(ctx, Change{Jobs: batch(i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -98,6 +98,7 @@ type configMapStore struct {
 	rec        *Record           // the whole record, as this store knows it
 	v1         bool              // a record of format 1
 	enc        encoder           // format 1's buffers, reused by every write
+	zip        zipper            // format 2's compressor, reused by every write
 	tail       Entries           // Job entries in the head, not yet in a segment
 	tailWrites int               // head writes since the tail was last sealed
 	segments   int               // highest segment index seen or written
