@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ type cell struct {
 	makespan, floor, wall  time.Duration
 	ratio                  float64
 	xLowest                float64 // median makespan / lowestFloor
+	xLowestRange           [2]float64 // the runs' makespans over lowestFloor: lowest, highest
 	lowestFloor            time.Duration
 	p50, p99               time.Duration
 	lastCreate, lastWorst  time.Duration // the runs' largest reaction: median, worst
@@ -151,6 +153,7 @@ func aggregate(results []runResult) []cell {
 		c.lowestFloor = lowest[c.shape+"|"+c.pods]
 		if c.lowestFloor > 0 {
 			c.xLowest = float64(c.makespan) / float64(c.lowestFloor)
+			c.xLowestRange = [2]float64{float64(slices.Min(mk)) / float64(c.lowestFloor), float64(slices.Max(mk)) / float64(c.lowestFloor)}
 		}
 		c.total, c.writes = median(total), median(writes)
 		c.jobWrites, c.eventWrites, c.stateWrites = median(jw), median(ew), median(sw)
@@ -203,12 +206,16 @@ func renderReport(cond condition, results []runResult) string {
 			vs = fmt.Sprintf("%.2f", float64(c.wall)/float64(j.wall))
 		}
 		perJob := func(n int) string { return fmt.Sprintf("%.2f", float64(n)/float64(c.jobs)) }
+		x := fmt.Sprintf("%.3f", c.xLowest)
+		if c.runs > 1 {
+			x += fmt.Sprintf(" (%.2f-%.2f)", c.xLowestRange[0], c.xLowestRange[1])
+		}
 		last := fmtDur(c.lastCreate)
 		if c.runs > 1 {
 			last += " (worst " + fmtDur(c.lastWorst) + ")"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %.3f | %.3f | %s | %s | %s | %s | %s | %s | %d | %d MiB | %.1f s |\n",
-			c.shape, c.pods, c.orch, runs, fmtDur(c.wall), vs, fmtDur(c.makespan), fmtDur(c.floor), c.ratio, c.xLowest,
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %.3f | %s | %s | %s | %s | %s | %s | %s | %d | %d MiB | %.1f s |\n",
+			c.shape, c.pods, c.orch, runs, fmtDur(c.wall), vs, fmtDur(c.makespan), fmtDur(c.floor), c.ratio, x,
 			fmtDur(c.p50), fmtDur(c.p99), last, perJob(c.total), perJob(c.jobWrites), perJob(c.eventWrites), c.stateWrites, c.rssKiB/1024, c.cpu.Seconds())
 	}
 	b.WriteString(`
@@ -216,7 +223,7 @@ func renderReport(cond condition, results []runResult) string {
 - makespan: first Job created -> last Job Complete, both as seen by the benchmark's own watch.
 - floor: the DAG's critical path, each Job weighted by its own create -> Complete time in the same run.
 - × lowest floor: makespan over the lowest floor that any run of any orchestrator reached on this shape
-  and pods in this session. The floor rises when the Job controller is slowed (by a burst of creates,
+  and pods in this session (median; in brackets the lowest and highest run). The floor rises when the Job controller is slowed (by a burst of creates,
   by the orchestrator's other writes, by CPU); this ratio charges that to the orchestrator.
 - reaction: a Job's creation seen on the watch minus the completion of the last of its dependencies.
 - last create after trigger: the largest reaction of a run (on wave-N: the wave's last Job created
@@ -230,7 +237,8 @@ func renderReport(cond condition, results []runResult) string {
 `)
 	b.WriteString("\n## Where a Job's time goes (p50 / p90 over a run's Jobs, median of the runs)\n\n")
 	b.WriteString("| shape | pods | orchestrator | lowest floor | Job create -> Complete | Jobs >= 1.5 s | create -> pod | pod -> Succeeded | Succeeded -> Complete |\n|---|---|---|---|---|---|---|---|---|\n")
-	pair := func(p [2]time.Duration) string { return fmtDur(p[0]) + " / " + fmtDur(p[1]) }
+	ms := func(d time.Duration) string { return fmt.Sprintf("%d", d.Milliseconds()) }
+	pair := func(p [2]time.Duration) string { return ms(p[0]) + " / " + ms(p[1]) + " ms" }
 	for _, c := range cells {
 		if c.runs == 0 {
 			continue
