@@ -36,6 +36,7 @@ type runOptions struct {
 	qps           float32
 	burst         int
 	contentType   string
+	creates       int
 	leaseDuration time.Duration
 	output        outputOptions
 	retryFailed   bool
@@ -108,6 +109,8 @@ interrupted (resume with --run-id).`,
 	// create than JSON (BENCHMARKS.md, "The Job controller's floor").
 	cmd.Flags().StringVar(&o.contentType, "kube-api-content-type", runtime.ContentTypeProtobuf,
 		"content type of requests to the API server: "+runtime.ContentTypeProtobuf+" or "+runtime.ContentTypeJSON)
+	cmd.Flags().IntVar(&o.creates, "concurrent-creates", 16,
+		"Job creates (and cleanup's deletes) in flight at once; fewer hand a wave of ready Jobs to the Job controller at a slower pace")
 	cmd.Flags().IntVar(&o.logLines, "log-lines", 20,
 		"last log lines of each failed container to show with a failed Job (0 turns off; needs pods/log get)")
 	cmd.Flags().BoolVar(&o.retryFailed, "retry-failed", false,
@@ -161,7 +164,7 @@ func (o *runOptions) run(ctx context.Context) error {
 		opts: controller.Options{
 			Namespace: ns, RunID: runID, Model: model, Progress: out.Progress(), Recorder: clients.recorder,
 			SkipJobEvents: !o.jobEvents, Owner: owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition,
-			Params: params, LogLines: o.logLines,
+			Params: params, LogLines: o.logLines, CreateWorkers: o.creates,
 		},
 		watchPods: watchPods,
 	}
@@ -196,6 +199,9 @@ func (o *runOptions) load() (model *config.Model, ns string, params map[string]s
 	case "none", "client", "server":
 	default:
 		return nil, "", nil, &ExitError{Code: ExitInvalid, Err: fmt.Errorf("unknown --dry-run %q: use client or server", o.dryRun)}
+	}
+	if o.creates < 1 {
+		return nil, "", nil, &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--concurrent-creates %d: want 1 or more", o.creates)}
 	}
 	if err := setContentType(&rest.Config{}, o.contentType); err != nil {
 		return nil, "", nil, err
