@@ -140,7 +140,9 @@ func envInt(t *testing.T, name string, def int) int {
 
 func loadSettings(t *testing.T, root string) settings {
 	ci, full := os.Getenv("JOBERNETES_BENCH_CI") == "1", os.Getenv("JOBERNETES_BENCH_FULL") == "1"
-	shapes := []shape{chain(50), fanOut(1000), layered(10, 100)}
+	// layered-20x10 and wave-100 are issue 17's: the Job controller's floor
+	// under a DAG of short layers, and a wave's last create.
+	shapes := []shape{chain(50), fanOut(1000), layered(10, 100), layeredLxW(20, 10), wave(100)}
 	repeat, kubectlAll := 3, os.Getenv("JOBERNETES_BENCH_KUBECTL_ALL") == "1"
 	if ci {
 		shapes = []shape{chain(20), fanOut(200), layered(5, 40)}
@@ -213,9 +215,7 @@ func parseShape(s string) (shape, error) {
 		if !ok || err1 != nil || err2 != nil || layers < 1 || width < 1 {
 			return shape{}, fmt.Errorf("shape %q: want layered-LAYERSxWIDTH, e.g. layered-10x100", s)
 		}
-		sh := layered(layers, width)
-		sh.name = fmt.Sprintf("layered-%dx%d", layers, width)
-		return sh, nil
+		return layeredLxW(layers, width), nil
 	}
 	n, err := strconv.Atoi(size)
 	if err != nil || n < 2 {

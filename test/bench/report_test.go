@@ -17,7 +17,7 @@ type cell struct {
 	jobs, runs, failed     int
 	makespan, floor, wall  time.Duration
 	ratio                  float64
-	xLowest                float64 // median makespan / lowestFloor
+	xLowest                float64    // median makespan / lowestFloor
 	xLowestRange           [2]float64 // the runs' makespans over lowestFloor: lowest, highest
 	lowestFloor            time.Duration
 	p50, p99               time.Duration

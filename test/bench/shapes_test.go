@@ -82,6 +82,15 @@ func layered(layers, width int) shape {
 	return s
 }
 
+// layeredLxW is layered named by its layers and width (layered-20x10), as
+// JOBERNETES_BENCH_SHAPES spells it: layered-20x10 and layered-5x40 are both
+// 200 Jobs.
+func layeredLxW(layers, width int) shape {
+	s := layered(layers, width)
+	s.name = fmt.Sprintf("layered-%dx%d", layers, width)
+	return s
+}
+
 // graph builds the shape's DAG with the project's own graph package (the
 // floor is its CriticalPath).
 func (s shape) graph() (*graph.Graph, error) {
