@@ -50,26 +50,17 @@ type recorder struct {
 
 func watchNamespace(client kubernetes.Interface, ns string) (*recorder, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	jobs, err := retryWatch(ctx, ns, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, watch.Interface, error) {
-		if o.ResourceVersion == "" {
-			l, err := client.BatchV1().Jobs(ns).List(ctx, o)
-			return l, nil, err
-		}
-		w, err := client.BatchV1().Jobs(ns).Watch(ctx, o)
-		return nil, w, err
-	})
+	jobAPI, podAPI := client.BatchV1().Jobs(ns), client.CoreV1().Pods(ns)
+	jobs, err := retryWatch(ctx, func(ctx context.Context) (runtime.Object, error) {
+		return jobAPI.List(ctx, metav1.ListOptions{})
+	}, jobAPI.Watch)
 	if err != nil {
 		cancel()
 		return nil, err
 	}
-	pods, err := retryWatch(ctx, ns, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, watch.Interface, error) {
-		if o.ResourceVersion == "" {
-			l, err := client.CoreV1().Pods(ns).List(ctx, o)
-			return l, nil, err
-		}
-		w, err := client.CoreV1().Pods(ns).Watch(ctx, o)
-		return nil, w, err
-	})
+	pods, err := retryWatch(ctx, func(ctx context.Context) (runtime.Object, error) {
+		return podAPI.List(ctx, metav1.ListOptions{})
+	}, podAPI.Watch)
 	if err != nil {
 		jobs.Stop()
 		cancel()
@@ -105,21 +96,17 @@ func watchNamespace(client kubernetes.Interface, ns string) (*recorder, error) {
 }
 
 // retryWatch lists (for the resource version) and then watches from it.
-func retryWatch(ctx context.Context, ns string, f func(context.Context, metav1.ListOptions) (runtime.Object, watch.Interface, error)) (*watchtools.RetryWatcher, error) {
-	l, _, err := f(ctx, metav1.ListOptions{})
+func retryWatch(ctx context.Context, list func(context.Context) (runtime.Object, error),
+	watchFn func(context.Context, metav1.ListOptions) (watch.Interface, error)) (*watchtools.RetryWatcher, error) {
+	l, err := list(ctx)
 	if err != nil {
 		return nil, err
 	}
 	m, err := meta.ListAccessor(l)
 	if err != nil {
-		return nil, fmt.Errorf("list in %s: %w", ns, err)
+		return nil, err
 	}
-	return watchtools.NewRetryWatcherWithContext(ctx, m.GetResourceVersion(), &cache.ListWatch{
-		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-			_, w, err := f(ctx, o)
-			return w, err
-		},
-	})
+	return watchtools.NewRetryWatcherWithContext(ctx, m.GetResourceVersion(), &cache.ListWatch{WatchFuncWithContext: watchFn})
 }
 
 func (r *recorder) observePod(p *corev1.Pod, now time.Time) {
