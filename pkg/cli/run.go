@@ -11,10 +11,12 @@ import (
 	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
 	"github.com/jobernetes/jobernetes/pkg/bundle"
@@ -34,6 +36,8 @@ type runOptions struct {
 	runID         string
 	qps           float32
 	burst         int
+	contentType   string
+	creates       int
 	leaseDuration time.Duration
 	output        outputOptions
 	retryFailed   bool
@@ -101,6 +105,13 @@ interrupted (resume with --run-id).`,
 	// still protects it from a busy run.
 	cmd.Flags().Float32Var(&o.qps, "kube-api-qps", 500, "queries per second to the API server (the run's own client-side limit)")
 	cmd.Flags().IntVar(&o.burst, "kube-api-burst", 1000, "burst of queries to the API server")
+	// As kube-controller-manager and kube-scheduler: protobuf costs the API
+	// server (which shares the machine with the Job controller) less CPU per
+	// create than JSON (BENCHMARKS.md, "The Job controller's floor").
+	cmd.Flags().StringVar(&o.contentType, "kube-api-content-type", runtime.ContentTypeProtobuf,
+		"content type of requests to the API server: "+runtime.ContentTypeProtobuf+" or "+runtime.ContentTypeJSON)
+	cmd.Flags().IntVar(&o.creates, "concurrent-creates", 16,
+		"Job creates (and cleanup's deletes) in flight at once; fewer hand a wave of ready Jobs to the Job controller at a slower pace")
 	cmd.Flags().IntVar(&o.logLines, "log-lines", 20,
 		"last log lines of each failed container to show with a failed Job (0 turns off; needs pods/log get)")
 	cmd.Flags().BoolVar(&o.retryFailed, "retry-failed", false,
@@ -154,7 +165,7 @@ func (o *runOptions) run(ctx context.Context) error {
 		opts: controller.Options{
 			Namespace: ns, RunID: runID, Model: model, Progress: out.Progress(), Recorder: clients.recorder,
 			SkipJobEvents: !o.jobEvents, Owner: owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition,
-			Params: params, LogLines: o.logLines,
+			Params: params, LogLines: o.logLines, CreateWorkers: o.creates,
 		},
 		watchPods: watchPods,
 	}
@@ -189,6 +200,12 @@ func (o *runOptions) load() (model *config.Model, ns string, params map[string]s
 	case "none", "client", "server":
 	default:
 		return nil, "", nil, &ExitError{Code: ExitInvalid, Err: fmt.Errorf("unknown --dry-run %q: use client or server", o.dryRun)}
+	}
+	if o.creates < 1 {
+		return nil, "", nil, &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--concurrent-creates %d: want 1 or more", o.creates)}
+	}
+	if err := setContentType(&rest.Config{}, o.contentType); err != nil {
+		return nil, "", nil, err
 	}
 	if params, err = parseEnv(o.env); err != nil {
 		return nil, "", nil, err

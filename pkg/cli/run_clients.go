@@ -8,6 +8,7 @@ import (
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	toolsrecord "k8s.io/client-go/tools/record"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -68,6 +69,23 @@ func (o *runOptions) newClient(model *config.Model) (*rest.Config, kubernetes.In
 	return restConfig, client, nil
 }
 
+// setContentType sets the encoding of the run's requests and of the answers
+// it asks for. Every type the run reads and writes (Jobs, pods, the record
+// ConfigMap, the Lease, Events) is a built-in with a protobuf encoding; JSON
+// stays accepted as the answer's fallback.
+func setContentType(cfg *rest.Config, ct string) error {
+	switch ct {
+	case runtime.ContentTypeProtobuf:
+		cfg.ContentType = ct
+		cfg.AcceptContentTypes = ct + "," + runtime.ContentTypeJSON
+	case runtime.ContentTypeJSON, "":
+		cfg.ContentType, cfg.AcceptContentTypes = runtime.ContentTypeJSON, runtime.ContentTypeJSON
+	default:
+		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--kube-api-content-type %q: want %s or %s", ct, runtime.ContentTypeProtobuf, runtime.ContentTypeJSON)}
+	}
+	return nil
+}
+
 // restConfig: `incluster: true` forces the Pod's service account; otherwise
 // kubectl's rules (flags, KUBECONFIG, ~/.kube/config), which fall back to the
 // in-cluster config when there is no kubeconfig and we run in a Pod.
@@ -83,6 +101,9 @@ func (o *runOptions) restConfig(model *config.Model) (*rest.Config, error) {
 		return nil, err
 	}
 	cfg.QPS, cfg.Burst = o.qps, o.burst
+	if err := setContentType(cfg, o.contentType); err != nil {
+		return nil, err
+	}
 	cfg.UserAgent = "jobernetes/" + version.Version
 	return cfg, nil
 }

@@ -110,6 +110,7 @@ func TestRunDryRunUsage(t *testing.T) {
 		{[]string{"--dry-run=client", "-o", "table"}, `unknown -o "table"`},
 		{[]string{"--dry-run=server", "-o", "yaml"}, "--dry-run=server prints text only"},
 		{[]string{"--dry-run=client", "-e", "NOPE"}, `write KEY=VALUE`},
+		{[]string{"--concurrent-creates", "0"}, `--concurrent-creates 0: want 1 or more`},
 	} {
 		code, stdout, stderr := run(append([]string{"run", "-f", simple, "-n", "demo"}, tc.args...)...)
 		if code != ExitInvalid || stdout != "" || !strings.Contains(stderr, tc.err) {

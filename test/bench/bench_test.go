@@ -35,11 +35,58 @@ const (
 
 var allOrchestrators = []string{orchJobernetes, orchKubectl, orchPoll5, orchPoll1}
 
+// isJobernetes says whether orch is jobernetes or one of its variants
+// (jobernetes+NAME, JOBERNETES_BENCH_VARIANTS).
+func isJobernetes(orch string) bool {
+	return orch == orchJobernetes || strings.HasPrefix(orch, orchJobernetes+"+")
+}
+
+// variant is jobernetes with other flags or environment, run as an
+// orchestrator of its own (jobernetes+NAME), so that A/B runs alternate in
+// one session instead of one session per configuration.
+type variant struct {
+	args, env []string
+}
+
+// parseVariants reads NAME:ARGS;NAME:ARGS. ARGS are flags of `jobernetes
+// run`; words of the form KEY=VALUE with an upper-case KEY are environment
+// variables (GOMAXPROCS=1).
+func parseVariants(v string) (map[string]variant, []string, error) {
+	out := map[string]variant{}
+	var names []string
+	for _, part := range strings.Split(v, ";") {
+		if strings.TrimSpace(part) == "" {
+			continue
+		}
+		name, rest, ok := strings.Cut(part, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" || strings.ContainsAny(name, " +|/") {
+			return nil, nil, fmt.Errorf("variant %q: want NAME:FLAGS, e.g. noevents:--job-events=false", part)
+		}
+		var vr variant
+		for _, w := range strings.Fields(rest) {
+			if k, _, isEnv := strings.Cut(w, "="); isEnv && k != "" && !strings.HasPrefix(k, "-") && strings.ToUpper(k) == k {
+				vr.env = append(vr.env, w)
+			} else {
+				vr.args = append(vr.args, w)
+			}
+		}
+		orch := orchJobernetes + "+" + name
+		if _, dup := out[orch]; dup {
+			return nil, nil, fmt.Errorf("variant %q twice", name)
+		}
+		out[orch] = vr
+		names = append(names, orch)
+	}
+	return out, names, nil
+}
+
 // userAgentPrefix picks an orchestrator's requests out of the audit log.
 func userAgentPrefix(orch string) string {
-	switch orch {
-	case orchJobernetes:
+	if isJobernetes(orch) {
 		return "jobernetes/"
+	}
+	switch orch {
 	case orchKubectl:
 		return "kubectl" // kubectl/v1.x, or kubectl-dispatcher/... where gcloud's wrapper is installed
 	default:
@@ -61,6 +108,7 @@ type settings struct {
 	cleanup       bool // the model's cleanup (jobernetes and the poller delete succeeded Jobs)
 	jobernetesArg []string
 	jobernetesEnv []string
+	variants      map[string]variant // by orchestrator name, jobernetes+NAME
 	out           string
 }
 
@@ -92,7 +140,9 @@ func envInt(t *testing.T, name string, def int) int {
 
 func loadSettings(t *testing.T, root string) settings {
 	ci, full := os.Getenv("JOBERNETES_BENCH_CI") == "1", os.Getenv("JOBERNETES_BENCH_FULL") == "1"
-	shapes := []shape{chain(50), fanOut(1000), layered(10, 100)}
+	// layered-20x10 and wave-100 are issue 17's: the Job controller's floor
+	// under a DAG of short layers, and a wave's last create.
+	shapes := []shape{chain(50), fanOut(1000), layered(10, 100), layeredLxW(20, 10), wave(100)}
 	repeat, kubectlAll := 3, os.Getenv("JOBERNETES_BENCH_KUBECTL_ALL") == "1"
 	if ci {
 		shapes = []shape{chain(20), fanOut(200), layered(5, 40)}
@@ -144,10 +194,18 @@ func loadSettings(t *testing.T, root string) settings {
 			t.Fatalf("JOBERNETES_BENCH_ORCHESTRATORS: unknown %q (want some of %v)", o, allOrchestrators)
 		}
 	}
+	vs, names, err := parseVariants(os.Getenv("JOBERNETES_BENCH_VARIANTS"))
+	if err != nil {
+		t.Fatalf("JOBERNETES_BENCH_VARIANTS: %v", err)
+	}
+	s.variants = vs
+	s.orchestrators = append(s.orchestrators, names...)
 	return s
 }
 
-// parseShape reads chain-N, fanout-N or layered-LxW.
+// parseShape reads chain-N, fanout-N, wave-N or layered-LxW. A layered
+// shape keeps the name it was asked by (layered-20x10), so that two layered
+// shapes of the same size stay apart in the report.
 func parseShape(s string) (shape, error) {
 	kind, size, _ := strings.Cut(s, "-")
 	if kind == "layered" {
@@ -157,19 +215,21 @@ func parseShape(s string) (shape, error) {
 		if !ok || err1 != nil || err2 != nil || layers < 1 || width < 1 {
 			return shape{}, fmt.Errorf("shape %q: want layered-LAYERSxWIDTH, e.g. layered-10x100", s)
 		}
-		return layered(layers, width), nil
+		return layeredLxW(layers, width), nil
 	}
 	n, err := strconv.Atoi(size)
 	if err != nil || n < 2 {
-		return shape{}, fmt.Errorf("shape %q: want chain-N, fanout-N or layered-LxW", s)
+		return shape{}, fmt.Errorf("shape %q: want chain-N, fanout-N, wave-N or layered-LxW", s)
 	}
 	switch kind {
 	case "chain":
 		return chain(n), nil
 	case "fanout":
 		return fanOut(n), nil
+	case "wave":
+		return wave(n), nil
 	}
-	return shape{}, fmt.Errorf("shape %q: want chain-N, fanout-N or layered-LxW", s)
+	return shape{}, fmt.Errorf("shape %q: want chain-N, fanout-N, wave-N or layered-LxW", s)
 }
 
 func contains(xs []string, x string) bool {
@@ -190,25 +250,36 @@ type config struct {
 
 // runResult is one run of one configuration.
 type runResult struct {
-	Shape     string         `json:"shape"`
-	Pods      string         `json:"pods"`
-	Orch      string         `json:"orchestrator"`
-	Rep       int            `json:"rep"`
-	Jobs      int            `json:"jobs"`
-	Namespace string         `json:"namespace"`
-	Err       string         `json:"error,omitempty"`
-	Started   time.Time      `json:"started"`
-	Wall      time.Duration  `json:"wall"`     // process start -> exit
-	Makespan  time.Duration  `json:"makespan"` // first Job created -> last completed (watch)
-	Floor     time.Duration  `json:"floor"`
-	Ratio     float64        `json:"ratio"`
-	ReactP50  time.Duration  `json:"reactionP50"`
-	ReactP99  time.Duration  `json:"reactionP99"`
-	Requests  map[string]int `json:"requests"`
-	MaxRSSKiB int64          `json:"maxRSSKiB"`
-	CPU       time.Duration  `json:"cpu"`
-	Load      [2]string      `json:"loadavg"` // /proc/loadavg before and after
-	Parallel  int            `json:"parallel"`
+	Shape     string        `json:"shape"`
+	Pods      string        `json:"pods"`
+	Orch      string        `json:"orchestrator"`
+	Rep       int           `json:"rep"`
+	Jobs      int           `json:"jobs"`
+	Namespace string        `json:"namespace"`
+	Err       string        `json:"error,omitempty"`
+	Started   time.Time     `json:"started"`
+	Wall      time.Duration `json:"wall"`     // process start -> exit
+	Makespan  time.Duration `json:"makespan"` // first Job created -> last completed (watch)
+	Floor     time.Duration `json:"floor"`
+	Ratio     float64       `json:"ratio"`
+	ReactP50  time.Duration `json:"reactionP50"`
+	ReactP99  time.Duration `json:"reactionP99"`
+	// LastCreate is the largest reaction of the run: on wave-N, the wave's
+	// last create after the root completed.
+	LastCreate time.Duration `json:"lastCreate"`
+	// Where a Job's time goes (see timing): create -> Complete, and its
+	// parts, p50 and p90 over the run's Jobs; SlowJobs counts Jobs that
+	// took 1.5 s or more (a second pass of the Job controller's 1 s batching).
+	JobTime    [2]time.Duration `json:"jobTime"`
+	ToPod      [2]time.Duration `json:"toPod"`
+	PodRun     [2]time.Duration `json:"podRun"`
+	ToComplete [2]time.Duration `json:"toComplete"`
+	SlowJobs   int              `json:"slowJobs"`
+	Requests   map[string]int   `json:"requests"`
+	MaxRSSKiB  int64            `json:"maxRSSKiB"`
+	CPU        time.Duration    `json:"cpu"`
+	Load       [2]string        `json:"loadavg"` // /proc/loadavg before and after
+	Parallel   int              `json:"parallel"`
 }
 
 type bench struct {
@@ -258,9 +329,10 @@ func TestBench(t *testing.T) {
 				status = "FAILED: " + r.Err
 				t.Errorf("%s/%s/%s rep %d: %s", r.Shape, r.Pods, r.Orch, r.Rep, r.Err)
 			}
-			t.Logf("[%d/%d] %-14s %-4s %-10s rep %d  makespan %8s floor %8s ratio %5.2f  react p50 %7s p99 %7s  wall %8s  RSS %3d MiB  CPU %6.2fs  %s",
+			t.Logf("[%d/%d] %-14s %-4s %-10s rep %d  makespan %8s floor %8s ratio %5.2f  react p50 %7s p99 %7s last %7s  job p50 %s p90 %s slow %d  wall %8s  RSS %3d MiB  CPU %6.2fs  %s",
 				gi+1, len(plan), r.Shape, r.Pods, r.Orch, r.Rep, r.Makespan.Round(time.Millisecond), r.Floor.Round(time.Millisecond),
-				r.Ratio, r.ReactP50.Round(time.Millisecond), r.ReactP99.Round(time.Millisecond), r.Wall.Round(time.Millisecond),
+				r.Ratio, r.ReactP50.Round(time.Millisecond), r.ReactP99.Round(time.Millisecond), r.LastCreate.Round(time.Millisecond),
+				r.JobTime[0].Round(time.Millisecond), r.JobTime[1].Round(time.Millisecond), r.SlowJobs, r.Wall.Round(time.Millisecond),
 				r.MaxRSSKiB/1024, r.CPU.Seconds(), status)
 		}
 		results = append(results, out...)
@@ -306,7 +378,7 @@ func (b *bench) plan() [][]planned {
 				switch {
 				case large:
 					return b.s.repeatLarge
-				case batch || o == orchJobernetes:
+				case batch || isJobernetes(o):
 					return b.s.repeat
 				}
 				return b.s.baseRepeat
@@ -420,6 +492,16 @@ func (b *bench) run(c config, rep, parallel int) (res runResult) {
 		res.Ratio = float64(tm.makespan) / float64(tm.floor)
 	}
 	res.ReactP50, res.ReactP99 = e2eutil.Percentile(tm.reactions, 0.50), e2eutil.Percentile(tm.reactions, 0.99)
+	res.LastCreate = tm.lastCreate
+	p5090 := func(ds []time.Duration) [2]time.Duration {
+		return [2]time.Duration{e2eutil.Percentile(ds, 0.5), e2eutil.Percentile(ds, 0.9)}
+	}
+	res.JobTime, res.ToPod, res.PodRun, res.ToComplete = p5090(tm.jobTimes), p5090(tm.toPod), p5090(tm.podRun), p5090(tm.toComplete)
+	for _, d := range tm.jobTimes {
+		if d >= 1500*time.Millisecond {
+			res.SlowJobs++
+		}
+	}
 	if res.Requests, err = b.requests(ns, userAgentPrefix(c.orch)); err != nil {
 		return fail("count requests: %v", err)
 	}
@@ -430,23 +512,24 @@ func (b *bench) run(c config, rep, parallel int) (res runResult) {
 func (b *bench) command(c config, dir, ns string, limit time.Duration) (*exec.Cmd, error) {
 	env := append(os.Environ(), "KUBECONFIG="+b.cp.AdminKubeconfig)
 	var cmd *exec.Cmd
-	switch c.orch {
-	case orchJobernetes, orchPoll5, orchPoll1:
+	switch {
+	case isJobernetes(c.orch), c.orch == orchPoll5, c.orch == orchPoll1:
 		model, err := writeModel(dir, c.shape, c.pods, b.s.cleanup)
 		if err != nil {
 			return nil, err
 		}
-		switch c.orch {
-		case orchJobernetes:
+		switch {
+		case isJobernetes(c.orch):
+			vr := b.s.variants[c.orch]
 			args := append([]string{"run", "-f", model, "-n", ns}, b.s.jobernetesArg...)
-			cmd = exec.Command(jobernetesBin, args...)
-			env = append(env, b.s.jobernetesEnv...)
-		case orchPoll5:
+			cmd = exec.Command(jobernetesBin, append(args, vr.args...)...)
+			env = append(append(env, b.s.jobernetesEnv...), vr.env...)
+		case c.orch == orchPoll5:
 			cmd = exec.Command(pollerBin, "-f", model, "-n", ns, "--interval", "5s")
-		case orchPoll1:
+		default:
 			cmd = exec.Command(pollerBin, "-f", model, "-n", ns, "--interval", "1s")
 		}
-	case orchKubectl:
+	case c.orch == orchKubectl:
 		script, err := writeKubectlScript(dir, c.shape, c.pods)
 		if err != nil {
 			return nil, err
@@ -491,7 +574,7 @@ func lastLine(s string) string {
 func (b *bench) namespace(c config, rep int) (string, error) {
 	suffix := make([]byte, 3)
 	_, _ = rand.Read(suffix)
-	name := fmt.Sprintf("b-%s-%s-%s-%d-%s", c.shape.name, strings.ReplaceAll(c.pods.String(), ".", ""), c.orch, rep, hex.EncodeToString(suffix))
+	name := fmt.Sprintf("b-%s-%s-%s-%d-%s", c.shape.name, strings.ReplaceAll(c.pods.String(), ".", ""), strings.ReplaceAll(c.orch, "+", "-"), rep, hex.EncodeToString(suffix))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"test.jobernetes.io/bench": "true"}}}

@@ -9,7 +9,9 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -24,7 +26,15 @@ type seen struct {
 	added     time.Time // first event
 	completed time.Time // Complete=True first seen
 	failed    time.Time
+	// The Job's (first) pod, as the same watch saw it: added, and Succeeded
+	// or Failed. They split a Job's create -> Complete time into the Job
+	// controller's pod create, the pod's run (scheduler, kwok) and the Job
+	// controller's sync that marks the Job Complete (1 s batching).
+	podAdded, podDone time.Time
 }
+
+// podSeen is what the pod watch saw of one Job's first pod.
+type podSeen struct{ added, done time.Time }
 
 // recorder watches every Job of a namespace from before the orchestrator
 // starts, so that it sees each creation and completion, even of Jobs that
@@ -33,45 +43,87 @@ type seen struct {
 type recorder struct {
 	mu     sync.Mutex
 	byUID  map[string]*seen
+	pods   map[string]*podSeen // by the owning Job's UID
 	cancel context.CancelFunc
 	done   chan struct{}
 }
 
 func watchNamespace(client kubernetes.Interface, ns string) (*recorder, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	list, err := client.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{})
+	jobAPI, podAPI := client.BatchV1().Jobs(ns), client.CoreV1().Pods(ns)
+	jobs, err := retryWatch(ctx, func(ctx context.Context) (runtime.Object, error) {
+		return jobAPI.List(ctx, metav1.ListOptions{})
+	}, jobAPI.Watch)
 	if err != nil {
 		cancel()
 		return nil, err
 	}
-	rw, err := watchtools.NewRetryWatcherWithContext(ctx, list.ResourceVersion, &cache.ListWatch{
-		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-			return client.BatchV1().Jobs(ns).Watch(ctx, o)
-		},
-	})
+	pods, err := retryWatch(ctx, func(ctx context.Context) (runtime.Object, error) {
+		return podAPI.List(ctx, metav1.ListOptions{})
+	}, podAPI.Watch)
 	if err != nil {
+		jobs.Stop()
 		cancel()
 		return nil, err
 	}
-	r := &recorder{byUID: map[string]*seen{}, cancel: cancel, done: make(chan struct{})}
+	r := &recorder{byUID: map[string]*seen{}, pods: map[string]*podSeen{}, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(r.done)
-		defer rw.Stop()
+		defer jobs.Stop()
+		defer pods.Stop()
 		for {
 			select {
 			case <-ctx.Done():
 				return
-			case ev, ok := <-rw.ResultChan():
+			case ev, ok := <-jobs.ResultChan():
 				if !ok {
 					return
 				}
 				if j, ok := ev.Object.(*batchv1.Job); ok {
 					r.observe(j, time.Now())
 				}
+			case ev, ok := <-pods.ResultChan():
+				if !ok {
+					return
+				}
+				if p, ok := ev.Object.(*corev1.Pod); ok {
+					r.observePod(p, time.Now())
+				}
 			}
 		}
 	}()
 	return r, nil
+}
+
+// retryWatch lists (for the resource version) and then watches from it.
+func retryWatch(ctx context.Context, list func(context.Context) (runtime.Object, error),
+	watchFn func(context.Context, metav1.ListOptions) (watch.Interface, error)) (*watchtools.RetryWatcher, error) {
+	l, err := list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m, err := meta.ListAccessor(l)
+	if err != nil {
+		return nil, err
+	}
+	return watchtools.NewRetryWatcherWithContext(ctx, m.GetResourceVersion(), &cache.ListWatch{WatchFuncWithContext: watchFn})
+}
+
+func (r *recorder) observePod(p *corev1.Pod, now time.Time) {
+	owner := metav1.GetControllerOf(p)
+	if owner == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ps := r.pods[string(owner.UID)]
+	if ps == nil {
+		ps = &podSeen{added: now}
+		r.pods[string(owner.UID)] = ps
+	}
+	if (p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed) && ps.done.IsZero() {
+		ps.done = now
+	}
 }
 
 func (r *recorder) observe(j *batchv1.Job, now time.Time) {
@@ -109,8 +161,12 @@ func (r *recorder) byNode() map[string]seen {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := make(map[string]seen, len(r.byUID))
-	for _, s := range r.byUID {
-		out[s.node] = *s
+	for uid, s := range r.byUID {
+		sn := *s
+		if ps := r.pods[uid]; ps != nil {
+			sn.podAdded, sn.podDone = ps.added, ps.done
+		}
+		out[s.node] = sn
 	}
 	return out
 }
@@ -133,6 +189,13 @@ type timing struct {
 	makespan  time.Duration // first Job created -> last Job completed
 	floor     time.Duration // critical path of the Jobs' own create -> Complete times
 	reactions []time.Duration
+	// lastCreate is the largest reaction: the last Job of a wave created
+	// after the completion that made it ready.
+	lastCreate time.Duration
+	// Per Job: create -> Complete, and its parts (Jobs whose pod the
+	// watch saw added and done): create -> pod added, pod added -> pod
+	// done, pod done -> Job Complete.
+	jobTimes, toPod, podRun, toComplete []time.Duration
 }
 
 // measure computes makespan, floor and reaction times from what the watch
@@ -159,6 +222,13 @@ func measure(s shape, g *graph.Graph, nodes map[string]seen) (timing, error) {
 				}
 			}
 			tm.reactions = append(tm.reactions, sn.added.Sub(ready))
+			tm.lastCreate = max(tm.lastCreate, sn.added.Sub(ready))
+		}
+		tm.jobTimes = append(tm.jobTimes, sn.completed.Sub(sn.added))
+		if !sn.podAdded.IsZero() && !sn.podDone.IsZero() {
+			tm.toPod = append(tm.toPod, sn.podAdded.Sub(sn.added))
+			tm.podRun = append(tm.podRun, sn.podDone.Sub(sn.podAdded))
+			tm.toComplete = append(tm.toComplete, sn.completed.Sub(sn.podDone))
 		}
 	}
 	tm.makespan = last.Sub(first)

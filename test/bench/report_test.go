@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -16,7 +17,14 @@ type cell struct {
 	jobs, runs, failed     int
 	makespan, floor, wall  time.Duration
 	ratio                  float64
+	xLowest                float64    // median makespan / lowestFloor
+	xLowestRange           [2]float64 // the runs' makespans over lowestFloor: lowest, highest
+	lowestFloor            time.Duration
 	p50, p99               time.Duration
+	lastCreate, lastWorst  time.Duration // the runs' largest reaction: median, worst
+	jobTime, toPod         [2]time.Duration
+	podRun, toComplete     [2]time.Duration
+	slowJobs               int
 	requests               map[string]int // median per key
 	total, writes          int            // median per run
 	jobWrites, eventWrites int            // median per run: writes to jobs, to events
@@ -51,7 +59,34 @@ func writeKind(key string) string {
 	return ""
 }
 
+// lowestFloors is, per shape and pod duration, the lowest floor of any
+// successful run in the session, whoever ran it: the Job controller's pace
+// when it was least loaded.
+func lowestFloors(results []runResult) map[string]time.Duration {
+	out := map[string]time.Duration{}
+	for _, r := range results {
+		k := r.Shape + "|" + r.Pods
+		if r.Err != "" || r.Floor <= 0 {
+			continue
+		}
+		if f, ok := out[k]; !ok || r.Floor < f {
+			out[k] = r.Floor
+		}
+	}
+	return out
+}
+
+// medianPair is the element-wise median of [p50, p90] pairs.
+func medianPair(xs [][2]time.Duration) [2]time.Duration {
+	var a, b []time.Duration
+	for _, x := range xs {
+		a, b = append(a, x[0]), append(b, x[1])
+	}
+	return [2]time.Duration{median(a), median(b)}
+}
+
 func aggregate(results []runResult) []cell {
+	lowest := lowestFloors(results)
 	var order []string
 	byKey := map[string][]runResult{}
 	for _, r := range results {
@@ -65,7 +100,9 @@ func aggregate(results []runResult) []cell {
 	for _, k := range order {
 		rs := byKey[k]
 		c := cell{shape: rs[0].Shape, pods: rs[0].Pods, orch: rs[0].Orch, jobs: rs[0].Jobs, requests: map[string]int{}}
-		var mk, fl, wl, p50, p99, cpu []time.Duration
+		var mk, fl, wl, p50, p99, cpu, last []time.Duration
+		var jt, tp, pr, tc [][2]time.Duration
+		var slow []int
 		var ratio []float64
 		var rss []int64
 		var total, writes, jw, ew, sw []int
@@ -80,6 +117,10 @@ func aggregate(results []runResult) []cell {
 			mk, fl, wl = append(mk, r.Makespan), append(fl, r.Floor), append(wl, r.Wall)
 			ratio = append(ratio, r.Ratio)
 			p50, p99 = append(p50, r.ReactP50), append(p99, r.ReactP99)
+			last = append(last, r.LastCreate)
+			c.lastWorst = max(c.lastWorst, r.LastCreate)
+			jt, tp, pr, tc = append(jt, r.JobTime), append(tp, r.ToPod), append(pr, r.PodRun), append(tc, r.ToComplete)
+			slow = append(slow, r.SlowJobs)
 			rss, cpu = append(rss, r.MaxRSSKiB), append(cpu, r.CPU)
 			t, w := 0, 0
 			kinds := map[string]int{}
@@ -107,6 +148,13 @@ func aggregate(results []runResult) []cell {
 		}
 		c.makespan, c.floor, c.wall, c.ratio = median(mk), median(fl), median(wl), median(ratio)
 		c.p50, c.p99, c.rssKiB, c.cpu = median(p50), median(p99), median(rss), median(cpu)
+		c.lastCreate, c.slowJobs = median(last), median(slow)
+		c.jobTime, c.toPod, c.podRun, c.toComplete = medianPair(jt), medianPair(tp), medianPair(pr), medianPair(tc)
+		c.lowestFloor = lowest[c.shape+"|"+c.pods]
+		if c.lowestFloor > 0 {
+			c.xLowest = float64(c.makespan) / float64(c.lowestFloor)
+			c.xLowestRange = [2]float64{float64(slices.Min(mk)) / float64(c.lowestFloor), float64(slices.Max(mk)) / float64(c.lowestFloor)}
+		}
 		c.total, c.writes = median(total), median(writes)
 		c.jobWrites, c.eventWrites, c.stateWrites = median(jw), median(ew), median(sw)
 		cells = append(cells, c)
@@ -139,8 +187,8 @@ func renderReport(cond condition, results []runResult) string {
 	fmt.Fprintf(&b, "%s on %s (%s CPUs), load average %s at the start, %s at the end; %s in all. "+
 		"Commit %s; kubectl %s. Medians of the successful runs of each configuration.\n\n",
 		cond.date, cond.host, cond.cpus, cond.loadStart, cond.loadEnd, cond.elapsed.Round(time.Second), cond.commit, cond.kubectl)
-	b.WriteString("| shape | pods | orchestrator | runs | wall | wall × jobernetes | makespan | floor | makespan / floor | reaction p50 | reaction p99 | requests / Job | Job writes / Job | Event writes / Job | state writes / run | peak RSS | CPU |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| shape | pods | orchestrator | runs | wall | wall × jobernetes | makespan | floor | makespan / floor | × lowest floor | reaction p50 | reaction p99 | last create after trigger | requests / Job | Job writes / Job | Event writes / Job | state writes / run | peak RSS | CPU |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, c := range cells {
 		runs := fmt.Sprintf("%d", c.runs)
 		if c.failed > 0 {
@@ -150,7 +198,7 @@ func renderReport(cond condition, results []runResult) string {
 			runs += "*"
 		}
 		if c.runs == 0 {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | | | | | | | | | | | | | |\n", c.shape, c.pods, c.orch, runs)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | | | | | | | | | | | | | | | |\n", c.shape, c.pods, c.orch, runs)
 			continue
 		}
 		vs := ""
@@ -158,21 +206,50 @@ func renderReport(cond condition, results []runResult) string {
 			vs = fmt.Sprintf("%.2f", float64(c.wall)/float64(j.wall))
 		}
 		perJob := func(n int) string { return fmt.Sprintf("%.2f", float64(n)/float64(c.jobs)) }
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %.3f | %s | %s | %s | %s | %s | %d | %d MiB | %.1f s |\n",
-			c.shape, c.pods, c.orch, runs, fmtDur(c.wall), vs, fmtDur(c.makespan), fmtDur(c.floor), c.ratio,
-			fmtDur(c.p50), fmtDur(c.p99), perJob(c.total), perJob(c.jobWrites), perJob(c.eventWrites), c.stateWrites, c.rssKiB/1024, c.cpu.Seconds())
+		x := fmt.Sprintf("%.3f", c.xLowest)
+		if c.runs > 1 {
+			x += fmt.Sprintf(" (%.2f-%.2f)", c.xLowestRange[0], c.xLowestRange[1])
+		}
+		last := fmtDur(c.lastCreate)
+		if c.runs > 1 {
+			last += " (worst " + fmtDur(c.lastWorst) + ")"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %.3f | %s | %s | %s | %s | %s | %s | %s | %d | %d MiB | %.1f s |\n",
+			c.shape, c.pods, c.orch, runs, fmtDur(c.wall), vs, fmtDur(c.makespan), fmtDur(c.floor), c.ratio, x,
+			fmtDur(c.p50), fmtDur(c.p99), last, perJob(c.total), perJob(c.jobWrites), perJob(c.eventWrites), c.stateWrites, c.rssKiB/1024, c.cpu.Seconds())
 	}
 	b.WriteString(`
 - wall: orchestrator process start -> exit; × jobernetes: this wall over jobernetes' for the same shape and pods.
 - makespan: first Job created -> last Job Complete, both as seen by the benchmark's own watch.
 - floor: the DAG's critical path, each Job weighted by its own create -> Complete time in the same run.
+- × lowest floor: makespan over the lowest floor that any run of any orchestrator reached on this shape
+  and pods in this session (median; in brackets the lowest and highest run). The floor rises when the Job controller is slowed (by a burst of creates,
+  by the orchestrator's other writes, by CPU); this ratio charges that to the orchestrator.
 - reaction: a Job's creation seen on the watch minus the completion of the last of its dependencies.
+- last create after trigger: the largest reaction of a run (on wave-N: the wave's last Job created
+  after the root completed); median of the runs, and the worst run.
 - requests: the orchestrator's API requests in the run's namespace (audit log, by user agent);
   writes are create, update, patch and delete: to Jobs, to Events (jobernetes' Created and Deleted
   Events, off with --job-events=false), and to the run's state (record ConfigMap and Lease), per run.
   Peak RSS and CPU are rusage of the orchestrator's
   process and its children (the kubectl script: CPU of every kubectl, RSS of the largest).
 - ` + "`*`" + ` the runs of this light shape (one Job in flight per run) ran at the same time, each in its own namespace.
+`)
+	b.WriteString("\n## Where a Job's time goes (p50 / p90 over a run's Jobs, median of the runs)\n\n")
+	b.WriteString("| shape | pods | orchestrator | lowest floor | Job create -> Complete | Jobs >= 1.5 s | create -> pod | pod -> Succeeded | Succeeded -> Complete |\n|---|---|---|---|---|---|---|---|---|\n")
+	ms := func(d time.Duration) string { return fmt.Sprintf("%d", d.Milliseconds()) }
+	pair := func(p [2]time.Duration) string { return ms(p[0]) + " / " + ms(p[1]) + " ms" }
+	for _, c := range cells {
+		if c.runs == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %d of %d | %s | %s | %s |\n", c.shape, c.pods, c.orch, fmtDur(c.lowestFloor),
+			pair(c.jobTime), c.slowJobs, c.jobs, pair(c.toPod), pair(c.podRun), pair(c.toComplete))
+	}
+	b.WriteString(`
+- Times from the benchmark's own watches of the run's Jobs and pods: create -> pod is the Job
+  controller creating the pod, pod -> Succeeded the scheduler and kwok, Succeeded -> Complete the
+  Job controller's sync that counts the pod (it runs 1 s after a pod event: syncJobBatchPeriod).
 `)
 	b.WriteString("\n## API requests by verb and resource (median per run, in the run's namespace)\n\n")
 	b.WriteString("| shape | pods | orchestrator | requests |\n|---|---|---|---|\n")

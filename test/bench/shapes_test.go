@@ -47,6 +47,21 @@ func fanOut(n int) shape {
 	return s
 }
 
+// wave is a diamond: a root, n Jobs that depend on it (the wave) and a sink
+// that depends on all of them. Its figure is how long after the root's
+// completion the wave's last Job is created.
+func wave(n int) shape {
+	s := shape{name: fmt.Sprintf("wave-%d", n), nodes: []node{{name: "root"}}}
+	sink := node{name: "sink"}
+	for i := 1; i <= n; i++ {
+		name := fmt.Sprintf("w%05d", i)
+		s.nodes = append(s.nodes, node{name: name, deps: []string{"root"}})
+		sink.deps = append(sink.deps, name)
+	}
+	s.nodes = append(s.nodes, sink)
+	return s
+}
+
 // layered is `layers` layers of `width` Jobs; every Job past the first layer
 // depends on two neighbours of the layer before (a lattice of diamonds).
 func layered(layers, width int) shape {
@@ -64,6 +79,15 @@ func layered(layers, width int) shape {
 			s.nodes = append(s.nodes, nd)
 		}
 	}
+	return s
+}
+
+// layeredLxW is layered named by its layers and width (layered-20x10), as
+// JOBERNETES_BENCH_SHAPES spells it: layered-20x10 and layered-5x40 are both
+// 200 Jobs.
+func layeredLxW(layers, width int) shape {
+	s := layered(layers, width)
+	s.name = fmt.Sprintf("layered-%dx%d", layers, width)
 	return s
 }
 

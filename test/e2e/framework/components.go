@@ -2,6 +2,7 @@ package framework
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 )
@@ -89,7 +90,7 @@ func (cp *ControlPlane) apiserverArgs(port int) []string {
 
 func (cp *ControlPlane) controllerManagerArgs(port int) []string {
 	kc := cp.kubeconfigs[UserKubeControllerManager]
-	return []string{
+	return append([]string{
 		"--kubeconfig=" + kc,
 		"--authentication-kubeconfig=" + kc,
 		"--authorization-kubeconfig=" + kc,
@@ -107,7 +108,9 @@ func (cp *ControlPlane) controllerManagerArgs(port int) []string {
 		// The defaults (20/30) throttle the Job controller: 200 Jobs took 58 s instead of 8 s.
 		"--kube-api-qps=200",
 		"--kube-api-burst=400",
-	}
+		// More, or overriding (the last value of a flag wins), for
+		// experiments such as --concurrent-job-syncs=20 (BENCHMARKS.md).
+	}, strings.Fields(os.Getenv(EnvControllerManagerArgs))...)
 }
 
 func (cp *ControlPlane) schedulerArgs(port int) []string {

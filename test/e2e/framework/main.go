@@ -26,6 +26,9 @@ const (
 	// EnvAttach names the dir of a running `cluster up` control plane to use
 	// instead of starting one; it is left running.
 	EnvAttach = "JOBERNETES_E2E_ATTACH"
+	// EnvControllerManagerArgs: more kube-controller-manager flags, split at
+	// white space, after (and so overriding) the framework's own.
+	EnvControllerManagerArgs = "JOBERNETES_E2E_KCM_ARGS"
 	// EnvKeep=1 keeps the temporary control plane dir (logs, audit log) after the run.
 	EnvKeep = "JOBERNETES_E2E_KEEP"
 )
