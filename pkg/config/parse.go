@@ -132,14 +132,24 @@ func blankDocument(doc []byte) bool {
 	return true
 }
 
-// yamlTree converts one YAML document into a generic JSON tree with
-// sigs.k8s.io/yaml. Duplicate keys are reported, each with its line, and the
-// document is then read again leniently so that the rest of the model is
-// still checked.
+// yamlTree converts one YAML document into a generic JSON tree: with
+// fastTree when the document is plain block YAML, as models are, else with
+// sigs.k8s.io/yaml (yamlTreeGeneral).
 func yamlTree(doc []byte, report func(field, msg string)) (any, bool) {
 	if doc == nil {
 		return nil, true
 	}
+	if tree, ok := fastTree(doc); ok {
+		return tree, true
+	}
+	return yamlTreeGeneral(doc, report)
+}
+
+// yamlTreeGeneral converts one YAML document into a generic JSON tree with
+// sigs.k8s.io/yaml. Duplicate keys are reported, each with its line, and the
+// document is then read again leniently so that the rest of the model is
+// still checked.
+func yamlTreeGeneral(doc []byte, report func(field, msg string)) (any, bool) {
 	j, err := yaml.YAMLToJSONStrict(doc)
 	if err != nil {
 		var te *yamlv2.TypeError
