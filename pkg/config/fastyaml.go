@@ -68,6 +68,14 @@ func (p *fastParser) split(doc []byte) bool {
 				return false
 			}
 		}
+		if len(p.lines) == 0 && (line == "---" || strings.HasPrefix(line, "--- ")) {
+			// The document's start marker: yamlDocuments leaves it, followed
+			// by nothing but a comment, in the first document.
+			if rest := strings.TrimLeft(line[3:], " "); rest == "" || rest[0] == '#' {
+				continue
+			}
+			return false
+		}
 		if strings.HasPrefix(line, "%") || strings.HasPrefix(line, "---") || strings.HasPrefix(line, "...") {
 			return false
 		}

@@ -1,11 +1,18 @@
 package config
 
 import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
 // FuzzFastTree: whenever fastTree accepts a document, sigs.k8s.io/yaml
@@ -43,6 +50,11 @@ func FuzzFastTree(f *testing.F) {
 		"{a: [x], b: y}\n",
 		"a:\n  -\n    b: 1\n",
 		"- [a]\n- {}\n",
+		"a: 1\n---\nb: 2",
+		"--- # x\na: 1\n...\n",
+		"---x\n",
+		"a: 1\r\n---\r\nb: 2\r",
+		"\n\n---\n\n",
 		"a: -\nb: - x\n",
 		"a:  # c\n  b: 1\n",
 	} {
@@ -57,6 +69,11 @@ func FuzzFastTree(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		docs, err := yamlDocuments(data)
+		want, wantErr := readerDocuments(data)
+		if fmt.Sprint(err) != fmt.Sprint(wantErr) || !reflect.DeepEqual(docs, want) {
+			t.Fatalf("yamlDocuments(%q) = %q, %v; YAMLReader: %q, %v", data, docs, err, want, wantErr)
+		}
 		doc, ok := singleDocument(data, "model file", func(string, string) {})
 		if !ok || doc == nil {
 			return
@@ -74,4 +91,21 @@ func FuzzFastTree(f *testing.F) {
 			t.Fatalf("trees differ for\n%s\nfast:    %#v\ngeneral: %#v", doc, fast, general)
 		}
 	})
+}
+
+// readerDocuments are the documents of data as k8s.io/apimachinery's
+// YAMLReader splits them, which yamlDocuments does without copying.
+func readerDocuments(data []byte) ([][]byte, error) {
+	var docs [][]byte
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	for {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, bytes.Clone(doc))
+	}
 }
