@@ -132,7 +132,7 @@ func splitKey(text string) (key, rest string, ok bool) {
 		return "", "", false
 	}
 	key = text[:n]
-	if _, special := yaml11Words[key]; special {
+	if _, special := yaml11Word(key); special {
 		return "", "", false
 	}
 	return key, strings.TrimLeft(text[n+1:], " "), true
@@ -148,23 +148,22 @@ func isKeyChar(c byte, first bool) bool {
 	return c >= '0' && c <= '9' || c == '-' || c == '.'
 }
 
-// yaml11Words are the plain scalars go.yaml.in/yaml/v2 reads as something
-// other than a string (its resolve table): booleans, null, NaN, infinities
-// and the merge key.
-var yaml11Words = map[string]any{
-	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true,
-	"true": true, "True": true, "TRUE": true,
-	"on": true, "On": true, "ON": true,
-	"n": false, "N": false, "no": false, "No": false, "NO": false,
-	"false": false, "False": false, "FALSE": false,
-	"off": false, "Off": false, "OFF": false,
-	"": nil, "~": nil, "null": nil, "Null": nil, "NULL": nil,
-	// Not representable in JSON, or a merge: the general path.
-	".nan": declined{}, ".NaN": declined{}, ".NAN": declined{},
-	".inf": declined{}, ".Inf": declined{}, ".INF": declined{},
-	"+.inf": declined{}, "+.Inf": declined{}, "+.INF": declined{},
-	"-.inf": declined{}, "-.Inf": declined{}, "-.INF": declined{},
-	"<<": declined{},
+// yaml11Word is how go.yaml.in/yaml/v2 reads s when its resolve table
+// holds it (special): booleans, null, and declined{} for what fastTree
+// leaves to the general path (NaN, infinities, not representable in JSON,
+// and the merge key). A switch: it runs for every key and scalar.
+func yaml11Word(s string) (v any, special bool) {
+	switch s {
+	case "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON":
+		return true, true
+	case "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF":
+		return false, true
+	case "", "~", "null", "Null", "NULL":
+		return nil, true
+	case ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", "<<":
+		return declined{}, true
+	}
+	return nil, false
 }
 
 type declined struct{}
@@ -312,7 +311,7 @@ func isPlainChar(c byte) bool {
 // scalars fastTree accepts: words of its table, decimal integers, and
 // strings that cannot be anything else.
 func resolvePlain(s string) (any, bool) {
-	if v, ok := yaml11Words[s]; ok {
+	if v, ok := yaml11Word(s); ok {
 		_, no := v.(declined)
 		return v, !no
 	}
@@ -379,7 +378,7 @@ func flowMapping(s string) (any, string, bool) {
 			return nil, "", false
 		}
 		key := s[:n]
-		if _, special := yaml11Words[key]; special {
+		if _, special := yaml11Word(key); special {
 			return nil, "", false
 		}
 		if _, dup := m[key]; dup {

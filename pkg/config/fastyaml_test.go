@@ -60,6 +60,15 @@ func FuzzFastTree(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	// Every word of go-yaml's resolve table, and near misses, as a value
+	// and as a key (the table's words take the general path as keys).
+	for _, w := range strings.Fields("y Y yes Yes YES true True TRUE on On ON n N no No NO false False FALSE off Off OFF " +
+		"~ null Null NULL .nan .NaN .NAN .inf .Inf .INF +.inf +.Inf +.INF -.inf -.Inf -.INF << " +
+		"yEs nO oN tRUE nULL Nan .in ~a y_ no- onion nothing .x ./a") {
+		f.Add([]byte("k: " + w + "\n"))
+		f.Add([]byte("- [" + w + "]\n"))
+		f.Add([]byte(w + ": 1\n"))
+	}
 	for _, pattern := range []string{"testdata/*/*/jobermodel.yaml", "../../examples/*/jobermodel.yaml"} {
 		seeds, _ := filepath.Glob(pattern)
 		for _, s := range seeds {
