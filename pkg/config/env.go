@@ -111,6 +111,9 @@ func Shadowed(mf *Manifest, params map[string]string) []string {
 func (m *Model) EnvWarnings(extra map[string]string) []Problem {
 	var out []Problem
 	for _, j := range m.Jobs() {
+		if len(m.Options.Env) == 0 && len(j.Env) == 0 && len(extra) == 0 {
+			continue // no parameters: nothing to shadow
+		}
 		params := MergeEnv(m.JobEnv(j), extra)
 		if len(params) == 0 {
 			continue

@@ -54,7 +54,7 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 		namespace: namespace,
 		confine:   opts.confine,
 		cache:     map[string]*decoded{},
-		paths:     map[string]resolved{},
+		paths:     map[pathKey]resolved{},
 	}
 	for _, rp := range raw.phases {
 		phase := Phase{Name: rp.name}
@@ -111,7 +111,7 @@ func readModel(path string, ps *problems) ([]byte, bool) {
 		return nil, false
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxModelSize+1))
+	data, err := readAtMost(f, fi, maxModelSize+1)
 	switch {
 	case err != nil:
 		ps.at("", "cannot read the model file: "+unwrapPathError(err))
@@ -121,4 +121,28 @@ func readModel(path string, ps *problems) ([]byte, bool) {
 		return nil, false
 	}
 	return data, true
+}
+
+// readAtMost is io.ReadAll of at most limit bytes, into one buffer of the
+// file's size when it has one (io.ReadAll grows its buffer step by step:
+// three times the size of a large model).
+func readAtMost(f *os.File, fi os.FileInfo, limit int64) ([]byte, error) {
+	if size := fi.Size(); fi.Mode().IsRegular() && size > 0 && size < limit {
+		data := make([]byte, 0, size+1) // +1: EOF is seen without growing
+		for {
+			n, err := f.Read(data[len(data):cap(data)])
+			data = data[:len(data)+n]
+			switch {
+			case errors.Is(err, io.EOF):
+				return data, nil
+			case err != nil:
+				return data, err
+			case len(data) == cap(data):
+				// The file grew: read the rest as io.ReadAll would.
+				rest, err := io.ReadAll(io.LimitReader(f, limit-int64(len(data))))
+				return append(data, rest...), err
+			}
+		}
+	}
+	return io.ReadAll(io.LimitReader(f, limit))
 }

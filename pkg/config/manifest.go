@@ -39,8 +39,12 @@ type manifestLoader struct {
 	namespace string              // effective namespace for the metadata.namespace check; "" = unknown
 	confine   bool                // refuse paths outside dir (fuzzing)
 	cache     map[string]*decoded // by file path
-	paths     map[string]resolved // by type and job path
+	paths     map[pathKey]resolved
 }
+
+// pathKey is a job's type and job_path as written: many jobs of a large
+// model name the same few manifests.
+type pathKey struct{ typ, path string }
 
 // decoded is one manifest file, decoded and checked.
 type decoded struct {
@@ -57,15 +61,11 @@ type issue struct{ field, msg string }
 // manifests returns the manifests of a job and reports every problem with
 // them. It returns nil when the job has problems.
 func (l *manifestLoader) manifests(j *rawJob, ps *problems) []*Manifest {
-	where := j.path
-	if l.confine && !filepath.IsLocal(where) {
+	if l.confine && !filepath.IsLocal(j.path) {
 		ps.job(j, "", j.field.Child("job_path").String(), strconv.Quote(j.path)+" is outside the model's folder")
 		return nil
 	}
-	if !filepath.IsAbs(where) {
-		where = filepath.Join(l.dir, where)
-	}
-	files := l.files(j, where, ps)
+	files := l.files(j, ps)
 	if files == nil {
 		return nil
 	}
@@ -100,10 +100,14 @@ type resolved struct {
 
 // files returns the manifest files of a job's path, or nil after reporting
 // why there are none.
-func (l *manifestLoader) files(j *rawJob, where string, ps *problems) []string {
-	key := j.typ + "\x00" + where
+func (l *manifestLoader) files(j *rawJob, ps *problems) []string {
+	key := pathKey{j.typ, j.path}
 	r, ok := l.paths[key]
 	if !ok {
+		where := j.path
+		if !filepath.IsAbs(where) {
+			where = filepath.Join(l.dir, where)
+		}
 		r = l.resolve(j.typ, where)
 		l.paths[key] = r
 	}

@@ -35,6 +35,9 @@ func SanitizeDNS(s string) string {
 // with its phase and job) and must keep something once sanitised for DNS
 // (it is part of Job names).
 func nameProblem(what, name string) string {
+	if simpleName(name) {
+		return "" // the usual case, without the label value's regular expression
+	}
 	if name == "" {
 		return "required: the " + what + " must not be empty"
 	}
@@ -53,4 +56,25 @@ func namespaceProblem(ns string) string {
 		return strconv.Quote(ns) + " is not a valid namespace name: " + strings.Join(errs, "; ")
 	}
 	return ""
+}
+
+// simpleName reports whether name is a valid label value that keeps a
+// letter or digit for DNS: at most 63 of A-Z, a-z, 0-9, '-', '_' and '.',
+// beginning and ending with a letter or digit. nameProblem checks every
+// other name in full.
+func simpleName(name string) bool {
+	if name == "" || len(name) > validation.LabelValueMaxLength ||
+		!isAlnum(name[0]) || !isAlnum(name[len(name)-1]) {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !isAlnum(c) && c != '-' && c != '_' && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }

@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -95,17 +97,13 @@ func parseModel(data []byte, ps *problems) *rawModel {
 // decoders, so it is an error here. Documents holding only comments do not
 // count.
 func singleDocument(data []byte, what string, report func(field, msg string)) ([]byte, bool) {
-	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	all, err := yamlDocuments(data)
+	if err != nil {
+		report("", "cannot read the "+what+": "+err.Error())
+		return nil, false
+	}
 	var docs [][]byte
-	for {
-		doc, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			report("", "cannot read the "+what+": "+err.Error())
-			return nil, false
-		}
+	for _, doc := range all {
 		if !blankDocument(doc) {
 			docs = append(docs, doc)
 		}
@@ -120,26 +118,85 @@ func singleDocument(data []byte, what string, report func(field, msg string)) ([
 	return nil, false
 }
 
+// yamlDocuments splits data into YAML documents as
+// k8s.io/apimachinery's YAMLReader does: at lines beginning with "---",
+// dropped where they end a document and kept where they begin one; each
+// document's lines end with "\n". Without carriage
+// returns (which its line reader drops before a newline) the documents are
+// parts of data, not copies.
+func yamlDocuments(data []byte) ([][]byte, error) {
+	if bytes.IndexByte(data, '\r') >= 0 {
+		var docs [][]byte
+		r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+		for {
+			doc, err := r.Read()
+			if errors.Is(err, io.EOF) {
+				return docs, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			docs = append(docs, doc)
+		}
+	}
+	var docs [][]byte
+	start := 0
+	for i := 0; i < len(data); {
+		next := len(data)
+		if nl := bytes.IndexByte(data[i:], '\n'); nl >= 0 {
+			next = i + nl + 1
+		}
+		if line := data[i:next]; bytes.HasPrefix(line, []byte("---")) {
+			if trimmed := bytes.TrimSpace(line[3:]); len(trimmed) > 0 && trimmed[0] != '#' {
+				return nil, fmt.Errorf("invalid Yaml document separator: %s", trimmed)
+			}
+			if i > start { // it ends a document, and is dropped
+				docs = append(docs, data[start:i])
+				start = next
+			} // else it begins one, and stays in it
+		}
+		i = next
+	}
+	if start < len(data) {
+		doc := data[start:]
+		if doc[len(doc)-1] != '\n' {
+			doc = append(slices.Clip(doc), '\n') // a copy, as the reader's
+		}
+		docs = append(docs, doc)
+	}
+	return docs, nil
+}
+
 // blankDocument reports whether a YAML document holds nothing but blank
 // lines, comments, directives and document markers.
 func blankDocument(doc []byte) bool {
-	for line := range strings.SplitSeq(string(doc), "\n") {
-		line = strings.TrimSpace(line)
-		if line != "" && !strings.HasPrefix(line, "#") && !strings.HasPrefix(line, "%") && line != "---" && line != "..." {
+	for line := range bytes.SplitSeq(doc, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) != 0 && line[0] != '#' && line[0] != '%' && string(line) != "---" && string(line) != "..." {
 			return false
 		}
 	}
 	return true
 }
 
-// yamlTree converts one YAML document into a generic JSON tree with
-// sigs.k8s.io/yaml. Duplicate keys are reported, each with its line, and the
-// document is then read again leniently so that the rest of the model is
-// still checked.
+// yamlTree converts one YAML document into a generic JSON tree: with
+// fastTree when the document is plain block YAML, as models are, else with
+// sigs.k8s.io/yaml (yamlTreeGeneral).
 func yamlTree(doc []byte, report func(field, msg string)) (any, bool) {
 	if doc == nil {
 		return nil, true
 	}
+	if tree, ok := fastTree(doc); ok {
+		return tree, true
+	}
+	return yamlTreeGeneral(doc, report)
+}
+
+// yamlTreeGeneral converts one YAML document into a generic JSON tree with
+// sigs.k8s.io/yaml. Duplicate keys are reported, each with its line, and the
+// document is then read again leniently so that the rest of the model is
+// still checked.
+func yamlTreeGeneral(doc []byte, report func(field, msg string)) (any, bool) {
 	j, err := yaml.YAMLToJSONStrict(doc)
 	if err != nil {
 		var te *yamlv2.TypeError
@@ -223,7 +280,7 @@ func decodePhases(v any, ps *problems) []*rawPhase {
 			report(jobsField.String(), "required: every phase needs at least one job")
 		}
 		for j, jv := range jobs {
-			if job := decodeJob(jv, ph, j, ps); job != nil {
+			if job := decodeJob(jv, ph, jobsField, j, ps); job != nil {
 				job.node = node
 				node++
 				ph.jobs = append(ph.jobs, job)
@@ -234,8 +291,11 @@ func decodePhases(v any, ps *problems) []*rawPhase {
 	return phases
 }
 
-func decodeJob(v any, ph *rawPhase, index int, ps *problems) *rawJob {
-	fp := ph.field.Child("jobs").Index(index)
+// decodeJob reads job index of a phase; jobsField is the phase's jobs. The
+// paths of a job's fields are built only for problems: a model holds up to
+// 100,000 jobs.
+func decodeJob(v any, ph *rawPhase, jobsField *field.Path, index int, ps *problems) *rawJob {
+	fp := jobsField.Index(index)
 	job := &rawJob{phase: ph, index: index, field: fp, typ: TypeFile}
 	m, ok := v.(map[string]any)
 	if !ok {
@@ -243,20 +303,21 @@ func decodeJob(v any, ph *rawPhase, index int, ps *problems) *rawJob {
 		return nil
 	}
 	report := func(f, msg string) { ps.job(job, "", f, msg) }
-	nameField := fp.Child("name")
 	if nv := m["name"]; nv != nil {
-		if s, ok := stringValue(nv, nameField, report); ok {
+		if s, ok := childString(nv, fp, "name", report); ok {
 			job.name = s
 			if msg := nameProblem("job name", s); msg != "" {
-				report(nameField.String(), msg)
+				report(fp.Child("name").String(), msg)
 			}
 		}
 	} else {
-		report(nameField.String(), "required: every job needs a name")
+		report(fp.Child("name").String(), "required: every job needs a name")
 	}
-	for _, k := range sortedKeys(m) {
-		if !contains(jobKeys, k) {
-			report(fp.Child(k).String(), unknownKeyMessage(k, jobKeys))
+	if !knownKeys(m, jobKeys) {
+		for _, k := range sortedKeys(m) {
+			if !contains(jobKeys, k) {
+				report(fp.Child(k).String(), unknownKeyMessage(k, jobKeys))
+			}
 		}
 	}
 	typeOK := true
@@ -274,17 +335,16 @@ func decodeJob(v any, ph *rawPhase, index int, ps *problems) *rawJob {
 		}
 	}
 	pathOK := false
-	pf := fp.Child("job_path")
 	if pv := m["job_path"]; pv != nil {
-		if s, ok := stringValue(pv, pf, report); ok {
+		if s, ok := childString(pv, fp, "job_path", report); ok {
 			if s == "" {
-				report(pf.String(), "required: job_path must not be empty")
+				report(fp.Child("job_path").String(), "required: job_path must not be empty")
 			} else {
 				job.path, pathOK = s, true
 			}
 		}
 	} else {
-		report(pf.String(), "required: the path of the Job manifest file (or folder, with type: directory), relative to the model file's folder")
+		report(fp.Child("job_path").String(), "required: the path of the Job manifest file (or folder, with type: directory), relative to the model file's folder")
 	}
 	job.usable = typeOK && pathOK
 	job.triggerRule = RuleAllSucceeded
@@ -313,22 +373,22 @@ func decodeJob(v any, ph *rawPhase, index int, ps *problems) *rawJob {
 		job.env = decodeEnv(ev, fp.Child("env"), report)
 	}
 	if dv := m["depends_on"]; dv != nil {
-		df := fp.Child("depends_on")
 		list, ok := dv.([]any)
 		if !ok {
 			hint := ""
 			if s, isString := dv.(string); isString {
 				hint = "; write [" + s + "]"
 			}
-			report(df.String(), "must be a list of job names, not "+describe(dv)+hint)
+			report(fp.Child("depends_on").String(), "must be a list of job names, not "+describe(dv)+hint)
 		}
 		for k, item := range list {
-			s, ok := stringValue(item, df.Index(k), report)
+			s, ok := item.(string)
 			if !ok {
+				stringValue(item, fp.Child("depends_on").Index(k), report)
 				continue
 			}
 			if s == "" {
-				report(df.Index(k).String(), "required: a dependency must name a job")
+				report(fp.Child("depends_on").Index(k).String(), "required: a dependency must name a job")
 				continue
 			}
 			job.dependsOn = append(job.dependsOn, s)
@@ -336,6 +396,25 @@ func decodeJob(v any, ph *rawPhase, index int, ps *problems) *rawJob {
 		}
 	}
 	return job
+}
+
+// childString is stringValue for the field name of parent, whose path is
+// built only when v is not a string.
+func childString(v any, parent *field.Path, name string, report func(field, msg string)) (string, bool) {
+	if s, ok := v.(string); ok {
+		return s, true
+	}
+	return stringValue(v, parent.Child(name), report)
+}
+
+// knownKeys reports whether every key of m is in known.
+func knownKeys(m map[string]any, known []string) bool {
+	for k := range m {
+		if !contains(known, k) {
+			return false
+		}
+	}
+	return true
 }
 
 func contains(list []string, s string) bool {

@@ -9,8 +9,8 @@ import (
 )
 
 // The model is decoded into the generic JSON tree that sigs.k8s.io/yaml
-// produces (map[string]any, []any, string, bool, json.Number, nil) and then
-// walked by hand: unlike decoding into structs, a walk can report every
+// produces (map[string]any, []any, string, bool, json.Number, nil; fastTree
+// builds the same tree for plain block YAML) and then walked by hand: unlike decoding into structs, a walk can report every
 // unknown key and every wrong type, each with its field path, in one pass.
 
 // describe names a value's kind for messages ("a list", `the string "x"`).

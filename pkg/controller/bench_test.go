@@ -158,7 +158,7 @@ func (r *benchRun) completeOne(b testing.TB) bool {
 // With cleanup, recorded Jobs are deleted (and leave the lister). Compare
 // the sizes: per-op cost that grows with the DAG is paid on every event.
 func BenchmarkSyncCompletion(b *testing.B) {
-	for _, size := range []struct{ layers, width int }{{10, 100}, {100, 100}} {
+	for _, size := range []struct{ layers, width int }{{10, 100}, {100, 100}, {1000, 100}} {
 		for _, cleanup := range []bool{false, true} {
 			for _, rec := range []struct {
 				name     string

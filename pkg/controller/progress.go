@@ -19,16 +19,7 @@ func (c *Controller) stamp() string {
 // DAG order, with phase boundaries.
 func (c *Controller) progressLines() {
 	for pi, p := range c.model.Graph.Phases() {
-		started, succeeded := false, true
-		for _, n := range p.Nodes {
-			s := c.nodeState(n)
-			if s.Started() {
-				started = true
-			}
-			if s != graph.Succeeded {
-				succeeded = false
-			}
-		}
+		started, succeeded := c.phaseProgress(pi, p.Nodes)
 		if started && c.notes.phases[pi] == 0 {
 			c.notes.phases[pi] = 1
 			c.printf("%s phase %s started (%d jobs)\n", c.stamp(), p.Name, len(p.Nodes))
@@ -50,6 +41,31 @@ func (c *Controller) progressLines() {
 			c.emit(Transition{Phase: p.Name, State: "succeeded"})
 		}
 	}
+}
+
+// phaseProgress is whether a node of the phase started and whether all of
+// them succeeded, as far as the phase's lines still need it: nothing once
+// both were printed, only the second once the first was, and each loop
+// stops as soon as its answer is known (a phase of 100,000 jobs is looked
+// at on every sync).
+func (c *Controller) phaseProgress(pi int, nodes []int) (started, succeeded bool) {
+	if c.notes.phases[pi] == 2 {
+		return false, false // both printed: neither line is due
+	}
+	succeeded = true
+	for _, n := range nodes {
+		s := c.nodeState(n)
+		if s.Started() {
+			started = true
+		}
+		if s != graph.Succeeded {
+			succeeded = false
+		}
+		if !succeeded && (started || c.notes.phases[pi] == 1) {
+			break // started (or printed already) and not all succeeded
+		}
+	}
+	return started, succeeded
 }
 
 func (c *Controller) unitLine(u *unit) {

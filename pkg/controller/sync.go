@@ -65,9 +65,14 @@ func (c *Controller) sync(ctx context.Context) error {
 	done := d.Result != graph.RunRunning
 	if created {
 		// A create changes states (and may fail at once): look again, and
-		// call the run over only if there is nothing new to decide.
-		again := c.decide()
-		done = again.Result != graph.RunRunning && len(again.Skip) == 0
+		// call the run over only if there is nothing new to decide. While
+		// a Job is active the run is running (graph.Decide does not settle
+		// while a node or a revert runs): no need to ask.
+		done = false
+		if c.activeCount() == 0 {
+			again := c.decide()
+			done = again.Result != graph.RunRunning && len(again.Skip) == 0
+		}
 	}
 	if err := c.recordAndCleanup(ctx, done); err != nil {
 		return err
@@ -103,6 +108,13 @@ func (c *Controller) observeUnit(ctx context.Context, u *unit, j *batchv1.Job) {
 		c.observeJob(u, j)
 		return
 	}
+	if u.state == unitNotCreated && !u.inRecord.created {
+		// Never created: only a create (noteCreate) expects a Job, and it
+		// makes the unit active. No tracker lookup for each of the
+		// 100,000 Jobs of a large run that are still to come; a Job
+		// added since the List enqueues another sync.
+		return
+	}
 	if since, ok := c.tracker.pendingSince(u.name); ok {
 		u.state = unitActive
 		if c.now().Sub(since) > expectationTimeout {
@@ -118,9 +130,6 @@ func (c *Controller) observeUnit(ctx context.Context, u *unit, j *batchv1.Job) {
 		u.message = fmt.Sprintf("Job %s/%s was deleted, or left the run (its label %s=%s was removed or changed), while no orchestrator of the run was running (the run record says it was created); it is not created again",
 			c.ns, u.name, LabelRun, c.runID)
 		return
-	}
-	if u.state == unitNotCreated {
-		return // a Job added since the List enqueues another sync
 	}
 	// The informer may have added it between the List above and the
 	// tracker check (the store is updated before the handler clears the
