@@ -50,6 +50,10 @@ type fastLine struct {
 	text   string // after the indentation; not empty, not a comment
 }
 
+// maxFastLine: longer lines take the general path (found by FuzzFastTree:
+// a key of 1,025 characters that go-yaml refuses).
+const maxFastLine = 1000
+
 // split cuts doc into lines with content, refusing bytes outside printable
 // ASCII (tabs, carriage returns, UTF-8) and directive or document marker
 // lines.
@@ -62,6 +66,9 @@ func (p *fastParser) split(doc []byte) bool {
 			line, s = s[:i], s[i+1:]
 		} else {
 			s = ""
+		}
+		if len(line) > maxFastLine {
+			return false // go-yaml refuses simple keys over 1,024 characters: let it say so
 		}
 		for i := 0; i < len(line); i++ {
 			if c := line[i]; c < 0x20 || c > 0x7e {
@@ -347,18 +354,31 @@ func flowList(s string) (any, string, bool) {
 			return nil, "", false
 		}
 		list = append(list, v)
-		rest = strings.TrimLeft(rest, " ")
+		next, done, ok := nextItem(rest, ']')
 		switch {
-		case rest == "":
+		case !ok:
 			return nil, "", false
-		case rest[0] == ']':
-			return list, rest[1:], true
-		case rest[0] != ',':
-			return nil, "", false
+		case done:
+			return list, next, true
 		}
-		s = strings.TrimLeft(rest[1:], " ")
+		s = next
 	}
 	return nil, "", false
+}
+
+// nextItem reads what follows an item of a flow collection that end
+// closes: the end (done), or a comma and the start of the next item.
+func nextItem(rest string, end byte) (next string, done, ok bool) {
+	rest = strings.TrimLeft(rest, " ")
+	switch {
+	case rest == "":
+		return "", false, false
+	case rest[0] == end:
+		return rest[1:], true, true
+	case rest[0] != ',':
+		return "", false, false
+	}
+	return strings.TrimLeft(rest[1:], " "), false, true
 }
 
 // flowMapping reads a one-line {key: value, ...} whose values are scalars
@@ -403,16 +423,14 @@ func flowMapping(s string) (any, string, bool) {
 			return nil, "", false
 		}
 		m[key] = v
-		rest = strings.TrimLeft(rest, " ")
+		next, done, ok := nextItem(rest, '}')
 		switch {
-		case rest == "":
+		case !ok:
 			return nil, "", false
-		case rest[0] == '}':
-			return m, rest[1:], true
-		case rest[0] != ',':
-			return nil, "", false
+		case done:
+			return m, next, true
 		}
-		s = strings.TrimLeft(rest[1:], " ")
+		s = next
 	}
 	return nil, "", false
 }
