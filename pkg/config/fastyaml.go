@@ -341,29 +341,43 @@ func resolvePlain(s string) (any, bool) {
 // flowList reads a one-line [a, b, "c"] of scalars.
 func flowList(s string) (any, string, bool) {
 	list := []any{}
-	s = strings.TrimLeft(s[1:], " ")
-	if s != "" && s[0] == ']' {
-		return list, s[1:], true
-	}
-	for s != "" {
+	rest, ok := flowItems(s, ']', func(s string) (string, bool) {
 		if s[0] == '[' || s[0] == '{' {
-			return nil, "", false
+			return "", false
 		}
 		v, rest, ok := scalar(s, true)
-		if !ok {
-			return nil, "", false
-		}
 		list = append(list, v)
-		next, done, ok := nextItem(rest, ']')
+		return rest, ok
+	})
+	if !ok {
+		return nil, "", false
+	}
+	return list, rest, true
+}
+
+// flowItems reads the items of a one-line flow collection, s at its
+// opening bracket and end its closing one; item reads one item (s not
+// empty) and returns what follows it.
+func flowItems(s string, end byte, item func(s string) (string, bool)) (string, bool) {
+	s = strings.TrimLeft(s[1:], " ")
+	if s != "" && s[0] == end {
+		return s[1:], true
+	}
+	for s != "" {
+		rest, ok := item(s)
+		if !ok {
+			return "", false
+		}
+		next, done, ok := nextItem(rest, end)
 		switch {
 		case !ok:
-			return nil, "", false
+			return "", false
 		case done:
-			return list, next, true
+			return next, true
 		}
 		s = next
 	}
-	return nil, "", false
+	return "", false
 }
 
 // nextItem reads what follows an item of a flow collection that end
@@ -385,28 +399,23 @@ func nextItem(rest string, end byte) (next string, done, ok bool) {
 // or flow lists.
 func flowMapping(s string) (any, string, bool) {
 	m := map[string]any{}
-	s = strings.TrimLeft(s[1:], " ")
-	if s != "" && s[0] == '}' {
-		return m, s[1:], true
-	}
-	for s != "" {
+	rest, ok := flowItems(s, '}', func(s string) (string, bool) {
 		n := 0
 		for n < len(s) && isKeyChar(s[n], n == 0) {
 			n++
 		}
 		if n == 0 || n+1 >= len(s) || s[n] != ':' || s[n+1] != ' ' {
-			return nil, "", false
+			return "", false
 		}
 		key := s[:n]
 		if _, special := yaml11Word(key); special {
-			return nil, "", false
+			return "", false
 		}
 		if _, dup := m[key]; dup {
-			return nil, "", false
+			return "", false
 		}
-		s = strings.TrimLeft(s[n+1:], " ")
-		if s == "" {
-			return nil, "", false
+		if s = strings.TrimLeft(s[n+1:], " "); s == "" {
+			return "", false
 		}
 		var v any
 		var rest string
@@ -415,22 +424,15 @@ func flowMapping(s string) (any, string, bool) {
 		case '[':
 			v, rest, ok = flowList(s)
 		case '{', ',', '}':
-			return nil, "", false
+			return "", false
 		default:
 			v, rest, ok = scalar(s, true)
 		}
-		if !ok {
-			return nil, "", false
-		}
 		m[key] = v
-		next, done, ok := nextItem(rest, '}')
-		switch {
-		case !ok:
-			return nil, "", false
-		case done:
-			return m, next, true
-		}
-		s = next
+		return rest, ok
+	})
+	if !ok {
+		return nil, "", false
 	}
-	return nil, "", false
+	return m, rest, true
 }
