@@ -60,6 +60,7 @@ chaos: ## full-size chaos (50 SIGKILLs of a 200-Job run, control-plane restarts,
 	JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" JOBERNETES_CHAOS_FULL=$(CHAOS_FULL) go test -count=1 -timeout 60m -v ./test/e2e/chaos 2>&1 | tee $(OUT)/chaos.log
 	go test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(CHAOS_FUZZTIME) ./pkg/config
 	go test -run '^$$' -fuzz '^FuzzBuild$$' -fuzztime $(CHAOS_FUZZTIME) ./pkg/graph
+	go test -run '^$$' -fuzz '^FuzzFastTree$$' -fuzztime $(CHAOS_FUZZTIME) ./pkg/config
 
 BENCH_TIMEOUT ?= 180m
 
