@@ -1,18 +1,12 @@
 package config
 
 import (
-	"bufio"
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 )
 
 // FuzzFastTree: whenever fastTree accepts a document, sigs.k8s.io/yaml
@@ -100,21 +94,4 @@ func FuzzFastTree(f *testing.F) {
 			t.Fatalf("trees differ for\n%s\nfast:    %#v\ngeneral: %#v", doc, fast, general)
 		}
 	})
-}
-
-// readerDocuments are the documents of data as k8s.io/apimachinery's
-// YAMLReader splits them, which yamlDocuments does without copying.
-func readerDocuments(data []byte) ([][]byte, error) {
-	var docs [][]byte
-	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	for {
-		doc, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return docs, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		docs = append(docs, bytes.Clone(doc))
-	}
 }

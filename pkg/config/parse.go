@@ -118,6 +118,23 @@ func singleDocument(data []byte, what string, report func(field, msg string)) ([
 	return nil, false
 }
 
+// readerDocuments are the documents of data as k8s.io/apimachinery's
+// YAMLReader splits them (each Read returns a buffer of its own).
+func readerDocuments(data []byte) ([][]byte, error) {
+	var docs [][]byte
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	for {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, doc)
+	}
+}
+
 // yamlDocuments splits data into YAML documents as
 // k8s.io/apimachinery's YAMLReader does: at lines beginning with "---",
 // dropped where they end a document and kept where they begin one; each
@@ -126,18 +143,7 @@ func singleDocument(data []byte, what string, report func(field, msg string)) ([
 // parts of data, not copies.
 func yamlDocuments(data []byte) ([][]byte, error) {
 	if bytes.IndexByte(data, '\r') >= 0 {
-		var docs [][]byte
-		r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-		for {
-			doc, err := r.Read()
-			if errors.Is(err, io.EOF) {
-				return docs, nil
-			}
-			if err != nil {
-				return nil, err
-			}
-			docs = append(docs, doc)
-		}
+		return readerDocuments(data)
 	}
 	var docs [][]byte
 	start := 0
