@@ -54,6 +54,7 @@ func checkDecide(t *testing.T, g *Graph, cases []decideCase) {
 				t.Errorf("Result = %v, want %v", d.Result, tc.result)
 			}
 			checkSkipsFinal(t, g, tc, d)
+			checkFrontier(t, g, nodeStates(g, tc.state, tc.reverts), tc.run, d)
 		})
 	}
 }
