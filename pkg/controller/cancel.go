@@ -138,7 +138,8 @@ func (c *Controller) endCancelled(ctx context.Context) error {
 	for _, u := range c.units {
 		switch {
 		case u.state == unitNotCreated:
-			u.state, u.reason, u.message = unitSkipped, "Cancelled", "the run was cancelled before it could start"
+			c.setState(u, unitSkipped)
+			u.reason, u.message = "Cancelled", "the run was cancelled before it could start"
 		case u.state == unitActive || u.state == unitFailed && u.reason == "Deleted" && !u.inRecord.final:
 			if u.state == unitActive && u.uid != "" {
 				err := c.client.BatchV1().Jobs(c.ns).Delete(ctx, u.name, backgroundDelete(u.uid))
@@ -146,7 +147,8 @@ func (c *Controller) endCancelled(ctx context.Context) error {
 					return fmt.Errorf("cancel: delete Job %s/%s: %w", c.ns, u.name, err)
 				}
 			}
-			u.state, u.reason, u.message = unitFailed, "Cancelled", "deleted: the run was cancelled"
+			c.setState(u, unitFailed)
+			u.reason, u.message = "Cancelled", "deleted: the run was cancelled"
 		}
 	}
 	return nil

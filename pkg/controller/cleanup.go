@@ -27,7 +27,7 @@ var ErrRecordRefused = errors.New("the API server refuses the run record")
 // a Job is never deleted before the record remembers it.
 func (c *Controller) recordAndCleanup(ctx context.Context, done bool) error {
 	var newly []*unit
-	for _, u := range c.units {
+	for _, u := range c.liveUnits() {
 		if !u.inRecord.final && (u.state == unitSucceeded || u.state == unitFailed || u.state == unitSkipped) {
 			newly = append(newly, u)
 		}
@@ -36,7 +36,7 @@ func (c *Controller) recordAndCleanup(ctx context.Context, done bool) error {
 		}
 	}
 	if len(newly) > 0 || done {
-		if wait := c.opts.RecordInterval - c.now().Sub(c.lastWrite); !done && wait > 0 {
+		if wait := c.opts.RecordInterval - c.now().Sub(c.work.lastWrite); !done && wait > 0 {
 			c.queue.AddAfter(c.runID, wait)
 		} else if err := c.writeRecord(ctx, newly, done); err != nil {
 			return err
@@ -70,7 +70,7 @@ func (c *Controller) writeRecord(ctx context.Context, newly []*unit, done bool) 
 	if err != nil {
 		return c.recordWriteError(err)
 	}
-	c.lastWrite = c.now()
+	c.work.lastWrite = c.now()
 	for _, u := range newly {
 		if u.state == unitActive {
 			u.inRecord.created = true
@@ -120,6 +120,7 @@ type deleter struct {
 	mu     sync.Mutex
 	failed []*unit
 	errs   []error
+	retry  []*unit // handed back, for the sync to make live again (work.go)
 }
 
 // takeFailed hands the deletes that failed since the last call back to the
@@ -129,6 +130,7 @@ func (d *deleter) takeFailed() error {
 	defer d.mu.Unlock()
 	for _, u := range d.failed {
 		u.deleteIssued.cleanup = false
+		d.retry = append(d.retry, u)
 	}
 	err := errors.Join(d.errs...)
 	d.failed, d.errs = nil, nil
@@ -146,13 +148,19 @@ func (c *Controller) deleteFinished(ctx context.Context, async bool) error {
 	if lastErr := c.deletes.takeFailed(); lastErr != nil {
 		klog.FromContext(ctx).Info("Deleting finished Jobs failed; trying again", "run", c.runID, "err", lastErr)
 	}
+	c.deletes.mu.Lock()
+	for _, u := range c.deletes.retry {
+		c.touch(u)
+	}
+	c.deletes.retry = nil
+	c.deletes.mu.Unlock()
 	type victim struct {
 		u   *unit
 		uid string
 		job *batchv1.Job
 	}
 	var todo []victim
-	for _, u := range c.units {
+	for _, u := range c.liveUnits() {
 		if !u.inRecord.final || u.state != unitSucceeded || u.deleteIssued.cleanup {
 			continue
 		}

@@ -105,8 +105,7 @@ type Controller struct {
 	attempt int          // run attempt: 1, then +1 per --retry-failed
 	start   time.Time    // of this attempt
 	store   record.Store // the run record: every read and write goes through it
-	// lastWrite of the record: it is written at most once per RecordInterval.
-	lastWrite time.Time
+	work      work        // what the next sync visits
 	deletes   deleter     // cleanup's deletes in flight
 	jobTmpl   jobTemplate // what every Job of the run gets
 	notes     notes       // what the run has said once and need not say again
@@ -189,6 +188,7 @@ func NewController(ctx context.Context, client kubernetes.Interface, jobInformer
 		end:   runEnd{done: make(chan struct{})},
 	}
 	c.buildUnits()
+	c.initWork()
 
 	if err := c.watchPods(); err != nil {
 		return nil, err

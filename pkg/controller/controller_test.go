@@ -546,7 +546,7 @@ func TestRefusedRecordEndsTheRun(t *testing.T) {
 		return true, nil, apierrors.NewRequestEntityTooLargeError("limit is 3145728")
 	})
 	f.finish("a", true)
-	f.c.lastWrite = time.Time{}
+	f.c.work.lastWrite = time.Time{}
 	idx := f.factory.Batch().V1().Jobs().Informer().GetIndexer()
 	jobs, _ := f.client.BatchV1().Jobs("ns").List(f.ctx, metav1.ListOptions{})
 	for i := range jobs.Items {

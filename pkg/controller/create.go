@@ -127,7 +127,7 @@ func (c *Controller) noteCreate(ctx context.Context, u *unit, created *batchv1.J
 	case err == nil:
 		c.tracker.expectCreation(created.Name, c.now())
 		c.queue.AddAfter(c.runID, expectationTimeout+time.Second)
-		u.state = unitActive
+		c.setState(u, unitActive)
 		u.uid = created.UID
 		u.created = c.now()
 		if ct := created.CreationTimestamp.Time; !ct.IsZero() && c.now().Sub(ct) > 2*time.Second {
@@ -139,11 +139,13 @@ func (c *Controller) noteCreate(ctx context.Context, u *unit, created *batchv1.J
 				"Created by jobernetes run %s for job %s of phase %s", c.runID, u.job.Name, u.job.Phase)
 		}
 	case errors.As(err, &ref):
-		u.state, u.reason, u.message = unitFailed, ref.reason, ref.message
+		c.setState(u, unitFailed)
+		u.reason, u.message = ref.reason, ref.message
 	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
 		// The manifest passed validation but the API server refuses it:
 		// permanent, so the job fails instead of being retried forever.
-		u.state, u.reason = unitFailed, "CreateRejected"
+		c.setState(u, unitFailed)
+		u.reason = "CreateRejected"
 		u.message = fmt.Sprintf("the API server rejected the Job from %s: %v", u.manifest.Path, err)
 	case apierrors.IsForbidden(err) && !strings.Contains(err.Error(), "exceeded quota"):
 		return &fatalError{ClusterError("create Job "+u.name, err)}

@@ -179,7 +179,7 @@ func (c *Controller) diagnose(ctx context.Context) {
 		return
 	}
 	now := c.now()
-	for _, u := range c.units {
+	for _, u := range c.liveUnits() {
 		switch {
 		case u.state == unitFailed && !u.inRecord.final && u.pods == nil && u.uid != "":
 			u.pods = PodFailures(c.podsOf(u))

@@ -1,10 +1,10 @@
 package controller
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"time"
-
-	"github.com/jobernetes/jobernetes/pkg/graph"
 )
 
 func (c *Controller) printf(format string, args ...interface{}) {
@@ -16,24 +16,25 @@ func (c *Controller) stamp() string {
 }
 
 // progressLines prints one line per state change since the last sync, in
-// DAG order, with phase boundaries.
+// DAG order, with phase boundaries. Only the phases of the units that
+// changed can have a line due (every phase on a full sync: an empty phase
+// has succeeded from the start).
 func (c *Controller) progressLines() {
+	f := c.graphState()
+	due := c.dueLines()
 	for pi, p := range c.model.Graph.Phases() {
-		started, succeeded := c.phaseProgress(pi, p.Nodes)
+		units, ok := due[pi]
+		if !ok && !c.work.full {
+			continue
+		}
+		started, succeeded := f.PhaseProgress(pi)
 		if started && c.notes.phases[pi] == 0 {
 			c.notes.phases[pi] = 1
 			c.printf("%s phase %s started (%d jobs)\n", c.stamp(), p.Name, len(p.Nodes))
 			c.emit(Transition{Phase: p.Name, State: "started"})
 		}
-		for _, n := range p.Nodes {
-			for _, u := range c.nodes[n].units {
-				c.unitLine(u)
-			}
-		}
-		for _, n := range p.Nodes {
-			if r := c.nodes[n].revert; r != nil {
-				c.unitLine(r)
-			}
+		for _, u := range units {
+			c.unitLine(u)
 		}
 		if succeeded && c.notes.phases[pi] < 2 {
 			c.notes.phases[pi] = 2
@@ -43,29 +44,32 @@ func (c *Controller) progressLines() {
 	}
 }
 
-// phaseProgress is whether a node of the phase started and whether all of
-// them succeeded, as far as the phase's lines still need it: nothing once
-// both were printed, only the second once the first was, and each loop
-// stops as soon as its answer is known (a phase of 100,000 jobs is looked
-// at on every sync).
-func (c *Controller) phaseProgress(pi int, nodes []int) (started, succeeded bool) {
-	if c.notes.phases[pi] == 2 {
-		return false, false // both printed: neither line is due
-	}
-	succeeded = true
-	for _, n := range nodes {
-		s := c.nodeState(n)
-		if s.Started() {
-			started = true
-		}
-		if s != graph.Succeeded {
-			succeeded = false
-		}
-		if !succeeded && (started || c.notes.phases[pi] == 1) {
-			break // started (or printed already) and not all succeeded
+// dueLines are the live units with a line due, by phase: a phase's Jobs in
+// model order, then its revert Jobs.
+func (c *Controller) dueLines() map[int][]*unit {
+	due := map[int][]*unit{}
+	for _, u := range c.liveUnits() {
+		if u.state != u.said.state {
+			p := c.model.Graph.Node(u.node).Phase
+			due[p] = append(due[p], u)
 		}
 	}
-	return started, succeeded
+	for _, units := range due {
+		slices.SortStableFunc(units, func(a, b *unit) int {
+			if a.revert != b.revert {
+				return cmp.Compare(boolInt(a.revert), boolInt(b.revert))
+			}
+			return a.index - b.index
+		})
+	}
+	return due
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (c *Controller) unitLine(u *unit) {

@@ -71,11 +71,11 @@ func (c *Controller) restoreFromRecord() {
 		u.reason, u.message, u.pods = jr.Reason, jr.Message, jr.Pods
 		switch jr.Result {
 		case record.JobSucceeded:
-			u.state = unitSucceeded
+			c.setState(u, unitSucceeded)
 		case record.JobSkipped:
-			u.state = unitSkipped
+			c.setState(u, unitSkipped)
 		default:
-			u.state = unitFailed
+			c.setState(u, unitFailed)
 		}
 		u.said.state = u.state // already reported by the run that saw it
 	}

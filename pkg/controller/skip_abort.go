@@ -17,7 +17,7 @@ func (c *Controller) skip(skips []graph.Skip) {
 		msg := c.skipMessage(s)
 		for _, u := range c.nodes[s.Node].units {
 			if u.state == unitNotCreated {
-				u.state = unitSkipped
+				c.setState(u, unitSkipped)
 				u.reason = "Skipped"
 				u.message = msg
 			}

@@ -21,9 +21,11 @@ type failure struct {
 	message string
 }
 
-// sync is level-triggered: it rebuilds the run's state from the cache, the
-// tracker and the record, then does what that state asks for. It is safe to
-// call any number of times.
+// sync is level-triggered: it rebuilds the state of what may have changed
+// (work.go: every unit on a process's first sync, then the live units and
+// the Jobs the informer delivered) from the cache, the tracker and the
+// record, then does what that state asks for. It is safe to call any
+// number of times.
 func (c *Controller) sync(ctx context.Context) error {
 	logger := klog.FromContext(ctx)
 	start := c.now()
@@ -31,11 +33,8 @@ func (c *Controller) sync(ctx context.Context) error {
 		logger.V(4).Info("Finished syncing run", "run", c.runID, "duration", c.now().Sub(start))
 	}()
 
-	jobs, err := c.cache.jobs.Jobs(c.ns).List(labels.Everything())
-	if err != nil {
-		return err
-	}
-	c.observe(ctx, jobs)
+	c.beginSync()
+	c.observe(ctx)
 	c.diagnose(ctx)
 	// A recorded unit is never looked at again (observe skips it): its
 	// tombstone is dead weight, 10,000 of them at 10,000 Jobs.
@@ -77,28 +76,52 @@ func (c *Controller) sync(ctx context.Context) error {
 	if err := c.recordAndCleanup(ctx, done); err != nil {
 		return err
 	}
+	c.endSync()
 	if done {
 		c.end.result = c.buildResult()
 	}
 	return nil
 }
 
-// observe folds the cache and the tracker into each unit's state.
-func (c *Controller) observe(ctx context.Context, jobs []*batchv1.Job) {
-	byName := make(map[string]*batchv1.Job, len(jobs))
-	for _, j := range jobs {
-		if !c.isOurs(j) {
-			c.reportForeign(ctx, j)
+// observe folds the cache and the tracker into the state of each unit that
+// may have changed: the live ones and those whose Jobs the informer
+// delivered since the last sync (on a full sync, every Job in the cache).
+func (c *Controller) observe(ctx context.Context) {
+	touched := c.tracker.takeTouched()
+	if c.work.full {
+		jobs, _ := c.cache.jobs.Jobs(c.ns).List(labels.Everything()) // a lister's List does not fail
+		for _, j := range jobs {
+			touched = append(touched, j.Name)
+		}
+	}
+	for _, name := range touched {
+		i, ok := c.byName[name]
+		if !ok {
+			c.cachedJob(ctx, name) // says so if it is foreign
 			continue
 		}
-		byName[j.Name] = j
+		c.touch(c.units[i])
 	}
-	for _, u := range c.units {
+	for _, u := range c.liveUnits() {
 		if u.inRecord.final || u.state == unitFailed || u.state == unitSkipped {
 			continue // final: the record (after cleanup) or this process's verdict
 		}
-		c.observeUnit(ctx, u, byName[u.name])
+		c.observeUnit(ctx, u, c.cachedJob(ctx, u.name))
 	}
+}
+
+// cachedJob is the run's Job of that name in the cache; nil when there is
+// none, or when it is not the run's (said once).
+func (c *Controller) cachedJob(ctx context.Context, name string) *batchv1.Job {
+	j, err := c.cache.jobs.Jobs(c.ns).Get(name)
+	if err != nil {
+		return nil
+	}
+	if !c.isOurs(j) {
+		c.reportForeign(ctx, j)
+		return nil
+	}
+	return j
 }
 
 // observeUnit folds what is known of u's Job: j from the List (nil when it
@@ -116,7 +139,7 @@ func (c *Controller) observeUnit(ctx context.Context, u *unit, j *batchv1.Job) {
 		return
 	}
 	if since, ok := c.tracker.pendingSince(u.name); ok {
-		u.state = unitActive
+		c.setState(u, unitActive)
 		if c.now().Sub(since) > expectationTimeout {
 			c.confirmCreation(ctx, u)
 		}
@@ -125,7 +148,7 @@ func (c *Controller) observeUnit(ctx context.Context, u *unit, j *batchv1.Job) {
 	if u.state == unitNotCreated && u.inRecord.created {
 		// The record says an earlier orchestrator created it; the
 		// synced cache says it is gone: deleted while no one watched.
-		u.state = unitFailed
+		c.setState(u, unitFailed)
 		u.reason = "Deleted"
 		u.message = fmt.Sprintf("Job %s/%s was deleted, or left the run (its label %s=%s was removed or changed), while no orchestrator of the run was running (the run record says it was created); it is not created again",
 			c.ns, u.name, LabelRun, c.runID)
@@ -160,11 +183,11 @@ func (c *Controller) vanished(u *unit) {
 func (c *Controller) gone(u *unit, format string) {
 	switch {
 	case u.state == unitActive && u.deleteIssued.abort:
-		u.state = unitFailed
+		c.setState(u, unitFailed)
 		u.reason = "Aborted"
 		u.message = "deleted by jobernetes: the run was aborted"
 	case u.state == unitActive && !u.deleteIssued.cleanup:
-		u.state = unitFailed
+		c.setState(u, unitFailed)
 		u.reason = "Deleted"
 		u.message = fmt.Sprintf(format, c.ns, u.name, LabelRun, c.runID)
 	}
@@ -184,7 +207,7 @@ func (c *Controller) confirmCreation(ctx context.Context, u *unit) {
 	switch {
 	case apierrors.IsNotFound(err):
 		c.tracker.observed(u.name)
-		u.state = unitFailed
+		c.setState(u, unitFailed)
 		u.reason = "Deleted"
 		u.message = fmt.Sprintf("Job %s/%s was created by this run but deleted before the run saw it", c.ns, u.name)
 	case err == nil && c.isOurs(j):
@@ -203,7 +226,7 @@ func (c *Controller) observeJob(u *unit, j *batchv1.Job) {
 	}
 	cond := FinishedCondition(j)
 	if cond == nil {
-		u.state = unitActive
+		c.setState(u, unitActive)
 		return
 	}
 	if u.finished.IsZero() {
@@ -214,9 +237,9 @@ func (c *Controller) observeJob(u *unit, j *batchv1.Job) {
 	}
 	u.reason, u.message = cond.Reason, cond.Message
 	if cond.Type == batchv1.JobComplete {
-		u.state = unitSucceeded
+		c.setState(u, unitSucceeded)
 	} else {
-		u.state = unitFailed
+		c.setState(u, unitFailed)
 	}
 }
 
@@ -245,7 +268,7 @@ func (c *Controller) reportForeign(ctx context.Context, j *batchv1.Job) {
 // (checkCancelled tells). Not yet reported means new: one record read per
 // such Job, not one per sync until it is recorded.
 func (c *Controller) deletedByOthers() bool {
-	for _, u := range c.units {
+	for _, u := range c.liveUnits() {
 		if u.state == unitFailed && u.reason == "Deleted" && u.said.state != unitFailed {
 			return true
 		}
@@ -255,29 +278,32 @@ func (c *Controller) deletedByOthers() bool {
 
 // firstFailure is the first failed Job in DAG order (reverts do not count:
 // they run because the run failed), or the deadline; a cancel comes first.
+// A unit that failed was live when it did (work.go): the live ones are
+// compared with the first found so far.
 func (c *Controller) firstFailure() *failure {
-	if c.end.cancelled {
-		return &failure{reason: "Cancelled", message: c.end.cancelMsg}
-	}
-	var first *unit
-	for _, u := range c.units {
+	first := c.work.firstFailed
+	for _, u := range c.liveUnits() {
 		if u.state == unitFailed && !u.revert && (first == nil || c.model.Graph.TopoPosition(u.node) < c.model.Graph.TopoPosition(first.node)) {
 			first = u
 		}
 	}
-	if first == nil {
-		if c.end.deadline {
-			return &failure{reason: "DeadlineExceeded",
-				message: fmt.Sprintf("the run did not finish within its run_timeout of %s", c.model.Options.RunTimeout)}
-		}
-		return nil
+	c.work.firstFailed = first
+	switch {
+	case c.end.cancelled:
+		return &failure{reason: "Cancelled", message: c.end.cancelMsg}
+	case first != nil:
+		return &failure{unit: first, reason: first.reason, message: first.message}
+	case c.end.deadline:
+		return &failure{reason: "DeadlineExceeded",
+			message: fmt.Sprintf("the run did not finish within its run_timeout of %s", c.model.Options.RunTimeout)}
 	}
-	return &failure{unit: first, reason: first.reason, message: first.message}
+	return nil
 }
 
+// activeCount: an active unit is always live.
 func (c *Controller) activeCount() int {
 	n := 0
-	for _, u := range c.units {
+	for _, u := range c.liveUnits() {
 		if u.state == unitActive {
 			n++
 		}
@@ -286,14 +312,11 @@ func (c *Controller) activeCount() int {
 }
 
 // decide asks the graph what the run does now (graph.Decide holds the
-// rules: trigger rules, failure policy, reverts, finally phase); the
-// controller only folds its units into node states and acts on the answer.
+// rules: trigger rules, failure policy, reverts, finally phase; the
+// Frontier asks it only about what changed); the controller only folds its
+// units into node states and acts on the answer.
 func (c *Controller) decide() graph.Decision {
-	states := make([]graph.NodeState, len(c.nodes))
-	for i, n := range c.nodes {
-		states[i] = n.state()
-	}
-	return c.model.Graph.Decide(states, graph.Run{
+	return c.graphState().Decide(graph.Run{
 		Policy:    c.model.Options.GraphPolicy(),
 		Cancelled: c.end.cancelled,
 		Deadline:  c.end.deadline,

@@ -16,10 +16,11 @@ type tracker struct {
 	mu      sync.Mutex
 	pending map[string]time.Time    // created by us, not yet seen in the cache
 	gone    map[string]*batchv1.Job // deleted from the cache, last known state
+	touched map[string]struct{}     // delivered by the informer since the sync last asked
 }
 
 func newTracker() *tracker {
-	return &tracker{pending: map[string]time.Time{}, gone: map[string]*batchv1.Job{}}
+	return &tracker{pending: map[string]time.Time{}, gone: map[string]*batchv1.Job{}, touched: map[string]struct{}{}}
 }
 
 func (t *tracker) expectCreation(name string, at time.Time) {
@@ -34,6 +35,7 @@ func (t *tracker) observed(name string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	delete(t.pending, name)
+	t.touched[name] = struct{}{}
 }
 
 // deleted is called from the informer's delete handler with the final state.
@@ -42,6 +44,20 @@ func (t *tracker) deleted(job *batchv1.Job) {
 	defer t.mu.Unlock()
 	delete(t.pending, job.Name)
 	t.gone[job.Name] = job
+	t.touched[job.Name] = struct{}{}
+}
+
+// takeTouched hands the sync the names of the Jobs the informer added,
+// changed or deleted since the last call (see work).
+func (t *tracker) takeTouched() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	names := make([]string, 0, len(t.touched))
+	for name := range t.touched {
+		names = append(names, name)
+	}
+	clear(t.touched)
+	return names
 }
 
 // forgetGone drops the tombstones that final says are no longer needed:

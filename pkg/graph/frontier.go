@@ -329,3 +329,6 @@ func (h *topoHeap) Pop() any {
 	*h = old[:len(old)-1]
 	return x
 }
+
+// States are the states as reported (shared: do not modify).
+func (f *Frontier) States() []NodeState { return f.state }

@@ -1,0 +1,121 @@
+package controller
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand"
+	"slices"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/jobernetes/jobernetes/pkg/config"
+)
+
+// checkWork: what the sync keeps instead of looking at everything agrees
+// with everything: the Frontier holds each node's state as its units fold,
+// and every unit that is not at rest is live.
+func checkWork(t *testing.T, c *Controller) {
+	t.Helper()
+	states := c.graphState().States()
+	for i, n := range c.nodes {
+		if got, want := states[i], n.state(); got != want {
+			t.Fatalf("node %s: the Frontier holds %+v, its units fold to %+v", n.job.Name, got, want)
+		}
+	}
+	for _, u := range c.units {
+		if !c.work.isLive[u.index] && !c.atRest(u) {
+			t.Fatalf("unit %s (%v, said %v, record %+v) is not at rest and not live", u.name, u.state, u.said.state, u.inRecord)
+		}
+	}
+}
+
+// TestIncrementalSyncMatchesFullSync runs random runs twice in lockstep:
+// once as every sync now runs (the live units, the Frontier), once with
+// every sync visiting every unit as a process's first sync does. The same
+// Jobs finish the same way in both; both must create the same Jobs, print
+// the same lines and end the same way.
+func TestIncrementalSyncMatchesFullSync(t *testing.T) {
+	models := []struct {
+		name   string
+		phases [][]string
+		finally bool
+	}{
+		{"lattice", [][]string{{"a", "b", "c<-a,b", "d<-b", "e<-c,d", "f<-e?all_done"}, {"g", "h<-g"}}, false},
+		{"rules and reverts", [][]string{{"a!", "b<-a!", "c<-a?one_failed", "d<-a,b?all_done", "dir:e:3"}, {"f!", "g<-f"}, {"h", "i?all_done"}}, true},
+		{"directories", [][]string{{"dir:a:3", "dir:b:2<-a", "c<-b"}, {}, {"d", "dir:e:2<-d"}}, false},
+	}
+	for seed := int64(0); seed < 60; seed++ {
+		rng := rand.New(rand.NewSource(seed))
+		mt := models[seed%int64(len(models))]
+		policy := []string{config.PolicyStop, config.PolicyAbort, config.PolicyContinue}[rng.Intn(3)]
+		par, cleanup, failRate := rng.Intn(3), rng.Intn(2) == 0, []float64{0, 0.1, 0.3}[rng.Intn(3)]
+		name := fmt.Sprintf("%s/seed=%d/%s/par=%d/cleanup=%v/fail=%v", mt.name, seed, policy, par, cleanup, failRate)
+		t.Run(name, func(t *testing.T) {
+			newOne := func() (*fixture, *bytes.Buffer) {
+				m := withPolicy(testModel(t, par, cleanup, mt.phases...), policy)
+				if mt.finally {
+					m.Options.FinallyPhase = m.Phases[len(m.Phases)-1].Name
+					buildGraph(t, m)
+				}
+				f := newFixture(t, m)
+				var out bytes.Buffer
+				f.c.opts.Progress = &out
+				return f, &out
+			}
+			inc, incOut := newOne()
+			full, fullOut := newOne()
+			for step := 0; inc.c.end.result == nil; step++ {
+				if step > 200 {
+					t.Fatal("the run does not end")
+				}
+				full.c.work.full = true
+				inc.sync()
+				full.sync()
+				checkWork(t, inc.c)
+				a, b := inc.actions("create", "jobs"), full.actions("create", "jobs")
+				slices.Sort(a) // the creates of one sync run concurrently
+				slices.Sort(b)
+				if !slices.Equal(a, b) {
+					t.Fatalf("step %d: created %v, with full syncs %v", step, a, b)
+				}
+				if incOut.String() != fullOut.String() {
+					t.Fatalf("step %d: lines differ:\n%s\nwith full syncs:\n%s", step, incOut, fullOut)
+				}
+				if (full.c.end.result == nil) != (inc.c.end.result == nil) {
+					t.Fatalf("step %d: ended %v, with full syncs %v", step, inc.c.end.result != nil, full.c.end.result != nil)
+				}
+				for _, name := range unfinished(inc) {
+					if rng.Intn(2) == 0 {
+						ok := rng.Float64() >= failRate
+						inc.finishName(name, ok)
+						full.finishName(name, ok)
+					}
+				}
+			}
+			a, b := inc.c.end.result, full.c.end.result
+			if a.Succeeded != b.Succeeded || !slices.Equal(a.Skipped, b.Skipped) || (a.Failure == nil) != (b.Failure == nil) ||
+				a.Failure != nil && a.Failure.Job != b.Failure.Job {
+				t.Fatalf("result %+v, with full syncs %+v", a, b)
+			}
+			if !strings.Contains(incOut.String(), "created") {
+				t.Fatalf("nothing ran:\n%s", incOut)
+			}
+		})
+	}
+}
+
+// unfinished are the names of the Jobs on the fake server without a
+// finished condition, sorted.
+func unfinished(f *fixture) []string {
+	jobs, _ := f.client.BatchV1().Jobs("ns").List(f.ctx, metav1.ListOptions{})
+	var out []string
+	for i := range jobs.Items {
+		if FinishedCondition(&jobs.Items[i]) == nil {
+			out = append(out, jobs.Items[i].Name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
