@@ -316,3 +316,35 @@ func planName(plan []record.PlanJob, u *unit) string {
 	}
 	return ""
 }
+
+// A directory job held back by the parallelization cap when the run fails
+// starts no more of its Jobs, and the run ends once what runs of it is
+// done (it used to wait forever for the rest).
+func TestHeldDirectoryJobEndsWithTheRun(t *testing.T) {
+	f := newFixture(t, testModel(t, 2, false, []string{"a", "dir:e:3"}))
+	f.sync()
+	if got := f.actions("create", "jobs"); !eq(got, []string{"a", "e"}) {
+		t.Fatalf("created %v, want [a e] (the cap holds e's other two Jobs back)", got)
+	}
+	f.finish("a", false)
+	f.sync()
+	if got := f.actions("create", "jobs"); len(got) > 0 {
+		t.Fatalf("created %v after the run failed", got)
+	}
+	if f.c.end.result != nil {
+		t.Fatal("the run ended while a Job of e runs")
+	}
+	f.finish("e", true)
+	f.sync()
+	r := f.c.end.result
+	if r == nil || r.Succeeded || r.Failure == nil || r.Failure.Job != "a" {
+		t.Fatalf("result %+v: want the run over, failed by a", r)
+	}
+	var states []string
+	for _, u := range f.c.nodes[1].units {
+		states = append(states, u.state.String())
+	}
+	if !eq(states, []string{"succeeded", "skipped", "skipped"}) {
+		t.Errorf("e's Jobs are %v, want [succeeded skipped skipped]", states)
+	}
+}

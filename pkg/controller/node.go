@@ -48,6 +48,11 @@ func (c *Controller) addUnit(j *config.Job, m *config.Manifest, revert bool) *un
 // state is what graph.Decide reads of the node.
 func (n *node) state() graph.NodeState {
 	s := graph.NodeState{Main: fold(n.units)}
+	if s.Main == graph.Running {
+		for _, u := range n.units {
+			s.Held = s.Held || u.state == unitNotCreated
+		}
+	}
 	if n.revert != nil {
 		s.Revert = fold([]*unit{n.revert})
 	}
@@ -79,7 +84,9 @@ func fold(units []*unit) graph.State {
 		return graph.Failing
 	case failed > 0:
 		return graph.Failed
-	case skipped == len(units):
+	case skipped == len(units), skipped > 0 && active == 0:
+		// The rest of a partly created job was skipped (the run failed
+		// while a parallelization cap held it back): it is over.
 		return graph.Skipped
 	case active > 0 || succeeded > 0:
 		return graph.Running

@@ -100,8 +100,12 @@ func (d *decider) phase(p int, prev upstream, stopped bool) {
 	lo, hi := d.g.phaseRange(p)
 	for _, n := range d.g.topo[lo:hi] {
 		switch s := d.state[n].Main; {
-		case s == Running && !stopped:
+		case s == Running && d.state[n].Held && (!stopped || !d.policyStops(n)):
 			d.out.Create = append(d.out.Create, n) // the rest of its Jobs
+		case s == Running && d.state[n].Held:
+			// The run failed: the rest never starts (its state stays:
+			// what runs of it still holds its dependents back).
+			d.out.Skip = append(d.out.Skip, Skip{Node: n, Why: d.why(n)})
 		case s != Pending:
 			// started, finished or skipped: nothing to decide
 		case stopped && d.policyStops(n):

@@ -21,6 +21,7 @@ type decideCase struct {
 	run     Run
 	state   map[string]State
 	reverts map[string]State
+	held    []string // Running nodes with Jobs not yet created
 	create  []string
 	revert  []string
 	skip    []string
@@ -32,7 +33,7 @@ func checkDecide(t *testing.T, g *Graph, cases []decideCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d := g.Decide(nodeStates(g, tc.state, tc.reverts), tc.run)
+			d := g.Decide(nodeStates(g, tc.state, tc.reverts, tc.held...), tc.run)
 			var skips []string
 			for _, s := range d.Skip {
 				skips = append(skips, g.Node(s.Node).Name+":"+s.Why.String())
@@ -54,7 +55,7 @@ func checkDecide(t *testing.T, g *Graph, cases []decideCase) {
 				t.Errorf("Result = %v, want %v", d.Result, tc.result)
 			}
 			checkSkipsFinal(t, g, tc, d)
-			checkFrontier(t, g, nodeStates(g, tc.state, tc.reverts), tc.run, d)
+			checkFrontier(t, g, nodeStates(g, tc.state, tc.reverts, tc.held...), tc.run, d)
 		})
 	}
 }
@@ -64,8 +65,12 @@ func checkDecide(t *testing.T, g *Graph, cases []decideCase) {
 // answer per sync.
 func checkSkipsFinal(t *testing.T, g *Graph, tc decideCase, d Decision) {
 	t.Helper()
-	in := nodeStates(g, tc.state, tc.reverts)
+	in := nodeStates(g, tc.state, tc.reverts, tc.held...)
 	for _, s := range d.Skip {
+		if in[s.Node].Held {
+			in[s.Node].Held = false // the rest of it is skipped
+			continue
+		}
 		in[s.Node].Main = Skipped
 	}
 	if again := g.Decide(in, tc.run); len(again.Skip) > 0 || again.Result != d.Result {
@@ -124,7 +129,8 @@ func TestDecideTriggerRules(t *testing.T) {
 		name:   "p0 not terminal: p1 waits",
 		run:    cont,
 		state:  map[string]State{"a": S, "b": S, "c": X, "d": R, "e": S},
-		create: []string{"d"}, // running: the rest of its Jobs may start
+		held:   []string{"d"},
+		create: []string{"d"}, // held: the rest of its Jobs may start
 	}, {
 		name:   "everything terminal: the run is over",
 		run:    cont,
@@ -175,6 +181,19 @@ func TestDecideFailurePolicies(t *testing.T) {
 		state:  map[string]State{"a": F, "x": S, "b": R, "d": R},
 		skip:   []string{"c:failure_policy", "e:failure_policy"},
 		result: RunRunning,
+	}, {
+		name:   "stop: the rest of a held node never starts (it would wait forever)",
+		run:    Run{Policy: PolicyStop},
+		state:  failed,
+		held:   []string{"b"},
+		create: []string{"x"},
+		skip:   []string{"b:failure_policy", "c:failure_policy", "d:failure_policy", "e:failure_policy"},
+	}, {
+		name:   "continue: the rest of a held node starts",
+		run:    Run{Policy: PolicyContinue},
+		state:  failed,
+		held:   []string{"b"},
+		create: []string{"x", "b", "d"},
 	}, {
 		name:   "stop: settled once nothing runs",
 		run:    Run{Policy: PolicyStop},
@@ -276,7 +295,8 @@ func TestDecideFinallyPhase(t *testing.T) {
 		name:   "abort leaves the finally phase's Jobs running",
 		run:    Run{Policy: PolicyAbort},
 		state:  map[string]State{"a": F, "b": X, "notify": R},
-		create: []string{"notify"}, // running: the rest of its Jobs may start
+		held:   []string{"notify"},
+		create: []string{"notify"}, // held: the rest of its Jobs may start
 	}, {
 		name:   "inside the finally phase, trigger rules apply",
 		state:  map[string]State{"a": F, "b": X, "notify": F},
@@ -308,8 +328,12 @@ func TestDecideRunEnd(t *testing.T) {
 	// p1:  c
 	g := mustBuild(t, phase("p0", node("a"), node("b", "a")), phase("p1", node("c")))
 	checkDecide(t, g, []decideCase{{
-		name:   "running",
+		name:  "running",
+		state: map[string]State{"a": S, "b": R},
+	}, {
+		name:   "running, held: the rest of its Jobs may start",
 		state:  map[string]State{"a": S, "b": R},
+		held:   []string{"b"},
 		create: []string{"b"},
 	}, {
 		name:   "cancelled: over at once, nothing starts",

@@ -28,7 +28,7 @@ type Frontier struct {
 	// copy of the states, until the caller reports it Skipped.
 	verdict []verdict
 	count   frontierCounts
-	open    map[int]struct{} // running main nodes, and Pending ones with a verdict
+	open    map[int]struct{} // Held main nodes, and Pending ones with a verdict
 	dirty   topoHeap         // nodes to visit, by topological position
 	queued  []bool           // in dirty
 }
@@ -200,7 +200,7 @@ func (f *Frontier) Decide(run Run) Decision {
 	for _, pos := range open {
 		n := f.g.topo[pos]
 		switch {
-		case f.state[n].Main == Running || f.verdict[n] == verdictCreate:
+		case f.state[n].Main == Running || f.verdict[n] == verdictCreate: // Running: Held (reopen)
 			d.Create = append(d.Create, n)
 		case f.verdict[n] == verdictSkip:
 			d.Skip = append(d.Skip, Skip{Node: n, Why: SkipTriggerRule})
@@ -300,7 +300,7 @@ func delta(was, is bool) int {
 func (f *Frontier) reopen(n int) {
 	s := f.state[n].Main
 	main := !f.g.phases[f.g.nodes[n].Phase].Finally
-	if main && (s == Running || s == Pending && f.verdict[n] != verdictNone) {
+	if main && (s == Running && f.state[n].Held || s == Pending && f.verdict[n] != verdictNone) {
 		f.open[n] = struct{}{}
 		return
 	}

@@ -83,13 +83,21 @@ func TestFrontierFollowsDecide(t *testing.T) {
 // some of its creates start, some running nodes and reverts finish.
 func advance(rng *rand.Rand, st []NodeState, d Decision, failRate float64, set func(int, NodeState)) {
 	for _, s := range d.Skip {
+		if st[s.Node].Held {
+			set(s.Node, NodeState{Main: st[s.Node].Main, Revert: st[s.Node].Revert}) // the rest skipped
+			continue
+		}
 		set(s.Node, NodeState{Main: Skipped, Revert: st[s.Node].Revert})
 	}
 	for _, n := range d.Abort {
 		set(n, NodeState{Main: Failed, Revert: st[n].Revert})
 	}
 	for _, n := range d.Create {
-		if st[n].Main == Pending && rng.Intn(3) > 0 {
+		switch {
+		case st[n].Main == Pending && rng.Intn(3) > 0:
+			// Some of a directory job's Jobs may be held back.
+			set(n, NodeState{Main: Running, Revert: st[n].Revert, Held: rng.Intn(3) == 0})
+		case st[n].Held && rng.Intn(2) == 0:
 			set(n, NodeState{Main: Running, Revert: st[n].Revert})
 		}
 	}
@@ -100,10 +108,13 @@ func advance(rng *rand.Rand, st []NodeState, d Decision, failRate float64, set f
 		switch {
 		case s.Main == Running && rng.Intn(2) == 0:
 			end := Succeeded
+			if s.Held {
+				end = Running // what runs of it finishes: it waits for the rest
+			}
 			if r := rng.Float64(); r < failRate {
 				end = []State{Failed, Failing}[rng.Intn(2)]
 			}
-			set(n, NodeState{Main: end, Revert: s.Revert})
+			set(n, NodeState{Main: end, Revert: s.Revert, Held: s.Held && end == Running})
 		case s.Main == Failing && rng.Intn(2) == 0:
 			set(n, NodeState{Main: Failed, Revert: s.Revert})
 		case s.Revert == Running && rng.Intn(2) == 0:

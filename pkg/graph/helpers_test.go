@@ -54,8 +54,8 @@ func names(g *Graph, idx []int) []string {
 }
 
 // nodeStates builds Decide's input from states and revert states by node
-// name; others Pending.
-func nodeStates(g *Graph, main, revert map[string]State) []NodeState {
+// name, and the held nodes; others Pending.
+func nodeStates(g *Graph, main, revert map[string]State, held ...string) []NodeState {
 	out := make([]NodeState, g.Len())
 	index := func(name string) int {
 		i, ok := g.Index(name)
@@ -69,6 +69,9 @@ func nodeStates(g *Graph, main, revert map[string]State) []NodeState {
 	}
 	for name, s := range revert {
 		out[index(name)].Revert = s
+	}
+	for _, name := range held {
+		out[index(name)].Held = true
 	}
 	return out
 }

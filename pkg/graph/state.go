@@ -10,7 +10,7 @@ const (
 	Succeeded              // all of it succeeded
 	Failed                 // something failed and nothing of it runs any more
 	Failing                // something failed and something else still runs
-	Skipped                // all of it was decided never to run
+	Skipped                // decided never to run (all of it, or the rest of it: nothing runs or failed)
 )
 
 // String makes states readable in test failures and logs.
@@ -36,4 +36,9 @@ func (s State) HasFailed() bool { return s == Failed || s == Failing }
 type NodeState struct {
 	Main   State
 	Revert State
+	// Held: Running, and some of its Jobs are not created yet (a directory
+	// job held back by a parallelization cap). Decide lists it in Create
+	// for the rest, or, once the run failed and the policy stops it, in
+	// Skip: the rest never starts, and the job ends with what ran.
+	Held bool
 }
