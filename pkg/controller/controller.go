@@ -105,11 +105,11 @@ type Controller struct {
 	attempt int          // run attempt: 1, then +1 per --retry-failed
 	start   time.Time    // of this attempt
 	store   record.Store // the run record: every read and write goes through it
-	work      work        // what the next sync visits
-	deletes   deleter     // cleanup's deletes in flight
-	jobTmpl   jobTemplate // what every Job of the run gets
-	notes     notes       // what the run has said once and need not say again
-	end       runEnd      // how the run ends, once it does
+	work    work         // what the next sync visits
+	deletes deleter      // cleanup's deletes in flight
+	jobTmpl jobTemplate  // what every Job of the run gets
+	notes   notes        // what the run has said once and need not say again
+	end     runEnd       // how the run ends, once it does
 }
 
 // runCache is what the informers hold of the run.

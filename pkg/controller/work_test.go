@@ -44,8 +44,8 @@ func checkWork(t *testing.T, c *Controller) {
 // the same lines and end the same way.
 func TestIncrementalSyncMatchesFullSync(t *testing.T) {
 	models := []struct {
-		name   string
-		phases [][]string
+		name    string
+		phases  [][]string
 		finally bool
 	}{
 		{"lattice", [][]string{{"a", "b", "c<-a,b", "d<-b", "e<-c,d", "f<-e?all_done"}, {"g", "h<-g"}}, false},
