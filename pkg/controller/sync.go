@@ -349,9 +349,8 @@ func (c *Controller) launch(ctx context.Context, d graph.Decision) (bool, error)
 		return false, nil
 	}
 	now := c.now()
-	phaseDone := map[int]time.Time{} // computed once per phase per launch
 	for _, u := range todo {
-		if ready := c.readySince(u.node, phaseDone); !ready.IsZero() {
+		if ready := c.readySince(u.node); !ready.IsZero() {
 			u.reaction = nonNeg(now.Sub(ready))
 		}
 	}
@@ -377,7 +376,7 @@ func (c *Controller) todo(d graph.Decision) []*unit {
 
 // readySince is when node n's last predecessor (a dependency, or any job
 // of the previous phase) was seen finished; zero for the first phase's roots.
-func (c *Controller) readySince(n int, phaseDone map[int]time.Time) time.Time {
+func (c *Controller) readySince(n int) time.Time {
 	latest := func(nodes []int) time.Time {
 		var last time.Time
 		for _, m := range nodes {
@@ -396,10 +395,13 @@ func (c *Controller) readySince(n int, phaseDone map[int]time.Time) time.Time {
 	if node.Phase == 0 {
 		return time.Time{}
 	}
-	t, ok := phaseDone[node.Phase-1]
+	// A phase's roots start once the phase before is over: when it
+	// finished no longer changes, so it is found once per run, not once
+	// per launch (a cap may launch 100,000 roots a few at a time).
+	t, ok := c.work.phaseDone[node.Phase-1]
 	if !ok {
 		t = latest(c.model.Graph.Phases()[node.Phase-1].Nodes)
-		phaseDone[node.Phase-1] = t
+		c.work.phaseDone[node.Phase-1] = t
 	}
 	return t
 }

@@ -34,13 +34,15 @@ type work struct {
 	firstFailed *unit
 	// lastWrite of the record: it is written at most once per RecordInterval.
 	lastWrite time.Time
+	phaseDone map[int]time.Time // when each phase over was last seen finishing (readySince)
 }
 
 func (c *Controller) initWork() {
 	c.work = work{
-		isLive:  make([]bool, len(c.units)),
-		isDirty: make([]bool, len(c.nodes)),
-		full:    true,
+		isLive:    make([]bool, len(c.units)),
+		isDirty:   make([]bool, len(c.nodes)),
+		full:      true,
+		phaseDone: map[int]time.Time{},
 	}
 }
 
