@@ -53,12 +53,12 @@ func (c *Controller) sync(ctx context.Context) error {
 		}
 	}
 	c.checkDeadline()
-	c.end.failure = c.firstFailure()
 	d := c.decide()
 	created, err := c.act(ctx, d)
 	if err != nil {
 		return err
 	}
+	c.end.failure = c.firstFailure() // after act: a create may have been refused
 	c.progressLines()
 
 	done := d.Result != graph.RunRunning
@@ -276,18 +276,10 @@ func (c *Controller) deletedByOthers() bool {
 	return false
 }
 
-// firstFailure is the first failed Job in DAG order (reverts do not count:
-// they run because the run failed), or the deadline; a cancel comes first.
-// A unit that failed was live when it did (work.go): the live ones are
-// compared with the first found so far.
+// firstFailure is the first failed Job in DAG order (setState keeps it),
+// or the deadline; a cancel comes first.
 func (c *Controller) firstFailure() *failure {
 	first := c.work.firstFailed
-	for _, u := range c.liveUnits() {
-		if u.state == unitFailed && !u.revert && (first == nil || c.model.Graph.TopoPosition(u.node) < c.model.Graph.TopoPosition(first.node)) {
-			first = u
-		}
-	}
-	c.work.firstFailed = first
 	switch {
 	case c.end.cancelled:
 		return &failure{reason: "Cancelled", message: c.end.cancelMsg}

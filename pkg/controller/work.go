@@ -29,8 +29,9 @@ type work struct {
 	frontier *graph.Frontier // built by the first sync
 	changed  []int           // nodes whose state the Frontier has not heard yet
 	isDirty  []bool          // per node: in changed
-	// firstFailed is the first failed unit in DAG order so far: a failed
-	// unit stays failed, so the live ones can only come before it.
+	// firstFailed is the first failed unit in DAG order (reverts do not
+	// count: they run because the run failed), kept by setState: a unit
+	// may fail and be recorded within one sync, and leave the live set.
 	firstFailed *unit
 	// lastWrite of the record: it is written at most once per RecordInterval.
 	lastWrite time.Time
@@ -54,6 +55,10 @@ func (c *Controller) setState(u *unit, s unitState) {
 	}
 	u.state = s
 	c.touch(u)
+	w := &c.work
+	if s == unitFailed && !u.revert && (w.firstFailed == nil || c.model.Graph.TopoPosition(u.node) < c.model.Graph.TopoPosition(w.firstFailed.node)) {
+		w.firstFailed = u
+	}
 }
 
 // touch makes u live and its node changed.

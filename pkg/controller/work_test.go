@@ -4,15 +4,21 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"hash/fnv"
 	"math/rand"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	core "k8s.io/client-go/testing"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
+	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
 // checkWork: what the sync keeps instead of looking at everything agrees
@@ -66,6 +72,19 @@ func TestIncrementalSyncMatchesFullSync(t *testing.T) {
 					buildGraph(t, m)
 				}
 				f := newFixture(t, m)
+				if failRate > 0 {
+					// Some creates are refused for good (as an admission
+					// webhook would): the unit fails inside act.
+					f.client.PrependReactor("create", "jobs", func(a core.Action) (bool, runtime.Object, error) {
+						name := a.(core.CreateAction).GetObject().(*batchv1.Job).Name
+						h := fnv.New32a()
+						_, _ = h.Write([]byte(name))
+						if h.Sum32()%7 != 0 {
+							return false, nil, nil
+						}
+						return true, nil, apierrors.NewInvalid(batchv1.SchemeGroupVersion.WithKind("Job").GroupKind(), name, nil)
+					})
+				}
 				var out bytes.Buffer
 				f.c.opts.Progress = &out
 				return f, &out
@@ -112,6 +131,9 @@ func TestIncrementalSyncMatchesFullSync(t *testing.T) {
 			if a.Succeeded != b.Succeeded || !slices.Equal(a.Skipped, b.Skipped) || (a.Failure == nil) != (b.Failure == nil) ||
 				a.Failure != nil && a.Failure.Job != b.Failure.Job {
 				t.Fatalf("result %+v, with full syncs %+v", a, b)
+			}
+			if want := map[bool]string{true: record.ResultSucceeded, false: record.ResultFailed}[a.Succeeded]; inc.c.rec().Result != want {
+				t.Fatalf("the record says %q, the run %q", inc.c.rec().Result, want)
 			}
 			if a, b := recorded(inc.c), recorded(full.c); a != b {
 				t.Fatalf("recorded %s\nwith full syncs %s", a, b)
