@@ -6,8 +6,12 @@ import (
 	"testing"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/informers"
+	core "k8s.io/client-go/testing"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/record"
@@ -346,5 +350,23 @@ func TestHeldDirectoryJobEndsWithTheRun(t *testing.T) {
 	}
 	if !eq(states, []string{"succeeded", "skipped", "skipped"}) {
 		t.Errorf("e's Jobs are %v, want [succeeded skipped skipped]", states)
+	}
+}
+
+// A create refused for good fails its job within the sync that made it;
+// when that ends the run, the record says Failed (the failure used to be
+// read before the creates and the record said Succeeded).
+func TestRefusedLastCreateFailsTheRecord(t *testing.T) {
+	f := newFixture(t, testModel(t, 0, false, []string{"a"}))
+	f.client.PrependReactor("create", "jobs", func(a core.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewInvalid(batchv1.SchemeGroupVersion.WithKind("Job").GroupKind(), "a", nil)
+	})
+	f.sync()
+	r := f.c.end.result
+	if r == nil || r.Succeeded || r.Failure == nil || r.Failure.Reason != "CreateRejected" {
+		t.Fatalf("result %+v: want the run over, failed by a's refused create", r)
+	}
+	if got := f.c.rec().Result; got != record.ResultFailed {
+		t.Errorf("the record says %q, want %q", got, record.ResultFailed)
 	}
 }
