@@ -21,6 +21,9 @@ import (
 // A unit at rest (not created and not expected, or recorded for good and
 // cleaned up) needs nothing until the DAG makes it ready, which the
 // Frontier says. Every change of a unit's state goes through setState.
+// work also carries what one sync leaves the next (the first failure, the
+// record's last write, when each phase finished) so that no sync has to
+// find it again by walking every unit.
 type work struct {
 	live     []*unit // by unit index once sorted
 	isLive   []bool  // per unit index
@@ -35,7 +38,7 @@ type work struct {
 	firstFailed *unit
 	// lastWrite of the record: it is written at most once per RecordInterval.
 	lastWrite time.Time
-	phaseDone map[int]time.Time // when each phase over was last seen finishing (readySince)
+	phaseDone map[int]time.Time // per phase over: when its last Job finished (readySince)
 }
 
 func (c *Controller) initWork() {
