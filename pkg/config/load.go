@@ -44,6 +44,7 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 	if raw == nil {
 		return nil, &ValidationError{Problems: ps.sorted()}
 	}
+	raw.detach()
 
 	if opts.Namespace == "" {
 		namespace = raw.options.Namespace

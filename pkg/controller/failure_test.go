@@ -274,7 +274,11 @@ func TestRetryKeepsRunningJob(t *testing.T) {
 	if f.c.units[1].name != oldB || !f.c.units[1].keptRunning || f.c.units[1].attempt != 1 {
 		t.Fatalf("b: name %s attempt %d kept %v, want the running Job %s of attempt 1", f.c.units[1].name, f.c.units[1].attempt, f.c.units[1].keptRunning, oldB)
 	}
-	plan := f.c.rec().Plan
+	stored, err := record.Get(f.ctx, f.client, "ns", "r1") // the retry's plan as written
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := stored.Plan
 
 	// The retry's process dies here; a plain resume takes over.
 	f.restart(m, false)

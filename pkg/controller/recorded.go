@@ -92,7 +92,14 @@ func (c *Controller) rec() *record.Record {
 
 // Record is the run's record as Prepare left it, with the metadata of the
 // object that holds it: what the output starts from, without reading it
-// back from the cluster.
+// back from the cluster. The store keeps no plan it has written: this run
+// wrote it from its units, and builds it again.
 func (c *Controller) Record() *record.Stored {
-	return &record.Stored{Meta: c.store.Meta(), Record: c.rec()}
+	rec := c.rec()
+	if rec != nil && rec.Plan == nil {
+		withPlan := *rec
+		withPlan.Plan = c.plan()
+		rec = &withPlan
+	}
+	return &record.Stored{Meta: c.store.Meta(), Record: rec}
 }

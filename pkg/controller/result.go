@@ -69,6 +69,9 @@ func (c *Controller) buildResult() *Result {
 	if c.end.cancelled { // the cancel, not the Jobs it deleted, is why the run failed
 		r.Failure = &JobReport{State: "failed", Reason: "Cancelled", Message: c.end.cancelMsg}
 	}
+	// Sized once: grown by append, the report of a large run was twice its
+	// size in garbage at the run's end, when the heap is largest.
+	r.Jobs = make([]JobReport, 0, len(c.units))
 	nodeRun := make([]time.Duration, c.model.Graph.Len())
 	for _, n := range c.model.Graph.TopoOrder() {
 		nodeRun[n] = c.reportNode(r, n)

@@ -54,6 +54,10 @@ type Store interface {
 	// has someone else (`jobernetes cancel`) ended the run?
 	Result(ctx context.Context) (result, message string, err error)
 	// Record is the record as last read or written (nil before either).
+	// What this store has written of format 2 is kept only as far as the
+	// store needs it: a Job entry it wrote into a segment holds its Result
+	// only, and a plan it wrote is not kept (Plan is nil). The writer has
+	// the rest; the cluster holds all of it (Load, Get read it back).
 	Record() *Record
 	// Stats are the writes this store made and the bytes they carried.
 	Stats() (writes, bytes int)
@@ -104,6 +108,7 @@ type configMapStore struct {
 	segments   int               // highest segment index seen or written
 	loaded     bool              // the whole record was read (or created) here
 	finished   int               // Jobs with a final result in rec (when loaded)
+	planned    int               // Jobs of the plan (when loaded): rec holds no plan once written
 	writes     int               // made by this store
 	bytes      int               // of data those writes carried
 }
@@ -160,7 +165,7 @@ func (s *configMapStore) Create(ctx context.Context, rec *Record) error {
 	run := *rec
 	run.Plan, run.Jobs = nil, map[string]*JobRecord{}
 	s.head, s.rec, s.loaded = created, &run, true
-	s.tail, s.tailWrites, s.segments, s.finished = Entries{}, 0, 0, 0
+	s.tail, s.tailWrites, s.segments, s.finished, s.planned = Entries{}, 0, 0, 0, 0
 	if err := s.Update(ctx, Change{Plan: rec.Plan, Jobs: rec.Jobs}); err != nil {
 		return err
 	}
@@ -191,7 +196,7 @@ func (s *configMapStore) assemble(objs []*corev1.ConfigMap) (*Stored, error) {
 		return nil, err
 	}
 	s.head, s.rec, s.v1, s.loaded = objs[slices.IndexFunc(objs, func(cm *corev1.ConfigMap) bool { return cm.Name == Name(s.runID) })], r.Record, r.Version < 2, true
-	s.tail, s.tailWrites, s.segments, s.finished = tail, 0, segments, r.Finished
+	s.tail, s.tailWrites, s.segments, s.finished, s.planned = tail, 0, segments, r.Finished, r.Planned
 	return r, nil
 }
 
