@@ -120,17 +120,18 @@ type deleter struct {
 	mu     sync.Mutex
 	failed []*unit
 	errs   []error
-	retry  []*unit // handed back, for the sync to make live again (work.go)
 }
 
 // takeFailed hands the deletes that failed since the last call back to the
-// sync, which calls it, so that it issues them again; it returns their errors.
-func (d *deleter) takeFailed() error {
+// sync, which calls it, so that it issues them again: their units, live
+// again (work.go), and their errors.
+func (c *Controller) takeFailed() error {
+	d := &c.deletes
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, u := range d.failed {
 		u.deleteIssued.cleanup = false
-		d.retry = append(d.retry, u)
+		c.touch(u)
 	}
 	err := errors.Join(d.errs...)
 	d.failed, d.errs = nil, nil
@@ -145,15 +146,9 @@ func (c *Controller) deleteFinished(ctx context.Context, async bool) error {
 	if !async {
 		c.deletes.wg.Wait()
 	}
-	if lastErr := c.deletes.takeFailed(); lastErr != nil {
+	if lastErr := c.takeFailed(); lastErr != nil {
 		klog.FromContext(ctx).Info("Deleting finished Jobs failed; trying again", "run", c.runID, "err", lastErr)
 	}
-	c.deletes.mu.Lock()
-	for _, u := range c.deletes.retry {
-		c.touch(u)
-	}
-	c.deletes.retry = nil
-	c.deletes.mu.Unlock()
 	type victim struct {
 		u   *unit
 		uid string
@@ -181,7 +176,7 @@ func (c *Controller) deleteFinished(ctx context.Context, async bool) error {
 	}
 	if !async {
 		work()
-		return c.deletes.takeFailed()
+		return c.takeFailed()
 	}
 	c.deletes.wg.Add(1)
 	go func() {

@@ -124,8 +124,8 @@ func (c *Controller) cachedJob(ctx context.Context, name string) *batchv1.Job {
 	return j
 }
 
-// observeUnit folds what is known of u's Job: j from the List (nil when it
-// was not there), the tracker, the record.
+// observeUnit folds what is known of u's Job: j from the cache (nil when
+// it was not there), the tracker, the record.
 func (c *Controller) observeUnit(ctx context.Context, u *unit, j *batchv1.Job) {
 	if j != nil {
 		c.observeJob(u, j)
@@ -135,7 +135,7 @@ func (c *Controller) observeUnit(ctx context.Context, u *unit, j *batchv1.Job) {
 		// Never created: only a create (noteCreate) expects a Job, and it
 		// makes the unit active. No tracker lookup for each of the
 		// 100,000 Jobs of a large run that are still to come; a Job
-		// added since the List enqueues another sync.
+		// added since the lookup enqueues another sync.
 		return
 	}
 	if since, ok := c.tracker.pendingSince(u.name); ok {
@@ -154,7 +154,7 @@ func (c *Controller) observeUnit(ctx context.Context, u *unit, j *batchv1.Job) {
 			c.ns, u.name, LabelRun, c.runID)
 		return
 	}
-	// The informer may have added it between the List above and the
+	// The informer may have added it between the lookup above and the
 	// tracker check (the store is updated before the handler clears the
 	// expectation): look again before calling it gone.
 	if j, err := c.cache.jobs.Jobs(c.ns).Get(u.name); err == nil && c.isOurs(j) {
