@@ -14,6 +14,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/render"
 	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
@@ -168,7 +169,7 @@ func (o *statusOptions) run(ctx context.Context) error {
 	case o.output == "mermaid":
 		statusFlowchart(st).write(o.streams.Out)
 	case o.output == "svg":
-		return writeStatusSVG(o.streams.Out, st, now)
+		return render.GanttSVG(o.streams.Out, st, now)
 	default:
 		writeStatusText(o.streams.Out, st, now)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/duration"
 
+	"github.com/jobernetes/jobernetes/pkg/render"
 	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
@@ -361,16 +362,5 @@ func aggregateState(states []string) string {
 	return report.StateSucceeded
 }
 
-// fmtDur rounds like the run's progress lines: milliseconds under a second,
-// tenths of a second under a minute, seconds above.
-func fmtDur(d time.Duration) string {
-	switch {
-	case d < 0:
-		d = 0
-	case d < time.Second:
-		return d.Round(time.Millisecond).String()
-	case d < time.Minute:
-		return d.Round(100 * time.Millisecond).String()
-	}
-	return d.Round(time.Second).String()
-}
+// fmtDur is render.Duration, for the status text that is still here.
+var fmtDur = render.Duration
