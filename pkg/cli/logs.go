@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/render"
 	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
@@ -95,7 +96,7 @@ func (o *logsOptions) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return &ExitError{Code: ExitInvalid, Err: err}
 	}
-	color := !o.noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" && terminalFile(o.streams.Out) != nil
+	color := !o.noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" && render.TerminalFile(o.streams.Out) != nil
 	p := newLogPrinter(o.streams.Out, jobs, color)
 	if err := p.sayGone(ctx, client, ns, runID); err != nil {
 		return &ExitError{Code: ExitCluster, Err: err}

@@ -83,7 +83,7 @@ that cannot be read).`,
 }
 
 func (o *statusOptions) run(ctx context.Context) error {
-	var printer *objectPrinter
+	var printer *render.ObjectPrinter
 	switch o.output {
 	case "text":
 	case "mermaid", "svg":
@@ -91,7 +91,7 @@ func (o *statusOptions) run(ctx context.Context) error {
 			return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("-o %s needs --run-id", o.output)}
 		}
 	default:
-		p, ok, err := newObjectPrinter(o.output, true)
+		p, ok, err := render.NewObjectPrinter(o.output, true)
 		if !ok {
 			err = fmt.Errorf("unknown -o %q: use text, json, yaml, name, jsonpath=TEMPLATE, jsonpath-file=FILE, mermaid or svg", o.output)
 		}
@@ -124,13 +124,13 @@ func (o *statusOptions) run(ctx context.Context) error {
 			return &ExitError{Code: ExitCluster, Err: err}
 		}
 		if printer != nil {
-			return printer.print(o.streams.Out, newRunList("", runs), runRecordObjects(runs)...)
+			return printer.Print(o.streams.Out, newRunList("", runs), runRecordObjects(runs)...)
 		}
 		if len(runs) == 0 {
 			fmt.Fprintln(o.streams.ErrOut, "No runs found.")
 			return nil
 		}
-		writeAllRunsText(o.streams.Out, runs, now)
+		render.AllRunsText(o.streams.Out, runs, now)
 		return nil
 	}
 	if o.watch {
@@ -142,13 +142,13 @@ func (o *statusOptions) run(ctx context.Context) error {
 			return &ExitError{Code: ExitCluster, Err: err}
 		}
 		if printer != nil {
-			return printer.print(o.streams.Out, newRunList(ns, runs), runRecordObjects(runs)...)
+			return printer.Print(o.streams.Out, newRunList(ns, runs), runRecordObjects(runs)...)
 		}
 		if len(runs) == 0 {
 			fmt.Fprintf(o.streams.ErrOut, "No runs found in namespace %s.\n", ns)
 			return nil
 		}
-		writeRunListText(o.streams.Out, runs, now)
+		render.RunListText(o.streams.Out, runs, now)
 		return nil
 	}
 
@@ -165,13 +165,13 @@ func (o *statusOptions) run(ctx context.Context) error {
 	}
 	switch {
 	case printer != nil:
-		return printer.print(o.streams.Out, st, runRecordObject(o.runID))
+		return printer.Print(o.streams.Out, st, render.RunRecordObject(o.runID))
 	case o.output == "mermaid":
-		statusFlowchart(st).write(o.streams.Out)
+		render.StatusMermaid(o.streams.Out, st)
 	case o.output == "svg":
 		return render.GanttSVG(o.streams.Out, st, now)
 	default:
-		writeStatusText(o.streams.Out, st, now)
+		render.StatusText(o.streams.Out, st, now)
 	}
 	return nil
 }
@@ -186,7 +186,7 @@ func (o *statusOptions) namespace() string { return kubeFlags{o.configFlags}.nam
 func runRecordObjects(runs []report.RunSummary) []runtime.Object {
 	names := make([]runtime.Object, len(runs))
 	for i, r := range runs {
-		names[i] = runRecordObject(r.RunID)
+		names[i] = render.RunRecordObject(r.RunID)
 	}
 	return names
 }
