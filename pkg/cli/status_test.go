@@ -364,7 +364,7 @@ func TestStatusObjectFormats(t *testing.T) {
 			}
 		}},
 		{[]string{"-o", "yaml"}, func(t *testing.T, out string) {
-			var l RunList
+			var l report.RunList
 			if err := yaml.UnmarshalStrict([]byte(out), &l); err != nil || l.Kind != "RunList" || len(l.Items) != 2 {
 				t.Errorf("-o yaml list: %+v, %v:\n%s", l, err, out)
 			}
