@@ -20,7 +20,6 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
-	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 // followGrace is how long a followed log may stay open after its pod says
@@ -28,8 +27,8 @@ import (
 // read to its end, but some (kwok's) never do.
 const followGrace = 3 * time.Second
 
-// runPollInterval is how often -f reads the run record to learn that the
-// run has ended.
+// runPollInterval is how often -f reads the run record's head (one GET) to
+// learn that the run has ended.
 const runPollInterval = time.Second
 
 // Options are what to read of each container's log (`jobernetes logs`
@@ -123,7 +122,13 @@ func (s *Streamer) Once(ctx context.Context) error {
 func (s *Streamer) Follow(ctx context.Context) error {
 	logger := klog.FromContext(ctx)
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// Whatever the return, the streams end before Follow does: cancelled
+	// (the factory's deferred Shutdown runs first, so no handler starts
+	// another), then waited for.
+	defer func() {
+		cancel()
+		s.wg.Wait()
+	}()
 	s.streams = map[string]*logStream{}
 	factory := controller.NewInformerFactory(s.client, s.ns, s.runID)
 	inf := factory.Core().V1().Pods().Informer()
@@ -146,12 +151,12 @@ func (s *Streamer) Follow(ctx context.Context) error {
 	tick := time.NewTicker(runPollInterval)
 	defer tick.Stop()
 	for {
-		st, err := report.GetRunStatus(ctx, s.client, s.ns, s.runID, time.Now())
+		head, err := record.GetHead(ctx, s.client, s.ns, s.runID) // one GET
 		if err != nil {
 			return err
 		}
-		if st.Result != record.ResultRunning {
-			logger.V(2).Info("Run ended; draining its logs", "run", s.runID, "result", st.Result)
+		if head.Result != record.ResultRunning {
+			logger.V(2).Info("Run ended; draining its logs", "run", s.runID, "result", head.Result)
 			break
 		}
 		select {
