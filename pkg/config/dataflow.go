@@ -15,6 +15,9 @@ import (
 // Jobs write to a container's termination message; later jobs use them in
 // env values ($(results.JOB.KEY)), as a matrix's values, and in `when`.
 
+// maxStatic bounds what a static matrix is expanded to when counting.
+const maxStatic = 100000
+
 // DefaultMaxMatrix bounds a matrix job's Jobs unless max_matrix says otherwise.
 const DefaultMaxMatrix = 256
 
@@ -301,7 +304,7 @@ func decodeMatrix(v any, fp *field.Path, report func(field, msg string)) []Matri
 }
 
 // expandStatic gives a static matrix job one manifest per combination.
-func expandStatic(j *Job) {
+func expandStatic(j *Job, limit int) {
 	if len(j.Matrix) == 0 || len(j.Manifests) != 1 {
 		return
 	}
@@ -311,10 +314,16 @@ func expandStatic(j *Job) {
 	}
 	base := j.Manifests[0]
 	lists := make([][]any, len(j.Matrix))
+	lengths := make([]int, len(j.Matrix))
 	for i, a := range j.Matrix {
-		lists[i] = a.Values
+		lists[i], lengths[i] = a.Values, len(a.Values)
 	}
 	j.Template = base
+	if n := CombinationCount(lengths, maxStatic); n > limit {
+		j.Manifests = nil
+		j.tooLarge = n
+		return
+	}
 	j.Manifests = MatrixManifests(base, Combinations(j.Matrix, lists))
 }
 
@@ -363,6 +372,14 @@ func checkDataflow(raw *rawModel, m *Model, ps *problems) {
 			if len(j.Matrix) > 0 {
 				report(rj.field.Child("matrix").String(), "a directory job cannot have a matrix")
 			}
+		}
+		if j.tooLarge > 0 {
+			n := strconv.Itoa(j.tooLarge)
+			if j.tooLarge > maxStatic {
+				n = "more than " + strconv.Itoa(maxStatic)
+			}
+			report(rj.field.Child("matrix").String(), "the matrix has "+n+" combinations, more than max_matrix ("+
+				strconv.Itoa(m.Options.MaxMatrix)+"): set jobernetes_config.max_matrix, or split the job")
 		}
 		check := func(r ResultRef, f string) {
 			if msg := refProblem(m, byName, j, r); msg != "" {

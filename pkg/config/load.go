@@ -78,7 +78,7 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 			job.TriggerRule = rj.triggerRule
 			job.Env = rj.env
 			job.Results, job.When, job.Matrix = rj.results, rj.when, rj.matrix
-			expandStatic(job)
+			expandStatic(job, raw.options.MaxMatrix)
 			if rj.revertPath != "" {
 				job.Revert = loader.revert(rj, ps)
 			}

@@ -64,6 +64,7 @@ type Job struct {
 	// (IsDynamic) has none until run time, and Template is its manifest.
 	Matrix   []MatrixAxis
 	Template *Manifest
+	tooLarge int // a static matrix of more than max_matrix Jobs: how many
 }
 
 // Manifest is one Job manifest file.
