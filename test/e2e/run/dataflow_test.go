@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -164,5 +166,92 @@ func TestDataflowExample(t *testing.T) {
 	}
 	if got := results["deploy"]; len(got) != 4 || !strings.Contains(got[0], urls[0]) {
 		t.Errorf("status results of deploy = %v, want 4 URLs in matrix order", got)
+	}
+}
+
+// SIGKILL around the producer's completion and the fan-out's creates, with
+// cleanup on (the producer's Job is gone at resume): the resumed run
+// creates the same Jobs with the same values (deploy's URLs, which its
+// pods build from their env, come out right) and no Job twice.
+func TestDataflowResumeAfterSIGKILL(t *testing.T) {
+	cp := framework.RequireCluster(t)
+	ns := cp.NewNamespace(t)
+	dir := copyExample(t, "dataflow", func(s string) string { return s })
+	modelPath := filepath.Join(dir, "jobermodel.yaml")
+	rec := watchJobs(t, ns)
+	runID := fmt.Sprintf("df-%d", time.Now().UnixNano()%100000)
+	has := func(node string, done bool) func() bool {
+		return func() bool {
+			for _, e := range rec.snapshot() {
+				if e.node == node && (!done || !e.completed.IsZero()) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	kills := []struct {
+		what string
+		when func() bool
+	}{
+		{"detect complete", has("detect", true)},
+		{"first deploy created", has("deploy", false)},
+		{"a deploy complete", has("deploy", true)},
+	}
+	for _, k := range kills {
+		cmd := exec.Command(binary, "run", "-f", modelPath, "-n", ns, "--run-id", runID, "--lease-duration", "2s")
+		cmd.Env = append(os.Environ(), "KUBECONFIG="+cp.AdminKubeconfig)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		deadline := time.After(time.Minute)
+	wait:
+		for {
+			select {
+			case err := <-exited:
+				t.Logf("run ended before %q: %v", k.what, err)
+				break wait
+			case <-deadline:
+				t.Fatalf("%q did not happen", k.what)
+			case <-time.After(10 * time.Millisecond):
+				if k.when() {
+					_ = cmd.Process.Kill()
+					<-exited //nolint:errcheck // killed on purpose
+					t.Logf("killed at %q: %d Jobs created so far", k.what, len(rec.snapshot()))
+					break wait
+				}
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	r := jobernetes(ctx, t, "run", "-f", modelPath, "-n", ns, "--run-id", runID, "--lease-duration", "2s")
+	if r.code != 0 {
+		t.Fatalf("final run: exit %d, want 0:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	time.Sleep(300 * time.Millisecond)
+	names := map[string]int{}
+	nodes := map[string]int{}
+	for _, e := range rec.snapshot() {
+		names[e.name]++
+		nodes[e.node]++
+	}
+	for name, n := range names {
+		if n != 1 {
+			t.Errorf("Job %s created %d times (UIDs), want 1", name, n)
+		}
+	}
+	for node, want := range map[string]int{"detect": 1, "deploy": 4, "notify": 1, "rollback": 0, "infra.vpc": 1, "infra.nodes": 1} {
+		if nodes[node] != want {
+			t.Errorf("%s: %d Jobs, want %d", node, nodes[node], want)
+		}
+	}
+	st := jobernetes(ctx, t, "status", "--run-id", runID, "-n", ns, "-o", "json")
+	for _, w := range []string{"https://web.eu-west.example.com", "https://api.eu-west.example.com", "https://web.us-east.example.com", "https://api.us-east.example.com"} {
+		if !strings.Contains(st.stdout, w) {
+			t.Errorf("status lacks deploy result %s", w)
+		}
 	}
 }
