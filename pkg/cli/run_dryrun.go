@@ -13,6 +13,7 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/render"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // dryRunWorkers bounds the dry-run creates in flight.
@@ -23,7 +24,7 @@ const dryRunWorkers = 16
 func (o *runOptions) runDry(ctx context.Context, model *config.Model, ns string, params map[string]string) error {
 	runID := o.runID
 	if runID == "" {
-		runID = controller.NewRunID(modelName(model), time.Now())
+		runID = runmeta.NewRunID(modelName(model), time.Now())
 	}
 	jobs, err := controller.PlanJobs(controller.Options{Namespace: ns, RunID: runID, Model: model, Params: params})
 	if err != nil {
