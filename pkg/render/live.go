@@ -43,7 +43,7 @@ func TerminalFile(w io.Writer) *os.File {
 	return f
 }
 
-// LiveViewWanted: stdout is a terminal, and neither --no-color, NO_COLOR
+// LiveViewWanted reports whether out is a terminal, and neither --no-color, NO_COLOR
 // (any non-empty value, as no-color.org says) nor TERM=dumb asks for plain
 // output.
 func LiveViewWanted(out io.Writer, noColor bool, getenv func(string) string) bool {
