@@ -10,7 +10,7 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/render"
 )
 
-// Exit codes, as the README ("Commands") promises them to scripts and CronJobs.
+// Exit codes, as docs/commands.md ("Commands") promises them to scripts and CronJobs.
 const (
 	ExitOK        = 0 // every job succeeded (or the command did what it was asked)
 	ExitRunFailed = 1 // the run failed: a Job failed, was deleted, or a deadline passed
