@@ -20,7 +20,7 @@ DEMO_MODEL ?= examples/$(DEMO)/jobermodel.yaml
 # The control plane's binaries are built once into a cache outside git.
 CP_BIN      = $(shell hack/build-control-plane.sh | tail -n 1)
 
-.PHONY: all build install dist test unit e2e chaos bench bench-ci bench-scale lint vet fmt golangci-lint demo cluster-up cluster-down cluster-status control-plane image clean help
+.PHONY: all build install dist docs test unit e2e chaos bench bench-ci bench-scale lint vet fmt golangci-lint demo cluster-up cluster-down cluster-status control-plane image clean help
 
 all: build
 
@@ -38,6 +38,9 @@ install: build ## install jobernetes and the kubectl plugin name kubectl-joberne
 
 dist: ## release archives for linux/darwin x amd64/arm64, SHA256SUMS and the krew manifest, into _output/dist
 	hack/dist.sh "$(DIST_DIR)" "$(VERSION)" "$(LDFLAGS)" "$(RELEASE_URL)"
+
+docs: ## the command reference from the cobra commands: docs/commands (Markdown) and docs/man (man pages); a unit test fails when they are stale
+	go run ./hack/gendocs docs
 
 control-plane: ## build (or find cached) etcd, kube-apiserver, kcm, scheduler, kwok
 	hack/build-control-plane.sh

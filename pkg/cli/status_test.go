@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -24,9 +23,9 @@ import (
 	core "k8s.io/client-go/testing"
 	"sigs.k8s.io/yaml"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/report"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // The run of the status fixtures started at runStart; "now" is 95s later.
@@ -70,7 +69,7 @@ func statusCluster(t *testing.T) *fake.Clientset {
 	}
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{
 		Name: record.Name(rec.RunID), Namespace: ns, UID: "cm-uid-1",
-		Labels: map[string]string{controller.LabelRun: rec.RunID, controller.LabelManagedBy: controller.ManagedBy},
+		Labels: map[string]string{runmeta.LabelRun: rec.RunID, runmeta.LabelManagedBy: runmeta.ManagedBy},
 	}}
 	if err := record.Encode(cm, rec); err != nil {
 		t.Fatal(err)
@@ -83,7 +82,7 @@ func statusCluster(t *testing.T) *fake.Clientset {
 	}
 	oldCM := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{
 		Name: record.Name(old.RunID), Namespace: ns, UID: "cm-uid-0",
-		Labels: map[string]string{controller.LabelRun: old.RunID, controller.LabelManagedBy: controller.ManagedBy},
+		Labels: map[string]string{runmeta.LabelRun: old.RunID, runmeta.LabelManagedBy: runmeta.ManagedBy},
 	}}
 	if err := record.Encode(oldCM, old); err != nil {
 		t.Fatal(err)
@@ -92,7 +91,7 @@ func statusCluster(t *testing.T) *fake.Clientset {
 	job := func(name, node string, created float64, cond *batchv1.JobCondition) *batchv1.Job {
 		j := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{
 			Name: name, Namespace: ns, CreationTimestamp: metav1.NewTime(at(created)),
-			Labels:          map[string]string{controller.LabelRun: rec.RunID, controller.LabelJob: node},
+			Labels:          map[string]string{runmeta.LabelRun: rec.RunID, runmeta.LabelJob: node},
 			OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: cm.Name, UID: cm.UID, Controller: &yes}},
 		}}
 		if cond != nil {
@@ -257,43 +256,6 @@ func TestStatusExitCodes(t *testing.T) {
 	}
 }
 
-// A state this version does not know (a later controller may add some) is
-// shown as it comes, and left uncoloured in Mermaid.
-func TestStatusUnknownState(t *testing.T) {
-	st := &report.RunStatus{RunID: "r", Namespace: "n", Result: "Running", Jobs: []report.JobStatus{
-		{Phase: "p", Job: "a", KubernetesJob: "a-1", State: "succeeded"},
-		{Phase: "p", Job: "b", KubernetesJob: "b-1", State: "paused", DependsOn: []string{"a"}},
-	}}
-	var text, mm bytes.Buffer
-	writeStatusText(&text, st, statusNow)
-	if !strings.Contains(text.String(), "paused") {
-		t.Errorf("text lacks the unknown state:\n%s", text.String())
-	}
-	statusFlowchart(st).write(&mm)
-	if !strings.Contains(mm.String(), `n1["b: paused"]`) || strings.Contains(mm.String(), "class n1 ") || !strings.Contains(mm.String(), "n0 --> n1") {
-		t.Errorf("mermaid:\n%s", mm.String())
-	}
-}
-
-func TestAggregateState(t *testing.T) {
-	for _, tc := range []struct {
-		in   []string
-		want string
-	}{
-		{nil, "waiting"},
-		{[]string{"succeeded", "succeeded"}, "succeeded"},
-		{[]string{"succeeded", "waiting"}, "running"},
-		{[]string{"running", "failed", "waiting"}, "failed"},
-		{[]string{"skipped", "skipped"}, "skipped"},
-		{[]string{"succeeded", "skipped"}, "skipped"},
-		{[]string{"waiting", "skipped"}, "running"},
-	} {
-		if got := aggregateState(tc.in); got != tc.want {
-			t.Errorf("aggregateState(%v) = %s, want %s", tc.in, got, tc.want)
-		}
-	}
-}
-
 // A failed run with a skipped job and revert Jobs (one recorded, one still
 // running): every Job is shown with its own state, reverts after the plan.
 func TestStatusSkippedAndReverts(t *testing.T) {
@@ -313,13 +275,13 @@ func TestStatusSkippedAndReverts(t *testing.T) {
 		},
 	}
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: record.Name(id), Namespace: ns, UID: "cm-rv",
-		Labels: map[string]string{controller.LabelRun: id, controller.LabelManagedBy: controller.ManagedBy}}}
+		Labels: map[string]string{runmeta.LabelRun: id, runmeta.LabelManagedBy: runmeta.ManagedBy}}}
 	if err := record.Encode(cm, rec); err != nil {
 		t.Fatal(err)
 	}
 	yes := true
 	revertA := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "revert-a-1", Namespace: ns, CreationTimestamp: metav1.NewTime(at(5)),
-		Labels:          map[string]string{controller.LabelRun: id, controller.LabelJob: "a", controller.LabelPhase: "one", controller.LabelRevert: "true"},
+		Labels:          map[string]string{runmeta.LabelRun: id, runmeta.LabelJob: "a", runmeta.LabelPhase: "one", runmeta.LabelRevert: "true"},
 		OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: cm.Name, UID: cm.UID, Controller: &yes}}}}
 	client := fake.NewClientset(cm, revertA)
 
@@ -355,46 +317,6 @@ func TestStatusSkippedAndReverts(t *testing.T) {
 		if !strings.Contains(joined, want) {
 			t.Errorf("SVG texts lack %q:\n%s", want, joined)
 		}
-	}
-}
-
-func TestStatusMermaidReverts(t *testing.T) {
-	st := &report.RunStatus{Jobs: []report.JobStatus{
-		{Phase: "one", Job: "a", State: "succeeded"},
-		{Phase: "one", Job: "alert", DependsOn: []string{"a"}, TriggerRule: "one_failed", State: "skipped"},
-		{Phase: "two", Job: "b", Finally: true, State: "failed"},
-		{Phase: "one", Job: "a (revert)", Revert: true, State: "running"},
-	}}
-	var b bytes.Buffer
-	statusFlowchart(st).write(&b)
-	want := `flowchart TD
-` + strings.Join(func() []string {
-		var l []string
-		for _, s := range stateStyles {
-			l = append(l, "    classDef "+s[0]+" "+s[1])
-		}
-		return l
-	}(), "\n") + `
-    classDef revert stroke-dasharray:5 5
-    subgraph p0 ["one"]
-        n0["a: succeeded"]
-        n1["alert (one_failed): skipped"]
-        n3["a (revert): running"]
-    end
-    subgraph p1 ["two (finally)"]
-        n2["b: failed"]
-    end
-    n0 --> n1
-    n0 -. on failure .-> n3
-    p0 -. finally .-> p1
-    class n3 running
-    class n0 succeeded
-    class n2 failed
-    class n1 skipped
-    class n3 revert
-`
-	if b.String() != want {
-		t.Errorf("mermaid:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
 
@@ -442,7 +364,7 @@ func TestStatusObjectFormats(t *testing.T) {
 			}
 		}},
 		{[]string{"-o", "yaml"}, func(t *testing.T, out string) {
-			var l RunList
+			var l report.RunList
 			if err := yaml.UnmarshalStrict([]byte(out), &l); err != nil || l.Kind != "RunList" || len(l.Items) != 2 {
 				t.Errorf("-o yaml list: %+v, %v:\n%s", l, err, out)
 			}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // dataflow is the run's results and what was decided from them.
@@ -65,7 +66,7 @@ func readResults(declared []string, pods []*corev1.Pod) (json.RawMessage, string
 	}
 	merged := map[string]json.RawMessage{}
 	from := map[string]string{}
-	for _, cs := range ContainerStatuses(pod) {
+	for _, cs := range runmeta.ContainerStatuses(pod) {
 		t := cs.State.Terminated
 		if t == nil || strings.TrimSpace(t.Message) == "" {
 			continue
@@ -110,7 +111,7 @@ func jsonProblem(err error) string {
 
 func containerNames(pod *corev1.Pod) []string {
 	var out []string
-	for _, cs := range ContainerStatuses(pod) {
+	for _, cs := range runmeta.ContainerStatuses(pod) {
 		out = append(out, cs.Name)
 	}
 	return out
@@ -337,9 +338,9 @@ func (c *Controller) addRuntimeUnits(n int, mfs []*config.Manifest) {
 		if c.attempt < 1 {
 			u.attempt = 1
 		}
-		u.name = jobName(c.runID, u.job, u.manifest, u.attempt, false)
+		u.name = runmeta.AttemptJobName(c.runID, u.job, u.manifest, u.attempt, false)
 		if _, ok := c.jobTmpl.manifestHash[mf]; !ok {
-			c.jobTmpl.manifestHash[mf] = ManifestHash(mf)
+			c.jobTmpl.manifestHash[mf] = runmeta.ManifestHash(mf)
 		}
 		c.byName[u.name] = u.index
 		c.work.isLive = append(c.work.isLive, false)

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // JUnit XML, as CI servers (Jenkins, GitLab, GitHub actions that publish
@@ -68,7 +68,7 @@ type junitMessage struct {
 // time = the Job's run seconds; a failed Job is a <failure> with its reason
 // and message, a Job that never ran (or ended in another state, such as
 // skipped) is <skipped>.
-func newJUnit(res *controller.Result, model string) *junitTestSuites {
+func newJUnit(res *runmeta.Result, model string) *junitTestSuites {
 	wall := fmt.Sprintf("%.3f", seconds(res.Finished.Sub(res.Started)))
 	result := record.ResultFailed
 	if res.Succeeded {
@@ -123,7 +123,7 @@ func newJUnit(res *controller.Result, model string) *junitTestSuites {
 }
 
 // WriteJUnitXML writes res as JUnit XML.
-func WriteJUnitXML(w io.Writer, res *controller.Result, model string) error {
+func WriteJUnitXML(w io.Writer, res *runmeta.Result, model string) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func WriteJUnitXML(w io.Writer, res *controller.Result, model string) error {
 
 // WriteJUnitFile writes the report next to path and renames it into place,
 // so that a reader never sees half a file.
-func WriteJUnitFile(path string, res *controller.Result, model string) error {
+func WriteJUnitFile(path string, res *runmeta.Result, model string) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".junit-*.xml")
 	if err != nil {
 		return err

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // RunReport is what `jobernetes run -o json` prints on stdout when the run
@@ -79,7 +79,7 @@ type JobReport struct {
 }
 
 // NewRunReport is the report of a run that has ended.
-func NewRunReport(res *controller.Result, model string) *RunReport {
+func NewRunReport(res *runmeta.Result, model string) *RunReport {
 	r := &RunReport{
 		APIVersion: StatusAPIVersion, Kind: "RunReport",
 		RunID: res.RunID, Namespace: res.Namespace, Model: model,
@@ -113,7 +113,7 @@ func NewRunReport(res *controller.Result, model string) *RunReport {
 	return r
 }
 
-func jobReport(j controller.JobReport) JobReport {
+func jobReport(j runmeta.JobReport) JobReport {
 	return JobReport{
 		Phase: j.Phase, Job: j.Job, KubernetesJob: j.Name, State: j.State,
 		CreatedAt: timeOrNil(j.Created), FinishedAt: timeOrNil(j.Finished),

@@ -1,4 +1,4 @@
-package cli
+package logstream
 
 import (
 	"context"
@@ -10,25 +10,25 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/report"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // logColors are the ANSI foreground colours prefixes cycle through, one
 // per Job in the run's order: red is left out (it reads as an error).
 var logColors = []string{"32", "33", "34", "35", "36", "92", "93", "94", "95", "96"}
 
-// logPrinter writes whole lines from many streams, each prefixed with its
+// Printer writes whole lines from many streams, each prefixed with its
 // Job's phase/job, so that concurrent pods never interleave mid-line.
-type logPrinter struct {
+type Printer struct {
 	mu     sync.Mutex
 	w      io.Writer
 	jobs   []report.JobStatus
 	prefix map[string]string // Kubernetes Job name -> prefix (coloured or not)
 }
 
-func newLogPrinter(w io.Writer, jobs []report.JobStatus, color bool) *logPrinter {
-	p := &logPrinter{w: w, jobs: jobs, prefix: make(map[string]string, len(jobs))}
+func NewPrinter(w io.Writer, jobs []report.JobStatus, color bool) *Printer {
+	p := &Printer{w: w, jobs: jobs, prefix: make(map[string]string, len(jobs))}
 	for i, js := range jobs {
 		pre := js.Phase + "/" + js.Job
 		if color {
@@ -40,28 +40,28 @@ func newLogPrinter(w io.Writer, jobs []report.JobStatus, color bool) *logPrinter
 }
 
 // wants: the pods of this Job are printed.
-func (p *logPrinter) wants(kubernetesJob string) bool {
+func (p *Printer) wants(kubernetesJob string) bool {
 	_, ok := p.prefix[kubernetesJob]
 	return ok
 }
 
-func (p *logPrinter) line(kubernetesJob, text string) {
+func (p *Printer) line(kubernetesJob, text string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fmt.Fprintf(p.w, "%s %s\n", p.prefix[kubernetesJob], text)
 }
 
 // note is a line about a Job rather than from it: "phase/job: ...".
-func (p *logPrinter) note(kubernetesJob, text string) {
+func (p *Printer) note(kubernetesJob, text string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fmt.Fprintf(p.w, "%s: %s\n", p.prefix[kubernetesJob], text)
 }
 
-// sayGone names the finished Jobs that no longer exist: their pods, and
+// SayGone names the finished Jobs that no longer exist: their pods, and
 // so their logs, went with them.
-func (p *logPrinter) sayGone(ctx context.Context, client kubernetes.Interface, ns, runID string) error {
-	sel := labels.SelectorFromSet(labels.Set{controller.LabelRun: runID}).String()
+func (p *Printer) SayGone(ctx context.Context, client kubernetes.Interface, ns, runID string) error {
+	sel := labels.SelectorFromSet(labels.Set{runmeta.LabelRun: runID}).String()
 	list, err := client.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
 		return fmt.Errorf("list Jobs: %w", err)
@@ -85,9 +85,9 @@ func (p *logPrinter) sayGone(ctx context.Context, client kubernetes.Interface, n
 // for one that was never created or is being created.
 func goneReason(state string) string {
 	switch state {
-	case "succeeded":
+	case runmeta.StateSucceeded:
 		return "deleted by cleanup"
-	case "failed", "deleted":
+	case runmeta.StateFailed, runmeta.StateDeleted:
 		return "Job deleted"
 	}
 	return ""
