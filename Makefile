@@ -14,7 +14,9 @@ PREFIX     ?= /usr/local
 BINDIR     ?= $(if $(GOBIN),$(GOBIN),$(PREFIX)/bin)
 DIST_DIR   ?= $(OUT)/dist
 RELEASE_URL ?= https://github.com/jobernetes/jobernetes/releases/download/$(VERSION)
-DEMO_MODEL ?= examples/advanced/jobermodel.yaml
+# make demo DEMO=dataflow runs examples/dataflow (docs/dataflow.md).
+DEMO       ?= advanced
+DEMO_MODEL ?= examples/$(DEMO)/jobermodel.yaml
 # The control plane's binaries are built once into a cache outside git.
 CP_BIN      = $(shell hack/build-control-plane.sh | tail -n 1)
 
@@ -103,7 +105,7 @@ cluster-down: ## stop the control plane that cluster-up started
 cluster-status: ## is the cluster-up control plane running?
 	@go run ./test/e2e/cmd/cluster status --dir $(CLUSTER_DIR)
 
-demo: build ## build, start the local control plane, run the advanced example, stop
+demo: build ## build, start the local control plane, run the advanced example (DEMO=dataflow: examples/dataflow), stop
 	hack/demo.sh $(BIN) $(DEMO_MODEL) "$(CP_BIN)"
 
 image: ## container image (needs a docker engine)

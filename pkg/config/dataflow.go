@@ -479,14 +479,8 @@ func decodeDataflow(m map[string]any, job *rawJob, fp *field.Path, report func(f
 		job.matrix = decodeMatrix(v, fp.Child("matrix"), report)
 	}
 	if v := m["when"]; v != nil {
-		wf := fp.Child("when")
-		if s, ok := stringValue(v, wf, report); ok {
-			w, msg := compileWhen(s)
-			if msg != "" {
-				report(wf.String(), msg)
-			} else {
-				job.when = w
-			}
+		if s, ok := stringValue(v, fp.Child("when"), report); ok {
+			job.whenExpr, job.hasWhen = s, true // compiled by compileWhens
 		}
 	}
 }

@@ -44,6 +44,11 @@ func (c *Controller) initDataflow() {
 	}
 }
 
+// maxTerminationMessage is what the kubelet keeps of a container's
+// termination message; a longer one is cut, so a result that reaches it
+// is refused rather than read truncated.
+const maxTerminationMessage = 4096
+
 // readResults reads the results a succeeded Job wrote: one JSON object per
 // container's termination message, merged. A declared key missing or
 // written twice, or a message that is not a JSON object, is the reason the
@@ -65,6 +70,10 @@ func readResults(declared []string, pods []*corev1.Pod) (json.RawMessage, string
 		t := cs.State.Terminated
 		if t == nil || strings.TrimSpace(t.Message) == "" {
 			continue
+		}
+		if len(t.Message) >= maxTerminationMessage {
+			return nil, fmt.Sprintf("container %s of pod %s: its termination message reached the %d bytes Kubernetes keeps, so it was cut: write smaller results",
+				cs.Name, pod.Name, maxTerminationMessage)
 		}
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal([]byte(t.Message), &obj); err != nil || obj == nil {

@@ -87,7 +87,7 @@ func (c *Controller) jobReport(u *unit) (JobReport, time.Duration) {
 	}
 	jr := JobReport{Phase: u.job.Phase, Job: job, Name: u.name, State: u.state.String(),
 		Created: u.created, Finished: u.finished, Reason: u.reason, Message: u.message,
-		Attempt: max(u.attempt, 1), KeptRunning: u.keptRunning, Pods: u.pods}
+		Attempt: max(u.attempt, 1), KeptRunning: u.keptRunning, Pods: u.pods, Results: c.flow.results[u.index]}
 	var inSpan time.Duration
 	if !u.created.IsZero() {
 		jr.Wait = nonNeg(u.created.Sub(c.start))

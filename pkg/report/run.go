@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"math"
 	"strings"
 	"time"
@@ -73,6 +74,8 @@ type JobReport struct {
 	// Pods: for a failed Job, why its pods failed (pod, container, exit
 	// code, reason, termination message), oldest first, at most 3.
 	Pods []record.PodFailure `json:"pods,omitempty"`
+	// Results: the declared results it wrote (docs/dataflow.md).
+	Results json.RawMessage `json:"results,omitempty"`
 }
 
 // NewRunReport is the report of a run that has ended.
@@ -116,7 +119,7 @@ func jobReport(j runmeta.JobReport) JobReport {
 		CreatedAt: timeOrNil(j.Created), FinishedAt: timeOrNil(j.Finished),
 		WaitSeconds: seconds(j.Wait), RunSeconds: seconds(j.Run), TotalSeconds: seconds(j.Total),
 		Reason: j.Reason, Message: j.Message, Attempt: max(j.Attempt, 1), KeptRunning: j.KeptRunning,
-		Pods: j.Pods,
+		Pods: j.Pods, Results: j.Results,
 	}
 }
 

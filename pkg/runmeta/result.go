@@ -1,6 +1,7 @@
 package runmeta
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/jobernetes/jobernetes/pkg/record"
@@ -46,4 +47,5 @@ type JobReport struct {
 	Attempt     int
 	KeptRunning bool
 	Pods        []record.PodFailure // why a failed Job's pods failed
+	Results     json.RawMessage     // the results it wrote (docs/dataflow.md)
 }
