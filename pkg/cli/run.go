@@ -13,7 +13,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -31,7 +30,7 @@ import (
 const ExitInterrupted = 130
 
 type runOptions struct {
-	configFlags   *genericclioptions.ConfigFlags
+	kubeFlags
 	streams       genericiooptions.IOStreams
 	filename      string
 	runID         string
@@ -51,9 +50,9 @@ type runOptions struct {
 
 func newRunCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	o := &runOptions{
-		configFlags: genericclioptions.NewConfigFlags(true),
-		streams:     streams,
-		name:        defaultName,
+		kubeFlags: newKubeFlags(),
+		streams:   streams,
+		name:      defaultName,
 	}
 	cmd := &cobra.Command{
 		Use:   "run [-f FILE] [--run-id ID] [-e KEY=VALUE]... [--dry-run=client|server]",
@@ -125,7 +124,7 @@ interrupted (resume with --run-id).`,
 	cmd.Flags().StringVar(&o.dryRun, "dry-run", "none",
 		`"client": validate and print the Jobs the run would create (-o text|yaml|json), contacting no cluster; "server": send each as a dry-run create, report every refusal, exit 2 if any; nothing is persisted either way`)
 	o.output.addFlags(cmd.Flags())
-	o.configFlags.AddFlags(cmd.Flags())
+	o.addFlags(cmd)
 	return cmd
 }
 
@@ -211,11 +210,7 @@ func (o *runOptions) load() (model *config.Model, ns string, params map[string]s
 	if params, err = parseEnv(o.env); err != nil {
 		return nil, "", nil, err
 	}
-	nsFlag := ""
-	if o.configFlags.Namespace != nil {
-		nsFlag = *o.configFlags.Namespace
-	}
-	if model, err = config.Load(o.filename, config.LoadOptions{Namespace: nsFlag}); err != nil {
+	if model, err = config.Load(o.filename, config.LoadOptions{Namespace: o.namespaceFlag()}); err != nil {
 		return nil, "", nil, &ExitError{Code: ExitInvalid, Err: err}
 	}
 	printEnvWarnings(o.streams.ErrOut, model, params)
@@ -241,40 +236,21 @@ func canListPods(ctx context.Context, client kubernetes.Interface, ns, runID str
 	return !apierrors.IsForbidden(err) && !apierrors.IsUnauthorized(err)
 }
 
+// runError is exitError, and for an interrupted run the commands that
+// resume or stop it.
 func (o *runOptions) runError(err error, runID, ns string) error {
-	var mismatch *controller.MismatchError
-	var cancelled *controller.CancelledError
-	var paramsMismatch *controller.ParamsMismatchError
-	switch {
-	case errors.As(err, &cancelled), errors.As(err, &paramsMismatch):
-		return &ExitError{Code: ExitInvalid, Err: err}
-	case errors.Is(err, context.Canceled):
+	if errors.Is(err, context.Canceled) {
 		fmt.Fprintf(o.streams.ErrOut, "interrupted: the run's Jobs are left as they are; resume with:\n  %s run -f %s -n %s --run-id %s\nor stop it for good (deletes its running Jobs):\n  %s cancel -n %s --run-id %s\n",
 			o.name, o.filename, ns, runID, o.name, ns, runID)
 		return &ExitError{Code: ExitInterrupted, Err: err, Silent: true}
-	case errors.As(err, &mismatch):
-		return &ExitError{Code: ExitInvalid, Err: err}
-	case errors.Is(err, controller.ErrRecordRefused):
-		return &ExitError{Code: ExitRunFailed, Err: err}
-	case errors.Is(err, runmeta.ErrCluster):
-		return &ExitError{Code: ExitCluster, Err: err}
 	}
-	return &ExitError{Code: ExitCluster, Err: err}
+	return exitError(err)
 }
 
 // namespace: -n, then the model's kubernetes_namespace, then the
 // kubeconfig context's (or the Pod's) namespace, then "default".
 func (o *runOptions) namespace(model *config.Model) string {
-	if o.configFlags.Namespace != nil && *o.configFlags.Namespace != "" {
-		return *o.configFlags.Namespace
-	}
-	if model.Options.Namespace != "" {
-		return model.Options.Namespace
-	}
-	if ns, _, err := o.configFlags.ToRawKubeConfigLoader().Namespace(); err == nil && ns != "" {
-		return ns
-	}
-	return "default"
+	return o.namespaceOr(model.Options.Namespace)
 }
 
 // checkNamespaces rejects manifests that name another namespace than the
