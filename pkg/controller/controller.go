@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -249,13 +250,24 @@ func (c *Controller) deleteJob(obj interface{}) {
 // cancelled. Prepare must have been called and the informer started.
 func (c *Controller) Run(ctx context.Context) (*Result, error) {
 	defer utilruntime.HandleCrash()
+	// Run returns only once its goroutines have stopped: the deferred calls
+	// run last first, so the queue is shut down and the context cancelled
+	// (the worker leaves its loop, requests in flight end), then the cache
+	// wait and the worker are waited for, then cleanup's background deletes.
+	var wg sync.WaitGroup
+	defer c.deletes.wg.Wait()
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	defer c.queue.ShutDown()
 	logger := klog.FromContext(ctx)
 
-	syncCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	synced := make(chan bool, 1)
-	go func() { synced <- cache.WaitForCacheSync(syncCtx.Done(), c.cache.jobsSynced, c.cache.podsSynced) }()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		synced <- cache.WaitForCacheSync(ctx.Done(), c.cache.jobsSynced, c.cache.podsSynced)
+	}()
 	select {
 	case err := <-c.fatal:
 		return nil, err
@@ -267,7 +279,9 @@ func (c *Controller) Run(ctx context.Context) (*Result, error) {
 	logger.V(2).Info("Job cache synced", "run", c.runID)
 
 	c.queue.Add(c.runID)
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		for c.processNextWorkItem(ctx) {
 		}
 	}()
