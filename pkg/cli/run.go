@@ -178,7 +178,7 @@ func (o *runOptions) run(ctx context.Context) error {
 		}
 		return o.runError(err, runID, ns)
 	}
-	controller.DeleteRunLease(context.WithoutCancel(ctx), clients.run, ns, runID)
+	controller.DeleteRunLease(ctx, clients.run, ns, runID)
 	if err := out.Finish(res); err != nil {
 		return err
 	}
