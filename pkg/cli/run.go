@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -45,6 +44,7 @@ type runOptions struct {
 	jobEvents     bool
 	env           []string
 	dryRun        string
+	segmentBytes  int    // hidden --record-segment-bytes: tests only
 	name          string // the name the command was invoked by, for hints
 }
 
@@ -116,6 +116,9 @@ interrupted (resume with --run-id).`,
 		"last log lines of each failed container to show with a failed Job (0 turns off; needs pods/log get)")
 	cmd.Flags().BoolVar(&o.retryFailed, "retry-failed", false,
 		"with --run-id of a failed run: run its failed, skipped and never-run jobs again (Jobs that succeeded or still run are kept)")
+	// Tests only (test/e2e/chaos): small record segments in a small run. Hidden.
+	cmd.Flags().IntVar(&o.segmentBytes, "record-segment-bytes", 0, "bound of the run record's segments in bytes (tests; 0: the default, 256 KiB)")
+	_ = cmd.Flags().MarkHidden("record-segment-bytes")
 	cmd.Flags().BoolVar(&o.jobEvents, "job-events", true,
 		"post a Created and a Deleted Event on every Job (two writes per Job); false keeps only warnings and the run's summary Event")
 	cmd.Flags().DurationVar(&o.leaseDuration, "lease-duration", controller.DefaultLeaseDuration,
@@ -165,7 +168,7 @@ func (o *runOptions) run(ctx context.Context) error {
 		opts: controller.Options{
 			Namespace: ns, RunID: runID, Model: model, Progress: out.Progress(), Recorder: clients.recorder,
 			SkipJobEvents: !o.jobEvents, Owner: owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition,
-			Params: params, LogLines: o.logLines, CreateWorkers: o.creates,
+			Params: params, LogLines: o.logLines, CreateWorkers: o.creates, RecordSegmentBytes: o.segmentBytes,
 		},
 		watchPods: watchPods,
 	}
@@ -218,9 +221,6 @@ func (o *runOptions) load() (model *config.Model, ns string, params map[string]s
 		if err := runmeta.ValidateRunID(o.runID); err != nil {
 			return nil, "", nil, &ExitError{Code: ExitInvalid, Err: err}
 		}
-	}
-	if v, err := strconv.Atoi(os.Getenv("JOBERNETES_TEST_RECORD_SEGMENT_BYTES")); err == nil && v > 0 {
-		record.SegmentBytes = v // test-only: segment boundaries in small runs (test/e2e/chaos)
 	}
 	ns = o.namespace(model)
 	if err := checkNamespaces(model, ns); err != nil {

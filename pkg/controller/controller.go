@@ -51,6 +51,9 @@ type Options struct {
 	RecordInterval time.Duration
 	// CreateWorkers is how many creates or deletes are in flight at once.
 	CreateWorkers int
+	// RecordSegmentBytes bounds the run record's segments (record.
+	// WithSegmentBytes); 0 is record.DefaultSegmentBytes. Tests set it small.
+	RecordSegmentBytes int
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 	// RetryFailed, on a failed run, runs its failed, skipped and never-run
@@ -161,7 +164,7 @@ func NewController(ctx context.Context, client kubernetes.Interface, jobInformer
 		runID:   opts.RunID,
 		model:   opts.Model,
 		tracker: newTracker(),
-		store:   record.NewStore(client, opts.Namespace, opts.RunID, opts.Owner),
+		store:   record.NewStore(client, opts.Namespace, opts.RunID, opts.Owner, record.WithSegmentBytes(opts.RecordSegmentBytes)),
 		fatal:   make(chan error, 1),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[string](),
