@@ -55,6 +55,12 @@ type LiveView struct {
 	dirty    bool
 	lastDraw time.Time
 
+	loop liveLoop
+}
+
+// liveLoop is the redraw goroutine of a LiveView: Start starts it, Close
+// stops it once.
+type liveLoop struct {
 	stopOnce sync.Once
 	stop     chan struct{}
 	done     chan struct{}
@@ -197,14 +203,14 @@ func (v *LiveView) Write(p []byte) (int, error) {
 
 // Start redraws until stopped.
 func (v *LiveView) Start(tick time.Duration) {
-	v.stop, v.done = make(chan struct{}), make(chan struct{})
+	v.loop.stop, v.loop.done = make(chan struct{}), make(chan struct{})
 	go func() {
-		defer close(v.done)
+		defer close(v.loop.done)
 		t := time.NewTicker(tick)
 		defer t.Stop()
 		for {
 			select {
-			case <-v.stop:
+			case <-v.loop.stop:
 				return
 			case <-t.C:
 				v.mu.Lock()
@@ -219,10 +225,10 @@ func (v *LiveView) Start(tick time.Duration) {
 
 // Close draws the last frame and leaves it on screen, the cursor below it.
 func (v *LiveView) Close() {
-	v.stopOnce.Do(func() {
-		if v.stop != nil {
-			close(v.stop)
-			<-v.done
+	v.loop.stopOnce.Do(func() {
+		if v.loop.stop != nil {
+			close(v.loop.stop)
+			<-v.loop.done
 		}
 		v.mu.Lock()
 		defer v.mu.Unlock()
@@ -296,36 +302,42 @@ func (v *LiveView) frameLocked() string {
 		last = first + avail
 	}
 	for _, r := range rows[first:last] {
-		state := aggregateState(r.states())
-		elapsed := "-"
-		if start, end, ok := r.span(now); ok {
-			elapsed = fmtClock(end.Sub(start))
-		}
-		job := r.job
-		if len(r.jobs) > 1 {
-			done := 0
-			for _, j := range r.jobs {
-				if !j.finished.IsZero() {
-					done++
-				}
-			}
-			job += fmt.Sprintf(" %d/%d", done, len(r.jobs))
-		}
-		if reason := r.reason(); reason != "" && state != report.StateSucceeded {
-			job += "  " + reason
-		}
-		color, ok := stateColors[state]
-		if !ok {
-			color = otherStateColor
-		}
-		tail := fmt.Sprintf("  %8s  %-*s  %s", elapsed, phaseW, truncName(r.phase, phaseW), job)
-		cell := fmt.Sprintf("%-*s", stateW, state)
-		lines = append(lines, color+cell+ansiReset+fitWidth(tail, width-stateW))
+		lines = append(lines, r.line(now, stateW, phaseW, width))
 	}
 	if first > 0 || last < len(rows) {
 		lines = append(lines, fitWidth(fmt.Sprintf("... %d more above, %d below", first, len(rows)-last), width))
 	}
 	return strings.Join(lines, "\n") + "\n"
+}
+
+// line is the row's line of the table: its state (coloured), elapsed
+// time, phase, job with its Jobs done, and why it did not succeed.
+func (r *liveRow) line(now time.Time, stateW, phaseW, width int) string {
+	state := aggregateState(r.states())
+	elapsed := "-"
+	if start, end, ok := r.span(now); ok {
+		elapsed = fmtClock(end.Sub(start))
+	}
+	job := r.job
+	if len(r.jobs) > 1 {
+		done := 0
+		for _, j := range r.jobs {
+			if !j.finished.IsZero() {
+				done++
+			}
+		}
+		job += fmt.Sprintf(" %d/%d", done, len(r.jobs))
+	}
+	if reason := r.reason(); reason != "" && state != report.StateSucceeded {
+		job += "  " + reason
+	}
+	color, ok := stateColors[state]
+	if !ok {
+		color = otherStateColor
+	}
+	tail := fmt.Sprintf("  %8s  %-*s  %s", elapsed, phaseW, truncName(r.phase, phaseW), job)
+	cell := fmt.Sprintf("%-*s", stateW, state)
+	return color + cell + ansiReset + fitWidth(tail, width-stateW)
 }
 
 func (r *liveRow) states() []string {
