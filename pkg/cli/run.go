@@ -172,7 +172,7 @@ func (o *runOptions) run(ctx context.Context) error {
 	term := &leaseTerm{o: o, clients: clients, out: out, model: model, ns: ns, runID: runID,
 		opts: controller.Options{
 			Namespace: ns, RunID: runID, Model: model, Progress: out.Progress(), Recorder: clients.recorder,
-			SkipJobEvents: !o.jobEvents, Owner: owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition,
+			SkipJobEvents: !o.jobEvents, Owner: owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition, OnNote: out.OnNote,
 			Params: params, LogLines: o.logLines, CreateWorkers: o.api.creates, RecordSegmentBytes: o.segmentBytes,
 		},
 		watchPods: watchPods,

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -50,7 +49,6 @@ type LiveView struct {
 	byKey  map[[2]string]*liveRow // phase, job
 
 	notes    []string // lines to print above the table at the next draw
-	partial  []byte   // an unfinished progress line
 	drawn    int      // lines of the frame on screen
 	dirty    bool
 	lastDraw time.Time
@@ -180,25 +178,13 @@ func (v *LiveView) Observe(t runmeta.Transition) {
 	v.dirty = true
 }
 
-// Write takes the controller's progress lines: state changes are in the
-// table already; anything else (warnings) is printed above it.
-func (v *LiveView) Write(p []byte) (int, error) {
+// Note takes a progress line that is not a state change (controller.
+// Options.OnNote): it is printed above the table at the next draw.
+func (v *LiveView) Note(n runmeta.Note) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.partial = append(v.partial, p...)
-	for {
-		i := bytes.IndexByte(v.partial, '\n')
-		if i < 0 {
-			break
-		}
-		line := string(v.partial[:i])
-		v.partial = v.partial[i+1:]
-		if !strings.HasPrefix(line, "[") { // state lines start with the "[  +1.2s]" stamp
-			v.notes = append(v.notes, line)
-			v.dirty = true
-		}
-	}
-	return len(p), nil
+	v.notes = append(v.notes, strings.Split(strings.TrimSuffix(n.Text, "\n"), "\n")...)
+	v.dirty = true
 }
 
 // Start redraws until stopped.
@@ -232,10 +218,6 @@ func (v *LiveView) Close() {
 		}
 		v.mu.Lock()
 		defer v.mu.Unlock()
-		if len(v.partial) > 0 {
-			v.notes = append(v.notes, string(v.partial))
-			v.partial = nil
-		}
 		v.drawLocked()
 	})
 }
