@@ -139,6 +139,11 @@ func innerJobs(outer *Job, inner *Model, outerDeps []string) []*Job {
 		for _, ij := range ph.Jobs {
 			j := *ij
 			j.Name = prefix + ij.Name
+			if ij.SubModel != "" { // nested: keep the innermost group
+				j.SubModel, j.SubModelPath = prefix+ij.SubModel, ij.SubModelPath
+			} else {
+				j.SubModel, j.SubModelPath = outer.Name, outer.Path
+			}
 			j.Phase = outer.Phase
 			j.DependsOn = nil
 			for _, d := range ij.DependsOn {

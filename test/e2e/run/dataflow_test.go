@@ -133,6 +133,10 @@ func TestDataflowExample(t *testing.T) {
 		}
 	}
 
+	txt := jobernetes(ctx, t, "status", "--run-id", runID, "-n", ns)
+	if !strings.Contains(txt.stdout, "results:") || !strings.Contains(txt.stdout, `{"changed":"true","regions":["eu-west","us-east"]}`) {
+		t.Errorf("status text lacks detect's results:\n%s", txt.stdout)
+	}
 	st := jobernetes(ctx, t, "status", "--run-id", runID, "-n", ns, "-o", "json")
 	if st.code != 0 {
 		t.Fatalf("status exit %d: %s", st.code, st.stderr)
