@@ -73,8 +73,8 @@ var (
 	refRE = regexp.MustCompile(`\$\((results|matrix)\.([^()\s]*)\)`)
 )
 
-// IsDynamic: the job's matrix takes a list from a result, so its Jobs are
-// known only at run time.
+// IsDynamic reports whether the job's matrix takes a list from a result,
+// so that its Jobs are known only at run time.
 func (j *Job) IsDynamic() bool {
 	for _, a := range j.Matrix {
 		if a.From != nil {

@@ -132,7 +132,7 @@ func flatten(m *Model, inners map[string]*Model) {
 func innerJobs(outer *Job, inner *Model, outerDeps []string) []*Job {
 	prefix := outer.Name + "."
 	rename := renamer(prefix, inner.Jobs())
-	var out, prev []string
+	var prev []string
 	var jobs []*Job
 	for _, ph := range inner.Phases {
 		var names []string
@@ -175,7 +175,6 @@ func innerJobs(outer *Job, inner *Model, outerDeps []string) []*Job {
 			names = append(names, j.Name)
 		}
 		prev = names
-		out = append(out, names...)
 	}
 	return jobs
 }

@@ -306,12 +306,12 @@ func (c *Controller) expand(n int) {
 		}
 		lengths[i] = len(lists[i])
 	}
-	max := c.model.Options.MaxMatrix
-	if max <= 0 {
-		max = config.DefaultMaxMatrix
+	limit := c.model.Options.MaxMatrix
+	if limit <= 0 {
+		limit = config.DefaultMaxMatrix
 	}
-	if total := config.CombinationCount(lengths, max); total > max {
-		c.verdict(n, unitFailed, "MatrixTooLarge", fmt.Sprintf("the matrix has more than %d combinations (max_matrix %d; lengths %v): none of its Jobs is created", max, max, lengths))
+	if total := config.CombinationCount(lengths, limit); total > limit {
+		c.verdict(n, unitFailed, "MatrixTooLarge", fmt.Sprintf("the matrix has more than %d combinations (max_matrix %d; lengths %v): none of its Jobs is created", limit, limit, lengths))
 		return
 	}
 	nd.unexpanded = false
