@@ -27,13 +27,14 @@ func TestDataflowProblems(t *testing.T) {
 		path + `:24:11: phase "ship": job "deploy": jobernetes[1].jobs[0].env[C]: $(matrix.zone): the job has no matrix key "zone"`,
 		path + `:31:9: phase "ship": job "big": jobernetes[1].jobs[2].matrix: the matrix has 4 combinations, more than max_matrix (3)`,
 		path + `:36:9: phase "ship": job "typed": jobernetes[1].jobs[3].when: must be a boolean CEL expression; 1 + 2 is of type int`,
+		path + `:39:9: phase "ship": job "yaml11": jobernetes[1].jobs[4].matrix[true]: matrix key true: YAML reads unquoted y`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing problem:\n  %s\nin:\n%s", want, got)
 		}
 	}
-	if n := len(ve.Problems); n != 8 {
-		t.Errorf("%d problems, want 8:\n%s", n, got)
+	if n := len(ve.Problems); n != 9 {
+		t.Errorf("%d problems, want 9:\n%s", n, got)
 	}
 }
 
