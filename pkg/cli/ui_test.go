@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/jobernetes/jobernetes/pkg/ui"
 )
 
@@ -59,4 +58,3 @@ func TestUIAPIIsStatusJSON(t *testing.T) {
 		}
 	}
 }
-

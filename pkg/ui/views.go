@@ -129,13 +129,13 @@ func newWatched(inf cache.SharedIndexInformer) *watched {
 
 // nsView is one namespace's informers and the feeds of its runs.
 type nsView struct {
-	ns               string
-	cms, jobs, pods  *watched
-	mu               sync.Mutex
-	feeds            map[string]*runFeed
-	onHead           func() // pokes the run list
-	debounce         time.Duration
-	now              func() time.Time
+	ns              string
+	cms, jobs, pods *watched
+	mu              sync.Mutex
+	feeds           map[string]*runFeed
+	onHead          func() // pokes the run list
+	debounce        time.Duration
+	now             func() time.Time
 }
 
 func (v *views) namespace(ns string) *nsView {
