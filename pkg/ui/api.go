@@ -247,7 +247,7 @@ func (s *Server) logs(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	go func() { wg.Wait(); close(ch) }()
-	stream(w, r, ch, true)
+	s.stream(w, r, ch, true)
 }
 
 func (s *Server) streamLog(ctx context.Context, pod *corev1.Pod, container string, tail int64, follow bool, ch chan<- []byte) {

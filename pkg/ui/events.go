@@ -264,14 +264,14 @@ func (s *Server) runEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.unsubscribe(ch)
-	stream(w, r, ch, false)
+	s.stream(w, r, ch, false)
 }
 
 // stream writes each message of ch as an event until the client goes or
 // ch closes, with a comment every 20 s to keep proxies from closing it.
 // With end, a closed ch is told with an "end" event (else the browser's
 // EventSource connects again: what a slow subscriber dropped wants).
-func stream(w http.ResponseWriter, r *http.Request, ch <-chan []byte, end bool) {
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, ch <-chan []byte, end bool) {
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -284,6 +284,8 @@ func stream(w http.ResponseWriter, r *http.Request, ch <-chan []byte, end bool) 
 	for {
 		select {
 		case <-r.Context().Done():
+			return
+		case <-s.views.ctx.Done(): // the server closes
 			return
 		case <-ping.C:
 			_, _ = fmt.Fprint(w, ": ping\n\n")
@@ -419,5 +421,5 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		l.mu.Unlock()
 	}()
-	stream(w, r, ch, false)
+	s.stream(w, r, ch, false)
 }

@@ -69,7 +69,7 @@ func newTestServer(t *testing.T, client *fake.Clientset) *httptest.Server {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(func() { ts.Close(); s.Close() })
+	t.Cleanup(func() { s.Close(); ts.Close() })
 	return ts
 }
 
