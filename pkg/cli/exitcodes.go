@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
+	"github.com/jobernetes/jobernetes/pkg/render"
 )
 
 // Exit codes, as the README ("Commands") promises them to scripts and CronJobs.
@@ -71,12 +72,5 @@ func printError(w io.Writer, err error) {
 	if f := ve.Problems[0].File; f != "" {
 		what = f
 	}
-	fmt.Fprintf(w, "found %s in %s\n", plural(len(ve.Problems), "problem", "problems"), what)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
+	fmt.Fprintf(w, "found %s in %s\n", render.Plural(len(ve.Problems), "problem", "problems"), what)
 }

@@ -11,7 +11,6 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
-	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 // runLogsCmd runs `jobernetes logs ARGS` in-process against client.
@@ -91,28 +90,6 @@ func TestLogs(t *testing.T) {
 			// The waiting sidecar has no log to read: it is not asked for.
 			if strings.Count(out, "fake logs") > 2 {
 				t.Errorf("more logs than started containers:\n%s", out)
-			}
-		})
-	}
-}
-
-func TestLogPrefixColors(t *testing.T) {
-	jobs := []report.JobStatus{{Phase: "p", Job: "a", KubernetesJob: "a-1"}, {Phase: "p", Job: "b", KubernetesJob: "b-1"}}
-	for _, tc := range []struct {
-		name  string
-		color bool
-		want  string
-	}{
-		{"plain when piped", false, "p/a x\np/b y\n"},
-		{"a colour per job on a terminal", true, "\x1b[32mp/a\x1b[0m x\n\x1b[33mp/b\x1b[0m y\n"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var b strings.Builder
-			p := newLogPrinter(&b, jobs, tc.color)
-			p.line("a-1", "x")
-			p.line("b-1", "y")
-			if b.String() != tc.want {
-				t.Errorf("got %q, want %q", b.String(), tc.want)
 			}
 		})
 	}

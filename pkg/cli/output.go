@@ -13,12 +13,13 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/metrics"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/render"
 	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 // outputOptions are the flags of `run` about what it prints and serves.
 type outputOptions struct {
-	format      string // text, or a machine format of objectPrinter
+	format      string // text, or a machine format of render.ObjectPrinter
 	junit       string
 	noColor     bool
 	metricsAddr string
@@ -46,8 +47,8 @@ type runOutput struct {
 	// Info receives the human-readable lines: the run ID, the final table.
 	Info io.Writer
 
-	printer *objectPrinter // nil for -o text
-	live    *liveView
+	printer *render.ObjectPrinter // nil for -o text
+	live    *render.LiveView
 	metrics *metrics.Run
 	server  *metrics.Server
 }
@@ -62,11 +63,11 @@ func (f *outputOptions) open(streams genericiooptions.IOStreams, model *config.M
 	o := &runOutput{opts: *f, streams: streams, model: model, Info: streams.Out}
 	switch f.format {
 	case "text":
-		if liveViewWanted(streams.Out, f.noColor, getenv) {
-			o.live = newLiveView(streams.Out, model, runID, time.Now)
+		if render.LiveViewWanted(streams.Out, f.noColor, getenv) {
+			o.live = render.NewLiveView(streams.Out, model, runID, time.Now)
 		}
 	default:
-		p, ok, err := newObjectPrinter(f.format, true)
+		p, ok, err := render.NewObjectPrinter(f.format, true)
 		if !ok {
 			err = fmt.Errorf("unknown -o %q: use text, json, yaml, name, jsonpath=TEMPLATE or jsonpath-file=FILE", f.format)
 		}
@@ -110,7 +111,7 @@ func (o *runOutput) Progress() io.Writer {
 // OnTransition is the controller's Options.OnTransition.
 func (o *runOutput) OnTransition(t controller.Transition) {
 	if o.live != nil {
-		o.live.observe(t)
+		o.live.Observe(t)
 	}
 	if o.metrics != nil {
 		o.metrics.Observe(t)
@@ -134,8 +135,8 @@ func (o *runOutput) Started(rec *record.Stored) {
 		o.metrics.Seed(states)
 	}
 	if o.live != nil {
-		o.live.seed(st)
-		o.live.run(100 * time.Millisecond)
+		o.live.Seed(st)
+		o.live.Start(100 * time.Millisecond)
 	}
 }
 
@@ -143,7 +144,7 @@ func (o *runOutput) Started(rec *record.Stored) {
 // below it. Safe to call more than once.
 func (o *runOutput) StopLive() {
 	if o.live != nil {
-		o.live.close()
+		o.live.Close()
 	}
 }
 
@@ -157,7 +158,7 @@ func (o *runOutput) Finish(res *controller.Result) error {
 	report.WriteText(o.Info, res)
 	if o.printer != nil {
 		report := report.NewRunReport(res, o.model.Path)
-		if err := o.printer.print(o.streams.Out, report, runRecordObject(report.RunID)); err != nil {
+		if err := o.printer.Print(o.streams.Out, report, render.RunRecordObject(report.RunID)); err != nil {
 			return &ExitError{Code: ExitRunFailed, Err: fmt.Errorf("write the -o %s report: %w", o.opts.format, err)}
 		}
 	}

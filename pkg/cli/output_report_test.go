@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/render"
 	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
@@ -53,7 +54,7 @@ func TestRunReportGolden(t *testing.T) {
 	res := failedResult()
 	res.Failure = &res.Jobs[1]
 	var buf bytes.Buffer
-	if err := writeJSON(&buf, report.NewRunReport(res, "examples/etl/jobermodel.yaml")); err != nil {
+	if err := render.WriteJSON(&buf, report.NewRunReport(res, "examples/etl/jobermodel.yaml")); err != nil {
 		t.Fatal(err)
 	}
 	checkGolden(t, "report.json", buf.String())
@@ -70,7 +71,7 @@ func TestRunReportGolden(t *testing.T) {
 
 	// A succeeded run: no failure key, empty (not null) lists.
 	buf.Reset()
-	if err := writeJSON(&buf, report.NewRunReport(succeededResult(), "m.yaml")); err != nil {
+	if err := render.WriteJSON(&buf, report.NewRunReport(succeededResult(), "m.yaml")); err != nil {
 		t.Fatal(err)
 	}
 	var raw map[string]interface{}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/render"
 )
 
 // dryRunWorkers bounds the dry-run creates in flight.
@@ -38,14 +39,14 @@ func (o *runOptions) runDry(ctx context.Context, model *config.Model, ns string,
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.streams.ErrOut, "server dry run of run ID %s (namespace %s): %s\n", runID, ns, plural(len(jobs), "Job", "Jobs"))
+	fmt.Fprintf(o.streams.ErrOut, "server dry run of run ID %s (namespace %s): %s\n", runID, ns, render.Plural(len(jobs), "Job", "Jobs"))
 	refusals := controller.DryRunCreate(ctx, client, jobs, dryRunWorkers)
 	if ctx.Err() != nil {
 		return &ExitError{Code: ExitInterrupted, Err: ctx.Err()}
 	}
 	if len(refusals) == 0 {
 		fmt.Fprintf(o.streams.Out, "the API server would create all %s of the run in namespace %s (nothing was created)\n",
-			plural(len(jobs), "Job", "Jobs"), ns)
+			render.Plural(len(jobs), "Job", "Jobs"), ns)
 		return nil
 	}
 	cluster := 0
@@ -56,7 +57,7 @@ func (o *runOptions) runDry(ctx context.Context, model *config.Model, ns string,
 		}
 		fmt.Fprintf(o.streams.ErrOut, "%s: refused: %v\n", describePlanned(r.PlannedJob), r.Err)
 	}
-	err = fmt.Errorf("the API server refused %d of %s of the run (nothing was created)", len(refusals), plural(len(jobs), "Job", "Jobs"))
+	err = fmt.Errorf("the API server refused %d of %s of the run (nothing was created)", len(refusals), render.Plural(len(jobs), "Job", "Jobs"))
 	if cluster == len(refusals) {
 		return &ExitError{Code: ExitCluster, Err: err}
 	}
@@ -80,7 +81,7 @@ func (o *runOptions) printPlanned(jobs []controller.PlannedJob, runID, ns string
 	switch o.output.format {
 	case "text":
 		fmt.Fprintf(w, "run ID: %s (namespace %s, client dry run: nothing is created)\n", runID, ns)
-		tw, buf := newTable()
+		tw, buf := render.NewTable()
 		fmt.Fprintln(tw, "PHASE\tJOB\tKUBERNETES-JOB\tMANIFEST")
 		for _, p := range jobs {
 			job := p.Job
@@ -89,7 +90,7 @@ func (o *runOptions) printPlanned(jobs []controller.PlannedJob, runID, ns string
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Phase, job, p.Object.Name, p.Manifest)
 		}
-		flushTable(w, tw, buf)
+		render.FlushTable(w, tw, buf)
 		return nil
 	case "yaml":
 		fmt.Fprintf(o.streams.ErrOut, "run ID: %s (namespace %s, client dry run: nothing is created)\n", runID, ns)
@@ -112,7 +113,7 @@ func (o *runOptions) printPlanned(jobs []controller.PlannedJob, runID, ns string
 			items[i] = cleanJob(p.Object)
 		}
 		list["items"] = items
-		return writeJSON(w, list)
+		return render.WriteJSON(w, list)
 	}
 	return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("unknown -o %q with --dry-run=client: use text, yaml or json", o.output.format)}
 }

@@ -7,13 +7,13 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/render"
 	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
@@ -82,33 +82,12 @@ that cannot be read).`,
 }
 
 func (o *statusOptions) run(ctx context.Context) error {
-	var printer *objectPrinter
-	switch o.output {
-	case "text":
-	case "mermaid", "svg":
-		if o.runID == "" {
-			return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("-o %s needs --run-id", o.output)}
-		}
-	default:
-		p, ok, err := newObjectPrinter(o.output, true)
-		if !ok {
-			err = fmt.Errorf("unknown -o %q: use text, json, yaml, name, jsonpath=TEMPLATE, jsonpath-file=FILE, mermaid or svg", o.output)
-		}
-		if err != nil {
-			return &ExitError{Code: ExitInvalid, Err: err}
-		}
-		printer = p
+	format, err := render.StatusFormatFor(o.output)
+	if err != nil {
+		return &ExitError{Code: ExitInvalid, Err: err}
 	}
-	if o.runID != "" {
-		if err := controller.ValidateRunID(o.runID); err != nil {
-			return &ExitError{Code: ExitInvalid, Err: err}
-		}
-	}
-	switch {
-	case o.watch && (o.runID == "" || o.output != "text"):
-		return &ExitError{Code: ExitInvalid, Err: errors.New("--watch needs --run-id and text output")}
-	case o.all && o.runID != "":
-		return &ExitError{Code: ExitInvalid, Err: errors.New("--all-namespaces lists runs: it does not go with --run-id")}
+	if err := o.validate(format); err != nil {
+		return &ExitError{Code: ExitInvalid, Err: err}
 	}
 	client, err := o.newClient()
 	if err != nil {
@@ -116,41 +95,12 @@ func (o *statusOptions) run(ctx context.Context) error {
 	}
 	ns := o.namespace()
 	now := o.now()
-
-	if o.all {
-		runs, err := report.ListAllRuns(ctx, client)
-		if err != nil {
-			return &ExitError{Code: ExitCluster, Err: err}
-		}
-		if printer != nil {
-			return printer.print(o.streams.Out, newRunList("", runs), runRecordObjects(runs)...)
-		}
-		if len(runs) == 0 {
-			fmt.Fprintln(o.streams.ErrOut, "No runs found.")
-			return nil
-		}
-		writeAllRunsText(o.streams.Out, runs, now)
-		return nil
-	}
-	if o.watch {
+	switch {
+	case o.watch:
 		return o.watchStatus(ctx, client, ns)
+	case o.runID == "":
+		return o.list(ctx, client, ns, format, now)
 	}
-	if o.runID == "" {
-		runs, err := report.ListRuns(ctx, client, ns)
-		if err != nil {
-			return &ExitError{Code: ExitCluster, Err: err}
-		}
-		if printer != nil {
-			return printer.print(o.streams.Out, newRunList(ns, runs), runRecordObjects(runs)...)
-		}
-		if len(runs) == 0 {
-			fmt.Fprintf(o.streams.ErrOut, "No runs found in namespace %s.\n", ns)
-			return nil
-		}
-		writeRunListText(o.streams.Out, runs, now)
-		return nil
-	}
-
 	st, err := report.GetRunStatus(ctx, client, ns, o.runID, now)
 	var notFound *record.NotFoundError
 	switch {
@@ -162,17 +112,50 @@ func (o *statusOptions) run(ctx context.Context) error {
 	if st.Jobs == nil {
 		st.Jobs = []report.JobStatus{}
 	}
+	return format.Run(o.streams.Out, st, now)
+}
+
+// validate checks the flags together, before any client is made.
+func (o *statusOptions) validate(format render.StatusFormat) error {
+	if format.List == nil && o.runID == "" {
+		return fmt.Errorf("-o %s needs --run-id", o.output)
+	}
+	if o.runID != "" {
+		if err := controller.ValidateRunID(o.runID); err != nil {
+			return err
+		}
+	}
 	switch {
-	case printer != nil:
-		return printer.print(o.streams.Out, st, runRecordObject(o.runID))
-	case o.output == "mermaid":
-		statusFlowchart(st).write(o.streams.Out)
-	case o.output == "svg":
-		return writeStatusSVG(o.streams.Out, st, now)
-	default:
-		writeStatusText(o.streams.Out, st, now)
+	case o.watch && (o.runID == "" || o.output != "text"):
+		return errors.New("--watch needs --run-id and text output")
+	case o.all && o.runID != "":
+		return errors.New("--all-namespaces lists runs: it does not go with --run-id")
 	}
 	return nil
+}
+
+// list shows the runs of namespace ns, or of every namespace with -A.
+func (o *statusOptions) list(ctx context.Context, client kubernetes.Interface, ns string, format render.StatusFormat, now time.Time) error {
+	var runs []report.RunSummary
+	var err error
+	if o.all {
+		ns = ""
+		runs, err = report.ListAllRuns(ctx, client)
+	} else {
+		runs, err = report.ListRuns(ctx, client, ns)
+	}
+	if err != nil {
+		return &ExitError{Code: ExitCluster, Err: err}
+	}
+	if format.Human && len(runs) == 0 {
+		if ns == "" {
+			fmt.Fprintln(o.streams.ErrOut, "No runs found.")
+		} else {
+			fmt.Fprintf(o.streams.ErrOut, "No runs found in namespace %s.\n", ns)
+		}
+		return nil
+	}
+	return format.List(o.streams.Out, report.NewRunList(ns, runs), now)
 }
 
 func (o *statusOptions) client() (kubernetes.Interface, error) {
@@ -180,27 +163,3 @@ func (o *statusOptions) client() (kubernetes.Interface, error) {
 }
 
 func (o *statusOptions) namespace() string { return kubeFlags{o.configFlags}.namespace() }
-
-// runRecordObjects are the runs' records, for -o name.
-func runRecordObjects(runs []report.RunSummary) []runtime.Object {
-	names := make([]runtime.Object, len(runs))
-	for i, r := range runs {
-		names[i] = runRecordObject(r.RunID)
-	}
-	return names
-}
-
-// RunList is `jobernetes status -o json` without --run-id.
-type RunList struct {
-	APIVersion string              `json:"apiVersion"`
-	Kind       string              `json:"kind"`
-	Namespace  string              `json:"namespace,omitempty"` // absent with --all-namespaces
-	Items      []report.RunSummary `json:"items"`
-}
-
-func newRunList(ns string, runs []report.RunSummary) *RunList {
-	if runs == nil {
-		runs = []report.RunSummary{}
-	}
-	return &RunList{APIVersion: report.StatusAPIVersion, Kind: "RunList", Namespace: ns, Items: runs}
-}

@@ -6,9 +6,6 @@ import (
 	"io"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 // svgElements parses an SVG strictly and returns its elements by name, each
@@ -61,6 +58,7 @@ func parseSVG(t *testing.T, doc string) map[string][]svgElement {
 // XML with the SVG namespace, one bar per created Job, the critical path
 // (extract -> transform: the longest chain) outlined, waiting Jobs dashed.
 func TestStatusSVG(t *testing.T) {
+	const critColor = "#8250df" // the critical path's outline
 	code, stdout, stderr := runStatusCmd(t, statusCluster(t), "--run-id", "etl-20261127-120000-ab12", "-n", "data", "-o", "svg")
 	if code != ExitOK || stderr != "" {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
@@ -87,10 +85,10 @@ func TestStatusSVG(t *testing.T) {
 	// 4 created Jobs: extract (succeeded, critical), transform (running,
 	// critical), report-daily (succeeded), report-weekly (failed).
 	want := map[string]string{
-		"#dafbe1 " + svgCritColor: "x", // extract
-		"#ddf4ff " + svgCritColor: "x", // transform
-		"#dafbe1 #1a7f37":         "x", // report-daily
-		"#ffebe9 #cf222e":         "x", // report-weekly
+		"#dafbe1 " + critColor: "x", // extract
+		"#ddf4ff " + critColor: "x", // transform
+		"#dafbe1 #1a7f37":      "x", // report-daily
+		"#ffebe9 #cf222e":      "x", // report-weekly
 	}
 	if len(bars) != len(want) {
 		t.Errorf("bars %v, want %v", bars, want)
@@ -111,55 +109,6 @@ func TestStatusSVG(t *testing.T) {
 	for _, s := range []string{"jobernetes run etl-20261127-120000-ab12", "Job report-weekly-eeeeeeee\nfailed", "BackoffLimitExceeded"} {
 		if !strings.Contains(all, s) {
 			t.Errorf("no title holds %q:\n%s", s, all)
-		}
-	}
-}
-
-func TestSVGCriticalJobs(t *testing.T) {
-	tm := func(sec float64) *time.Time { v := at(sec); return &v }
-	st := &report.RunStatus{StartedAt: tm(0), FinishedAt: tm(30), Jobs: []report.JobStatus{
-		{Phase: "a", Job: "x", KubernetesJob: "x-1", CreatedAt: tm(0), FinishedAt: tm(5)},
-		{Phase: "b", Job: "short", KubernetesJob: "s-1", CreatedAt: tm(5), FinishedAt: tm(8)},
-		{Phase: "b", Job: "long", KubernetesJob: "l-1", CreatedAt: tm(5), FinishedAt: tm(12)},
-		{Phase: "b", Job: "after", DependsOn: []string{"short"}, KubernetesJob: "a-1", CreatedAt: tm(8), FinishedAt: tm(20)},
-		{Phase: "b", Job: "dir", KubernetesJob: "d-1", CreatedAt: tm(5), FinishedAt: tm(6)},
-		{Phase: "c", Job: "fan", KubernetesJob: "f-1", CreatedAt: tm(20), FinishedAt: tm(22)},
-		{Phase: "c", Job: "fan", KubernetesJob: "f-2", CreatedAt: tm(20), FinishedAt: tm(29)}, // the one waited for
-		{Phase: "c", Job: "fan", KubernetesJob: "f-3", CreatedAt: tm(20), FinishedAt: tm(21)},
-		{Phase: "b", Job: "x (revert)", KubernetesJob: "r-1", CreatedAt: tm(20), FinishedAt: tm(30)},
-	}}
-	got := criticalJobs(st, at(30))
-	want := map[string]bool{"x-1": true, "s-1": true, "a-1": true, "f-2": true}
-	if len(got) != len(want) {
-		t.Fatalf("critical %v, want %v", got, want)
-	}
-	for k := range want {
-		if !got[k] {
-			t.Errorf("critical %v, want %v", got, want)
-		}
-	}
-}
-
-func TestTickAxis(t *testing.T) {
-	for _, tc := range []struct {
-		total time.Duration
-		step  time.Duration
-	}{
-		{time.Second, time.Second},
-		{9 * time.Second, time.Second},
-		{95 * time.Second, 10 * time.Second},
-		{10 * time.Minute, time.Minute},
-		{5 * time.Hour, 30 * time.Minute},
-		{11 * time.Hour, 2 * time.Hour},
-	} {
-		if got := tickStep(tc.total); got != tc.step {
-			t.Errorf("tickStep(%v) = %v, want %v", tc.total, got, tc.step)
-		}
-	}
-	for d, want := range map[time.Duration]string{0: "0s", 30 * time.Second: "30s", time.Minute: "1m",
-		90 * time.Second: "1m30s", time.Hour: "1h", 90 * time.Minute: "1h30m"} {
-		if got := tickLabel(d); got != want {
-			t.Errorf("tickLabel(%v) = %q, want %q", d, got, want)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -257,43 +256,6 @@ func TestStatusExitCodes(t *testing.T) {
 	}
 }
 
-// A state this version does not know (a later controller may add some) is
-// shown as it comes, and left uncoloured in Mermaid.
-func TestStatusUnknownState(t *testing.T) {
-	st := &report.RunStatus{RunID: "r", Namespace: "n", Result: "Running", Jobs: []report.JobStatus{
-		{Phase: "p", Job: "a", KubernetesJob: "a-1", State: "succeeded"},
-		{Phase: "p", Job: "b", KubernetesJob: "b-1", State: "paused", DependsOn: []string{"a"}},
-	}}
-	var text, mm bytes.Buffer
-	writeStatusText(&text, st, statusNow)
-	if !strings.Contains(text.String(), "paused") {
-		t.Errorf("text lacks the unknown state:\n%s", text.String())
-	}
-	statusFlowchart(st).write(&mm)
-	if !strings.Contains(mm.String(), `n1["b: paused"]`) || strings.Contains(mm.String(), "class n1 ") || !strings.Contains(mm.String(), "n0 --> n1") {
-		t.Errorf("mermaid:\n%s", mm.String())
-	}
-}
-
-func TestAggregateState(t *testing.T) {
-	for _, tc := range []struct {
-		in   []string
-		want string
-	}{
-		{nil, "waiting"},
-		{[]string{"succeeded", "succeeded"}, "succeeded"},
-		{[]string{"succeeded", "waiting"}, "running"},
-		{[]string{"running", "failed", "waiting"}, "failed"},
-		{[]string{"skipped", "skipped"}, "skipped"},
-		{[]string{"succeeded", "skipped"}, "skipped"},
-		{[]string{"waiting", "skipped"}, "running"},
-	} {
-		if got := aggregateState(tc.in); got != tc.want {
-			t.Errorf("aggregateState(%v) = %s, want %s", tc.in, got, tc.want)
-		}
-	}
-}
-
 // A failed run with a skipped job and revert Jobs (one recorded, one still
 // running): every Job is shown with its own state, reverts after the plan.
 func TestStatusSkippedAndReverts(t *testing.T) {
@@ -358,46 +320,6 @@ func TestStatusSkippedAndReverts(t *testing.T) {
 	}
 }
 
-func TestStatusMermaidReverts(t *testing.T) {
-	st := &report.RunStatus{Jobs: []report.JobStatus{
-		{Phase: "one", Job: "a", State: "succeeded"},
-		{Phase: "one", Job: "alert", DependsOn: []string{"a"}, TriggerRule: "one_failed", State: "skipped"},
-		{Phase: "two", Job: "b", Finally: true, State: "failed"},
-		{Phase: "one", Job: "a (revert)", Revert: true, State: "running"},
-	}}
-	var b bytes.Buffer
-	statusFlowchart(st).write(&b)
-	want := `flowchart TD
-` + strings.Join(func() []string {
-		var l []string
-		for _, s := range stateStyles {
-			l = append(l, "    classDef "+s[0]+" "+s[1])
-		}
-		return l
-	}(), "\n") + `
-    classDef revert stroke-dasharray:5 5
-    subgraph p0 ["one"]
-        n0["a: succeeded"]
-        n1["alert (one_failed): skipped"]
-        n3["a (revert): running"]
-    end
-    subgraph p1 ["two (finally)"]
-        n2["b: failed"]
-    end
-    n0 --> n1
-    n0 -. on failure .-> n3
-    p0 -. finally .-> p1
-    class n3 running
-    class n0 succeeded
-    class n2 failed
-    class n1 skipped
-    class n3 revert
-`
-	if b.String() != want {
-		t.Errorf("mermaid:\n%s\nwant:\n%s", b.String(), want)
-	}
-}
-
 // -o yaml, jsonpath and name print what -o json does, through cli-runtime's
 // printers; -o name is the run's record ConfigMap, for kubectl.
 func TestStatusObjectFormats(t *testing.T) {
@@ -442,7 +364,7 @@ func TestStatusObjectFormats(t *testing.T) {
 			}
 		}},
 		{[]string{"-o", "yaml"}, func(t *testing.T, out string) {
-			var l RunList
+			var l report.RunList
 			if err := yaml.UnmarshalStrict([]byte(out), &l); err != nil || l.Kind != "RunList" || len(l.Items) != 2 {
 				t.Errorf("-o yaml list: %+v, %v:\n%s", l, err, out)
 			}

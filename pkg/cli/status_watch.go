@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/render"
 	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
@@ -54,14 +53,13 @@ func (o *statusOptions) watchStatus(ctx context.Context, client kubernetes.Inter
 		}
 	}
 	var draw func(*report.RunStatus)
-	if f := terminalFile(o.streams.Out); f != nil {
+	if f := render.TerminalFile(o.streams.Out); f != nil {
 		draw = func(st *report.RunStatus) {
 			fmt.Fprint(o.streams.Out, "\x1b[H\x1b[2J") // home, clear: redraw in place
-			writeStatusText(o.streams.Out, st, o.now())
+			render.StatusText(o.streams.Out, st, o.now())
 		}
 	} else {
-		lines := &statusLines{w: o.streams.Out, seen: map[string]string{}}
-		draw = lines.write
+		draw = render.NewStatusLines(o.streams.Out).Write
 	}
 	// A tick redraws running durations on a terminal; piped, only changes print.
 	tick := time.NewTicker(time.Second)
@@ -72,7 +70,7 @@ func (o *statusOptions) watchStatus(ctx context.Context, client kubernetes.Inter
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-tick.C:
-			if terminalFile(o.streams.Out) == nil {
+			if render.TerminalFile(o.streams.Out) == nil {
 				continue
 			}
 		case <-changed:
@@ -98,35 +96,5 @@ func (o *statusOptions) watchStatus(ctx context.Context, client kubernetes.Inter
 		if st.Result != record.ResultRunning {
 			return nil
 		}
-	}
-}
-
-// statusLines prints a run's changes as lines: the header when the result
-// or the count of finished Jobs changes, and one row per Job state change.
-type statusLines struct {
-	w      io.Writer
-	seen   map[string]string // Kubernetes Job -> last state printed
-	header string
-}
-
-func (l *statusLines) write(st *report.RunStatus) {
-	done, total := jobCounts(st)
-	if h := fmt.Sprintf("run %s in namespace %s: %s (%d/%d Jobs done)", st.RunID, st.Namespace, st.Result, done, total); h != l.header {
-		l.header = h
-		fmt.Fprintln(l.w, h)
-	}
-	for _, j := range st.Jobs {
-		if l.seen[j.KubernetesJob] == j.State {
-			continue
-		}
-		l.seen[j.KubernetesJob] = j.State
-		line := fmt.Sprintf("%-30s %-40s %-10s", j.Phase+"/"+j.Job, j.KubernetesJob, j.State)
-		if j.Reason != "" && j.State != report.StateSucceeded {
-			line += " " + j.Reason
-		}
-		fmt.Fprintln(l.w, strings.TrimRight(line, " "))
-	}
-	if st.Result != record.ResultRunning && st.Message != "" {
-		fmt.Fprintln(l.w, st.Message)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
+	"github.com/jobernetes/jobernetes/pkg/render"
 )
 
 // defaultModel is the model file read when -f is not given.
@@ -37,9 +38,9 @@ Exit codes: 0 valid, 2 invalid.`,
 			}
 			printEnvWarnings(streams.ErrOut, m, env)
 			fmt.Fprintf(streams.Out, "%s is valid: %s, %s, %s\n", m.Path,
-				plural(len(m.Phases), "phase", "phases"),
-				plural(len(m.Jobs()), "job", "jobs"),
-				plural(m.KubernetesJobs(), "Kubernetes Job", "Kubernetes Jobs"))
+				render.Plural(len(m.Phases), "phase", "phases"),
+				render.Plural(len(m.Jobs()), "job", "jobs"),
+				render.Plural(m.KubernetesJobs(), "Kubernetes Job", "Kubernetes Jobs"))
 			return nil
 		},
 	}

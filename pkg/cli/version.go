@@ -10,6 +10,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/discovery"
 
+	"github.com/jobernetes/jobernetes/pkg/render"
 	"github.com/jobernetes/jobernetes/pkg/version"
 )
 
@@ -51,12 +52,12 @@ Exit codes: 0, 2 invalid usage.`,
 }
 
 func (o *versionOptions) run() error {
-	var p *objectPrinter
+	var p *render.ObjectPrinter
 	if o.output != "" {
 		var ok bool
 		var err error
-		p, ok, err = newObjectPrinter(o.output, false)
-		if err == nil && (!ok || p.format != "json" && p.format != "yaml") {
+		p, ok, err = render.NewObjectPrinter(o.output, false)
+		if err == nil && (!ok || p.Format() != "json" && p.Format() != "yaml") {
 			err = fmt.Errorf("unknown -o %q: use json or yaml", o.output)
 		}
 		if err != nil {
@@ -72,7 +73,7 @@ func (o *versionOptions) run() error {
 		v.ServerVersion = sv
 	}
 	if p != nil {
-		return p.print(o.streams.Out, v)
+		return p.Print(o.streams.Out, v)
 	}
 	c := v.ClientVersion
 	fmt.Fprintf(o.streams.Out, "jobernetes %s\ncommit: %s\ngo: %s %s\n", c.Version, c.Commit, c.GoVersion, c.Platform)

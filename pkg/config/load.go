@@ -18,6 +18,9 @@ type LoadOptions struct {
 	// confine refuses job paths outside the model's folder, so that a
 	// fuzzed model cannot make Load walk the whole file system.
 	confine bool
+	// stack holds the model files (absolute) that load this one as a
+	// sub-model: a cycle of files is refused.
+	stack []string
 }
 
 // maxModelSize bounds the model file. A model of 100,000 jobs is a few MiB.
@@ -69,11 +72,13 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 				Path:       rj.path,
 				DependsOn:  rj.dependsOn,
 			}
-			if rj.usable {
+			if rj.usable && rj.typ != TypeModel {
 				job.Manifests = loader.manifests(rj, ps)
 			}
 			job.TriggerRule = rj.triggerRule
 			job.Env = rj.env
+			job.Results, job.When, job.Matrix = rj.results, rj.when, rj.matrix
+			expandStatic(job, raw.options.MaxMatrix)
 			if rj.revertPath != "" {
 				job.Revert = loader.revert(rj, ps)
 			}
@@ -84,6 +89,10 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 	}
 	checkFailureHandling(raw, ps)
 	m.Graph = buildGraph(raw, GraphSpecs(m.Phases, raw.options.FinallyPhase), ps)
+	checkDataflow(raw, m, ps)
+	if ps.empty() {
+		loadSubModels(m, raw, opts, ps)
+	}
 
 	if !ps.empty() {
 		return nil, &ValidationError{Problems: ps.sorted()}

@@ -27,6 +27,8 @@ type Phase struct {
 const (
 	TypeFile      = "file"
 	TypeDirectory = "directory"
+	// TypeModel runs another model file's phases as this one job.
+	TypeModel = "model"
 )
 
 // Job is one job of the model: one Kubernetes Job for a file job, one per
@@ -52,6 +54,17 @@ type Job struct {
 	// Env is the job's `env`: parameters for its Jobs only, overriding the
 	// model's jobernetes_config env.
 	Env map[string]string
+
+	// Results are the keys its Jobs write to a termination message.
+	Results []string
+	// When is its condition; nil when it has none.
+	When *When
+	// Matrix is its fan-out, keys sorted; nil when it has none. A static
+	// matrix has one manifest per combination in Manifests; a dynamic one
+	// (IsDynamic) has none until run time, and Template is its manifest.
+	Matrix   []MatrixAxis
+	Template *Manifest
+	tooLarge int // a static matrix of more than max_matrix Jobs: how many
 }
 
 // Manifest is one Job manifest file.
@@ -59,6 +72,8 @@ type Manifest struct {
 	Path    string       // path for messages: as the user would type it (model dir joined with the relative path)
 	RelPath string       // slash-separated path relative to the model's folder; stable; used to derive Job names
 	Job     *batchv1.Job // strictly decoded; shared by every job that names the file: read-only
+	// Matrix is the combination of a matrix job's Job; nil otherwise.
+	Matrix *Combination
 }
 
 // Jobs are all jobs in model order, which is also graph node order. Load

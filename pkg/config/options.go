@@ -28,6 +28,9 @@ type Options struct {
 	// Env is `env`: parameters injected into every container of every Job
 	// of the run (a job's env and `run -e` override them).
 	Env map[string]string
+
+	// MaxMatrix is `max_matrix`: at most this many Jobs per matrix job.
+	MaxMatrix int
 }
 
 // Failure policies: what the run does once a Job has failed.
@@ -47,11 +50,11 @@ const (
 
 // DefaultOptions are the options of a model without jobernetes_config.
 func DefaultOptions() Options {
-	return Options{RefreshTime: 5, SSLInsecureWarnings: true, FailurePolicy: PolicyStop}
+	return Options{RefreshTime: 5, SSLInsecureWarnings: true, FailurePolicy: PolicyStop, MaxMatrix: DefaultMaxMatrix}
 }
 
 var optionKeys = []string{"cleanup", "env", "failure_policy", "finally_phase", "incluster", "jobname",
-	"kubernetes_namespace", "parallelization", "refresh_time", "run_timeout", "ssl_insecure_warnings"}
+	"kubernetes_namespace", "max_matrix", "parallelization", "refresh_time", "run_timeout", "ssl_insecure_warnings"}
 
 // decodeOptions reads the jobernetes_config mapping (nil: defaults).
 func decodeOptions(v any, ps *problems) Options {
@@ -110,6 +113,17 @@ func decodeOptions(v any, ps *problems) Options {
 				ps.at(fp.String(), "is too large: "+n.String())
 			default:
 				o.Parallelization = int(i)
+			}
+		case "max_matrix":
+			n, ok := val.(json.Number)
+			i, err := n.Int64()
+			switch {
+			case !ok || err != nil:
+				ps.at(fp.String(), "must be a whole number, not "+describe(val))
+			case i < 1 || i > 100000:
+				ps.at(fp.String(), "must be between 1 and 100000, not "+n.String())
+			default:
+				o.MaxMatrix = int(i)
 			}
 		case "refresh_time":
 			n, ok := val.(json.Number)

@@ -45,12 +45,16 @@ type rawJob struct {
 	triggerRule string // RuleAllSucceeded unless written
 	revertPath  string // revert_path as written, "" when absent
 	env         map[string]string
+
+	results []string     // declared result keys
+	when    *When        // nil when absent (or invalid)
+	matrix  []MatrixAxis // nil when absent
 }
 
 var (
 	topKeys   = []string{"jobernetes", "jobernetes_config"}
 	phaseKeys = []string{"jobs", "phase_name"}
-	jobKeys   = []string{"depends_on", "env", "job_path", "name", "revert_path", "trigger_rule", "type"}
+	jobKeys   = []string{"depends_on", "env", "job_path", "matrix", "name", "results", "revert_path", "trigger_rule", "type", "when"}
 )
 
 // parseModel decodes the model file's bytes. It returns nil when the file is
@@ -333,8 +337,8 @@ func decodeJob(v any, ph *rawPhase, jobsField *field.Path, index int, ps *proble
 		switch {
 		case !ok:
 			typeOK = false
-		case s != TypeFile && s != TypeDirectory:
-			report(tf.String(), "Unsupported value "+strconv.Quote(s)+": must be file (the default) or directory")
+		case s != TypeFile && s != TypeDirectory && s != TypeModel:
+			report(tf.String(), "Unsupported value "+strconv.Quote(s)+": must be file (the default), directory or model")
 			typeOK = false
 		default:
 			job.typ = s
@@ -378,6 +382,7 @@ func decodeJob(v any, ph *rawPhase, jobsField *field.Path, index int, ps *proble
 	if ev := m["env"]; ev != nil {
 		job.env = decodeEnv(ev, fp.Child("env"), report)
 	}
+	decodeDataflow(m, job, fp, report)
 	if dv := m["depends_on"]; dv != nil {
 		list, ok := dv.([]any)
 		if !ok {

@@ -35,8 +35,13 @@ func (c *Controller) recordAndCleanup(ctx context.Context, done bool) error {
 			newly = append(newly, u) // written behind the create: see record.JobCreated
 		}
 	}
+	recNow := c.flow.recNow
+	c.flow.recNow = false
+	if recNow {
+		c.queue.Add(c.runID) // the job that waits for the write starts next
+	}
 	if len(newly) > 0 || done {
-		if wait := c.opts.RecordInterval - c.now().Sub(c.work.lastWrite); !done && wait > 0 {
+		if wait := c.opts.RecordInterval - c.now().Sub(c.work.lastWrite); !done && !recNow && wait > 0 {
 			c.queue.AddAfter(c.runID, wait)
 		} else if err := c.writeRecord(ctx, newly, done); err != nil {
 			return err
@@ -54,7 +59,7 @@ func (c *Controller) recordAndCleanup(ctx context.Context, done bool) error {
 func (c *Controller) writeRecord(ctx context.Context, newly []*unit, done bool) error {
 	jobs := make(map[string]*record.JobRecord, len(newly))
 	for _, u := range newly {
-		jobs[u.name] = u.jobRecord()
+		jobs[u.name] = c.jobRecord(u)
 	}
 	err := c.store.Update(ctx, record.Change{Jobs: jobs, Run: func(rec *record.Record) {
 		if rec.Result == record.ResultCancelled {

@@ -110,6 +110,7 @@ type Controller struct {
 	jobTmpl jobTemplate  // what every Job of the run gets
 	notes   notes        // what the run has said once and need not say again
 	end     runEnd       // how the run ends, once it does
+	flow    dataflow     // results, and what was decided from them
 }
 
 // runCache is what the informers hold of the run.

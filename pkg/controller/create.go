@@ -61,6 +61,9 @@ func (c *Controller) runLabels(u *unit, base map[string]string) map[string]strin
 	if u.attempt > 1 {
 		l[LabelAttempt] = strconv.Itoa(u.attempt)
 	}
+	if cb := u.manifest.Matrix; cb != nil && !u.revert {
+		l[LabelMatrix] = matrixLabel(cb)
+	}
 	return l
 }
 

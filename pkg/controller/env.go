@@ -25,8 +25,15 @@ func (c *Controller) jobEnv(u *unit) []corev1.EnvVar {
 		corev1.EnvVar{Name: config.EnvJob, Value: u.job.Name},
 		corev1.EnvVar{Name: config.EnvAttempt, Value: strconv.Itoa(max(u.attempt, 1))},
 	)
+	if !u.revert {
+		env = append(env, matrixEnv(u.manifest.Matrix)...)
+	}
 	for _, k := range slices.Sorted(maps.Keys(params)) {
-		env = append(env, corev1.EnvVar{Name: k, Value: params[k]})
+		v := params[k]
+		if c.flow.any {
+			v, _ = config.Substitute(v, c.resultOf, u.manifest.Matrix)
+		}
+		env = append(env, corev1.EnvVar{Name: k, Value: v})
 	}
 	return env
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/big"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,7 +64,13 @@ func jobName(runID string, job *config.Job, m *config.Manifest, attempt int, rev
 			base += "-" + s
 		}
 	}
+	if m.Matrix != nil && !revert {
+		base += "-" + strconv.Itoa(m.Matrix.Index)
+	}
 	key := runID + "\x00" + job.Name + "\x00" + m.RelPath
+	if m.Matrix != nil && !revert {
+		key += fmt.Sprintf("\x00matrix=%d", m.Matrix.Index)
+	}
 	if revert {
 		key += "\x00revert"
 	}

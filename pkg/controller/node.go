@@ -12,6 +12,9 @@ type node struct {
 	job    *config.Job
 	units  []*unit // one per manifest, in manifest order; not the revert
 	revert *unit   // nil when the job has no revert_path
+	// unexpanded: a matrix job whose Jobs are made when it is about to
+	// start (dataflow.go); pending until then.
+	unexpanded bool
 }
 
 // buildUnits makes a node per model job and a unit per Kubernetes Job, and
@@ -27,6 +30,7 @@ func (c *Controller) buildUnits() {
 		if j.Revert != nil {
 			n.revert = c.addUnit(j, j.Revert, true)
 		}
+		n.unexpanded = len(j.Matrix) > 0 && len(j.Manifests) == 0
 		c.nodes[j.Index] = n
 	}
 	c.jobTmpl.manifestHash = map[*config.Manifest]string{}
@@ -37,6 +41,7 @@ func (c *Controller) buildUnits() {
 	}
 	c.renameUnits()
 	c.notes.phases = make([]int, len(c.model.Graph.Phases()))
+	c.initDataflow()
 }
 
 func (c *Controller) addUnit(j *config.Job, m *config.Manifest, revert bool) *unit {
@@ -47,6 +52,9 @@ func (c *Controller) addUnit(j *config.Job, m *config.Manifest, revert bool) *un
 
 // state is what graph.Decide reads of the node.
 func (n *node) state() graph.NodeState {
+	if n.unexpanded {
+		return graph.NodeState{Main: graph.Pending}
+	}
 	s := graph.NodeState{Main: fold(n.units)}
 	if s.Main == graph.Running {
 		for _, u := range n.units {
@@ -60,7 +68,7 @@ func (n *node) state() graph.NodeState {
 }
 
 // nodeState is node n's state, for progress lines and the report.
-func (c *Controller) nodeState(n int) graph.State { return fold(c.nodes[n].units) }
+func (c *Controller) nodeState(n int) graph.State { return c.nodes[n].state().Main }
 
 // fold is the one way unit states make a node state.
 func fold(units []*unit) graph.State {

@@ -148,7 +148,8 @@ func (c *Controller) watchPods() error {
 	c.cache.pods, c.cache.podsSynced = inf.GetIndexer(), inf.HasSynced
 	telling := func(obj interface{}) {
 		if pod, ok := obj.(*corev1.Pod); ok {
-			if reason, _ := PodWaiting(pod); reason != "" || pod.Status.Phase == corev1.PodFailed {
+			if reason, _ := PodWaiting(pod); reason != "" || pod.Status.Phase == corev1.PodFailed ||
+				(c.flow.any && pod.Status.Phase == corev1.PodSucceeded) {
 				c.queue.Add(c.runID)
 			}
 		}

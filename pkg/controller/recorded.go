@@ -9,11 +9,14 @@ import (
 // plan, and one JobRecord per finished (or created) unit.
 
 // jobRecord is what the record keeps of u.
-func (u *unit) jobRecord() *record.JobRecord {
+func (c *Controller) jobRecord(u *unit) *record.JobRecord {
 	jr := &record.JobRecord{
 		Job: u.job.Name, Phase: u.job.Phase, UID: string(u.uid),
 		CreatedAt: millis(u.created), StartedAt: millis(u.started), FinishedAt: millis(u.finished),
 		Result: record.JobSucceeded, Revert: u.revert, Reason: u.reason, Message: u.message, Pods: u.pods,
+	}
+	if u.state == unitSucceeded {
+		jr.Results = c.recordResults(u)
 	}
 	if u.attempt > 1 {
 		jr.Attempt = u.attempt
@@ -55,30 +58,35 @@ func (c *Controller) restoreFromRecord() {
 		if !ok {
 			continue
 		}
-		u := c.units[i]
-		if jr.Result == record.JobCreated {
-			u.inRecord.created = true // its Job should be in the cache
-			if u.attempt < c.attempt {
-				u.keptRunning, u.said.state = true, unitActive
-			}
-			continue
-		}
-		u.inRecord.final = true
-		u.uid = typesUID(jr.UID)
-		u.created = timeFromMillis(jr.CreatedAt)
-		u.started = timeFromMillis(jr.StartedAt)
-		u.finished = timeFromMillis(jr.FinishedAt)
-		u.reason, u.message, u.pods = jr.Reason, jr.Message, jr.Pods
-		switch jr.Result {
-		case record.JobSucceeded:
-			c.setState(u, unitSucceeded)
-		case record.JobSkipped:
-			c.setState(u, unitSkipped)
-		default:
-			c.setState(u, unitFailed)
-		}
-		u.said.state = u.state // already reported by the run that saw it
+		c.restoreUnit(c.units[i], jr)
 	}
+}
+
+// restoreUnit applies u's record entry.
+func (c *Controller) restoreUnit(u *unit, jr *record.JobRecord) {
+	if jr.Result == record.JobCreated {
+		u.inRecord.created = true // its Job should be in the cache
+		if u.attempt < c.attempt {
+			u.keptRunning, u.said.state = true, unitActive
+		}
+		return
+	}
+	u.inRecord.final = true
+	u.uid = typesUID(jr.UID)
+	u.created = timeFromMillis(jr.CreatedAt)
+	u.started = timeFromMillis(jr.StartedAt)
+	u.finished = timeFromMillis(jr.FinishedAt)
+	u.reason, u.message, u.pods = jr.Reason, jr.Message, jr.Pods
+	c.restoreResults(u, jr)
+	switch jr.Result {
+	case record.JobSucceeded:
+		c.setState(u, unitSucceeded)
+	case record.JobSkipped:
+		c.setState(u, unitSkipped)
+	default:
+		c.setState(u, unitFailed)
+	}
+	u.said.state = u.state // already reported by the run that saw it
 }
 
 // rec is the run record as last read or written; nil before Prepare (and

@@ -237,6 +237,12 @@ func (c *Controller) observeJob(u *unit, j *batchv1.Job) {
 	}
 	u.reason, u.message = cond.Reason, cond.Message
 	if cond.Type == batchv1.JobComplete {
+		if c.flow.any && !c.observeResults(u) {
+			if u.state != unitFailed {
+				c.setState(u, unitActive) // its results are not in the cache yet
+			}
+			return
+		}
 		c.setState(u, unitSucceeded)
 	} else {
 		c.setState(u, unitFailed)
@@ -354,6 +360,9 @@ func (c *Controller) launch(ctx context.Context, d graph.Decision) (bool, error)
 func (c *Controller) todo(d graph.Decision) []*unit {
 	var todo []*unit
 	for _, n := range d.Create {
+		if c.flow.any && !c.settle(n) {
+			continue // a result it reads is not recorded yet
+		}
 		for _, u := range c.nodes[n].units {
 			if u.state == unitNotCreated {
 				todo = append(todo, u)

@@ -5,6 +5,7 @@
 package record
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -120,6 +121,9 @@ type JobRecord struct {
 	Message    string `json:"message,omitempty"`
 	// Pods says why a failed Job's pods failed.
 	Pods []PodFailure `json:"pods,omitempty"`
+	// Results are the declared results its containers wrote (a JSON
+	// object), recorded when it succeeded.
+	Results json.RawMessage `json:"results,omitempty"`
 }
 
 // PodFailure is one failed container of a failed Job's pod.

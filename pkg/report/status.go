@@ -5,6 +5,7 @@ package report
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -98,6 +99,9 @@ type JobStatus struct {
 	// Job, why its pod has not started (Unschedulable, ImagePullBackOff...).
 	Pods    []record.PodFailure `json:"pods,omitempty"`
 	Waiting string              `json:"waiting,omitempty"`
+	// Results are the declared results its containers wrote (a JSON
+	// object), once it succeeded and was recorded.
+	Results json.RawMessage `json:"results,omitempty"`
 }
 
 // GetRunStatus reads a run's record and Jobs: one GET and one LIST.
@@ -178,7 +182,11 @@ func RunStatusFrom(rec *record.Stored, all []*batchv1.Job, now time.Time) *RunSt
 		if _, ok := b.phaseOf[pj.Phase]; !ok {
 			b.phaseOf[pj.Phase] = len(b.phaseOf)
 		}
-		for _, name := range pj.KubernetesJobs {
+		names := pj.KubernetesJobs
+		if len(names) == 0 {
+			names = b.madeAtRunTime(pj.Job) // a matrix decided at run time
+		}
+		for _, name := range names {
 			b.planned[name] = true
 			js := JobStatus{Phase: pj.Phase, Job: pj.Job, DependsOn: pj.DependsOn, TriggerRule: pj.TriggerRule, Finally: pj.Finally,
 				KubernetesJob: name}
@@ -213,6 +221,48 @@ type statusBuilder struct {
 
 func (b *statusBuilder) fill(js *JobStatus) {
 	fillJobStatus(js, b.rec.Jobs[js.KubernetesJob], b.jobs[js.KubernetesJob], b.jobsRead, b.now)
+}
+
+// madeAtRunTime are the Jobs of a model job whose Jobs were not known when
+// the plan was written (a matrix decided from results), from the record
+// and the cluster, in name order.
+func (b *statusBuilder) madeAtRunTime(job string) []string {
+	seen := map[string]bool{}
+	for name, jr := range b.rec.Jobs {
+		if jr.Job == job && !jr.Revert {
+			seen[name] = true
+		}
+	}
+	for name, j := range b.jobs {
+		if _, revert := j.Labels[controller.LabelRevert]; !revert && j.Labels[controller.LabelJob] == job {
+			seen[name] = true
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for name := range seen {
+		out = append(out, name)
+	}
+	sort.Slice(out, func(i, k int) bool { return matrixOrder(out[i], out[k]) })
+	return out
+}
+
+// matrixOrder sorts Job names NAME-INDEX-HASH by index, others by name.
+func matrixOrder(a, b string) bool {
+	ia, oka := matrixIndex(a)
+	ib, okb := matrixIndex(b)
+	if oka && okb && ia != ib {
+		return ia < ib
+	}
+	return a < b
+}
+
+func matrixIndex(name string) (int, bool) {
+	parts := strings.Split(name, "-")
+	if len(parts) < 3 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(parts[len(parts)-2])
+	return n, err == nil
 }
 
 // unplanned are the Jobs outside the plan, from the record and the
@@ -279,6 +329,7 @@ func fillJobStatus(js *JobStatus, jr *record.JobRecord, j *batchv1.Job, jobsRead
 	case jr != nil:
 		js.CreatedAt, js.FinishedAt = timePtr(jr.CreatedAt), timePtr(jr.FinishedAt)
 		js.Reason, js.Message, js.Pods = jr.Reason, jr.Message, jr.Pods
+		js.Results = jr.Results
 		js.State = recordedState(jr.Result)
 	case j != nil:
 		created := j.CreationTimestamp.Time

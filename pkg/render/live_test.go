@@ -1,4 +1,4 @@
-package cli
+package render
 
 import (
 	"bytes"
@@ -17,6 +17,9 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/report"
 )
+
+// advanced is the example model with every feature.
+var advanced = filepath.Join("..", "..", "examples", "advanced", "jobermodel.yaml")
 
 var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
 
@@ -73,8 +76,8 @@ func TestLiveViewWanted(t *testing.T) {
 		{"file", file, false, env(), false},
 		{"buffer", &bytes.Buffer{}, false, env(), false},
 	} {
-		if got := liveViewWanted(tc.out, tc.noColor, tc.env); got != tc.want {
-			t.Errorf("%s: liveViewWanted = %v, want %v", tc.name, got, tc.want)
+		if got := LiveViewWanted(tc.out, tc.noColor, tc.env); got != tc.want {
+			t.Errorf("%s: LiveViewWanted = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
@@ -84,7 +87,7 @@ func TestLiveViewFrame(t *testing.T) {
 	m := loadAdvanced(t)
 	now := runStart
 	var out bytes.Buffer
-	v := newLiveView(&out, m, "adv-1", func() time.Time { return now })
+	v := NewLiveView(&out, m, "adv-1", func() time.Time { return now })
 	v.size = func() (int, int) { return 80, 40 }
 	jobName := func(job string, i int) string {
 		for _, j := range m.Jobs() {
@@ -97,7 +100,7 @@ func TestLiveViewFrame(t *testing.T) {
 	}
 	tr := func(sec float64, job string, i int, state, reason string) {
 		now = at(sec)
-		v.observe(controller.Transition{Time: now, Elapsed: now.Sub(runStart), Job: job, Name: jobName(job, i), State: state, Reason: reason})
+		v.Observe(controller.Transition{Time: now, Elapsed: now.Sub(runStart), Job: job, Name: jobName(job, i), State: state, Reason: reason})
 	}
 	tr(0, "sleep_one", 0, "running", "")
 	tr(6, "sleep_one", 0, "succeeded", "")
@@ -165,19 +168,19 @@ func TestLiveViewRedrawsOnPTY(t *testing.T) {
 	}()
 
 	m := loadAdvanced(t)
-	if !liveViewWanted(tty, false, env("TERM", "xterm")) {
+	if !LiveViewWanted(tty, false, env("TERM", "xterm")) {
 		t.Fatal("a pty is not taken for a terminal")
 	}
-	v := newLiveView(tty, m, "adv-1", time.Now)
-	v.run(20 * time.Millisecond)
+	v := NewLiveView(tty, m, "adv-1", time.Now)
+	v.Start(20 * time.Millisecond)
 	first := m.Jobs()[0]
 	name := controller.JobName("adv-1", first, first.Manifests[0])
-	v.observe(controller.Transition{Time: time.Now(), Job: first.Name, Name: name, State: "running"})
+	v.Observe(controller.Transition{Time: time.Now(), Job: first.Name, Name: name, State: "running"})
 	time.Sleep(150 * time.Millisecond)
 	_, _ = io.WriteString(v, "[   +0.1s] created   start_sleep/sleep_one (Job x)\nwarning: a foreign Job\n")
-	v.observe(controller.Transition{Time: time.Now(), Job: first.Name, Name: name, State: "succeeded"})
+	v.Observe(controller.Transition{Time: time.Now(), Job: first.Name, Name: name, State: "succeeded"})
 	time.Sleep(150 * time.Millisecond)
-	v.close()
+	v.Close()
 	tty.Close()
 
 	deadline := time.Now().Add(5 * time.Second)
@@ -210,14 +213,14 @@ func TestLiveViewRedrawsOnPTY(t *testing.T) {
 // states it has reached; a Job outside the plan (a revert) gets a row.
 func TestLiveViewSeed(t *testing.T) {
 	now := at(30)
-	v := newLiveView(io.Discard, loadAdvanced(t), "adv-1", func() time.Time { return now })
+	v := NewLiveView(io.Discard, loadAdvanced(t), "adv-1", func() time.Time { return now })
 	started := runStart
-	v.seed(&report.RunStatus{StartedAt: &started, Jobs: []report.JobStatus{
+	v.Seed(&report.RunStatus{StartedAt: &started, Jobs: []report.JobStatus{
 		{Phase: "one", Job: "a", KubernetesJob: "a-attempt2", State: "succeeded", CreatedAt: ptr(at(1)), FinishedAt: ptr(at(5))},
 		{Phase: "one", Job: "b", KubernetesJob: "b-attempt2", State: "waiting"},
 	}})
-	v.observe(controller.Transition{Time: at(29), Elapsed: 29 * time.Second, Phase: "one", Job: "b", Name: "b-attempt2", State: "running"})
-	v.observe(controller.Transition{Time: at(29), Elapsed: 29 * time.Second, Phase: "one", Job: "a", Name: "revert-a-x", State: "running"})
+	v.Observe(controller.Transition{Time: at(29), Elapsed: 29 * time.Second, Phase: "one", Job: "b", Name: "b-attempt2", State: "running"})
+	v.Observe(controller.Transition{Time: at(29), Elapsed: 29 * time.Second, Phase: "one", Job: "a", Name: "revert-a-x", State: "running"})
 	got := ansi.ReplaceAllString(v.frameLocked(), "")
 	want := `jobernetes run adv-1  +30s  1/3 Jobs succeeded, 2 running
 STATE       ELAPSED  PHASE  JOB

@@ -1,4 +1,4 @@
-package cli
+package render
 
 import (
 	"encoding/json"
@@ -14,18 +14,18 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
-// objectPrinter prints jobernetes' own objects (report.RunReport, RunStatus,
+// ObjectPrinter prints jobernetes' own objects (report.RunReport, RunStatus,
 // RunList, version) for -o json, yaml, jsonpath=TEMPLATE,
 // jsonpath-file=FILE and name, with k8s.io/cli-runtime's printers, so that
 // the formats behave as kubectl's do.
-type objectPrinter struct {
+type ObjectPrinter struct {
 	format  string // json, yaml, name, jsonpath, jsonpath-file
 	printer printers.ResourcePrinter
 }
 
-// newObjectPrinter returns the printer for -o output, and false when output
+// NewObjectPrinter returns the printer for -o output, and false when output
 // is none of the machine formats (a command's own text formats).
-func newObjectPrinter(output string, allowName bool) (*objectPrinter, bool, error) {
+func NewObjectPrinter(output string, allowName bool) (*ObjectPrinter, bool, error) {
 	format, _, _ := strings.Cut(output, "=")
 	switch format {
 	case "json", "yaml", "jsonpath", "jsonpath-file":
@@ -42,17 +42,21 @@ func newObjectPrinter(output string, allowName bool) (*objectPrinter, bool, erro
 	if err != nil {
 		return nil, true, fmt.Errorf("-o %s: %w", output, err)
 	}
-	return &objectPrinter{format: format, printer: p}, true, nil
+	return &ObjectPrinter{format: format, printer: p}, true, nil
 }
 
-// print writes v. -o json keeps the two-space indentation jobernetes has
+// Format is the printer's format: json, yaml, name, jsonpath or
+// jsonpath-file.
+func (p *ObjectPrinter) Format() string { return p.format }
+
+// Print writes v. -o json keeps the two-space indentation jobernetes has
 // always printed (scripts and golden files diff it); the other formats go
 // through the printers as runtime.Unknown, whose raw JSON they all read.
 // For -o name, names are the Kubernetes objects that stand for v.
-func (p *objectPrinter) print(w io.Writer, v any, names ...runtime.Object) error {
+func (p *ObjectPrinter) Print(w io.Writer, v any, names ...runtime.Object) error {
 	switch p.format {
 	case "json":
-		return writeJSON(w, v)
+		return WriteJSON(w, v)
 	case "name":
 		for _, n := range names {
 			if err := p.printer.PrintObj(n, w); err != nil {
@@ -69,10 +73,10 @@ func (p *objectPrinter) print(w io.Writer, v any, names ...runtime.Object) error
 	return p.printer.PrintObj(&runtime.Unknown{Raw: raw, ContentType: runtime.ContentTypeJSON}, w)
 }
 
-// runRecordObject is what -o name prints for a run: its record ConfigMap,
+// RunRecordObject is what -o name prints for a run: its record ConfigMap,
 // as "configmap/jobernetes-run-<ID>", so that
 // `kubectl get $(jobernetes status --run-id ID -o name)` shows the record.
-func runRecordObject(runID string) runtime.Object {
+func RunRecordObject(runID string) runtime.Object {
 	return &metav1.PartialObjectMetadata{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		ObjectMeta: metav1.ObjectMeta{Name: record.Name(runID)},

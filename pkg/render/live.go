@@ -1,4 +1,4 @@
-package cli
+package render
 
 import (
 	"bytes"
@@ -34,8 +34,8 @@ var stateColors = map[string]string{
 
 const otherStateColor = "\x1b[35m" // magenta: a state this version does not know
 
-// terminalFile returns w as a terminal, or nil when it is not one.
-func terminalFile(w io.Writer) *os.File {
+// TerminalFile returns w as a terminal, or nil when it is not one.
+func TerminalFile(w io.Writer) *os.File {
 	f, ok := w.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil
@@ -43,22 +43,22 @@ func terminalFile(w io.Writer) *os.File {
 	return f
 }
 
-// liveViewWanted: stdout is a terminal, and neither --no-color, NO_COLOR
+// LiveViewWanted: stdout is a terminal, and neither --no-color, NO_COLOR
 // (any non-empty value, as no-color.org says) nor TERM=dumb asks for plain
 // output.
-func liveViewWanted(out io.Writer, noColor bool, getenv func(string) string) bool {
+func LiveViewWanted(out io.Writer, noColor bool, getenv func(string) string) bool {
 	if noColor || getenv("NO_COLOR") != "" || getenv("TERM") == "dumb" {
 		return false
 	}
-	return terminalFile(out) != nil
+	return TerminalFile(out) != nil
 }
 
-// liveView is the table `jobernetes run` redraws in place on a terminal:
+// LiveView is the table `jobernetes run` redraws in place on a terminal:
 // one row per model job with its state and elapsed time, above it one line
 // for the whole run. It is fed by the controller's transitions and redrawn
 // when they come (at most every 100ms) and every second for the clocks.
 // Progress lines that are not state changes (warnings) scroll above it.
-type liveView struct {
+type LiveView struct {
 	mu     sync.Mutex
 	w      io.Writer
 	size   func() (width, height int)
@@ -91,11 +91,11 @@ type liveJob struct {
 	created, finished time.Time
 }
 
-// newLiveView makes the view of a run of model, every Job waiting under
-// its first attempt's name until seed gives the run's plan.
-func newLiveView(w io.Writer, model *config.Model, runID string, now func() time.Time) *liveView {
-	v := &liveView{w: w, now: now, runID: runID, start: now(), size: func() (int, int) { return 100, 40 }}
-	if f := terminalFile(w); f != nil {
+// NewLiveView makes the view of a run of model, every Job waiting under
+// its first attempt's name until Seed gives the run's plan.
+func NewLiveView(w io.Writer, model *config.Model, runID string, now func() time.Time) *LiveView {
+	v := &LiveView{w: w, now: now, runID: runID, start: now(), size: func() (int, int) { return 100, 40 }}
+	if f := TerminalFile(w); f != nil {
 		fd := int(f.Fd())
 		v.size = func() (int, int) {
 			wd, h, err := term.GetSize(fd)
@@ -114,12 +114,12 @@ func newLiveView(w io.Writer, model *config.Model, runID string, now func() time
 	return v
 }
 
-func (v *liveView) reset() {
+func (v *LiveView) reset() {
 	v.rows, v.byName, v.byKey = nil, map[string]*liveJob{}, map[[2]string]*liveRow{}
 }
 
 // addJob adds a Kubernetes Job to the row of its model job.
-func (v *liveView) addJob(phase, job, name string) *liveJob {
+func (v *LiveView) addJob(phase, job, name string) *liveJob {
 	key := [2]string{phase, job}
 	r := v.byKey[key]
 	if r == nil {
@@ -133,10 +133,10 @@ func (v *liveView) addJob(phase, job, name string) *liveJob {
 	return lj
 }
 
-// seed replaces the rows with the run's plan as the cluster holds it (Job
+// Seed replaces the rows with the run's plan as the cluster holds it (Job
 // names of a retry differ from the first attempt's) and takes the states a
 // resumed run starts from.
-func (v *liveView) seed(st *report.RunStatus) {
+func (v *LiveView) Seed(st *report.RunStatus) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if st.StartedAt != nil {
@@ -158,8 +158,8 @@ func (v *liveView) seed(st *report.RunStatus) {
 	v.dirty = true
 }
 
-// observe takes one transition (controller.Options.OnTransition).
-func (v *liveView) observe(t controller.Transition) {
+// Observe takes one transition (controller.Options.OnTransition).
+func (v *LiveView) Observe(t controller.Transition) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if !t.Time.IsZero() {
@@ -196,7 +196,7 @@ func (v *liveView) observe(t controller.Transition) {
 
 // Write takes the controller's progress lines: state changes are in the
 // table already; anything else (warnings) is printed above it.
-func (v *liveView) Write(p []byte) (int, error) {
+func (v *LiveView) Write(p []byte) (int, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.partial = append(v.partial, p...)
@@ -215,8 +215,8 @@ func (v *liveView) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// run redraws until stopped.
-func (v *liveView) run(tick time.Duration) {
+// Start redraws until stopped.
+func (v *LiveView) Start(tick time.Duration) {
 	v.stop, v.done = make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(v.done)
@@ -237,8 +237,8 @@ func (v *liveView) run(tick time.Duration) {
 	}()
 }
 
-// close draws the last frame and leaves it on screen, the cursor below it.
-func (v *liveView) close() {
+// Close draws the last frame and leaves it on screen, the cursor below it.
+func (v *LiveView) Close() {
 	v.stopOnce.Do(func() {
 		if v.stop != nil {
 			close(v.stop)
@@ -254,7 +254,7 @@ func (v *liveView) close() {
 	})
 }
 
-func (v *liveView) drawLocked() {
+func (v *LiveView) drawLocked() {
 	var b strings.Builder
 	if v.drawn > 0 {
 		b.WriteString("\r" + ansiUp(v.drawn) + ansiEraseDown)
@@ -274,7 +274,7 @@ func (v *liveView) drawLocked() {
 // frameLocked renders the table, fitted to the terminal: lines are cut to
 // its width, and rows that do not fit its height are summed up in a last
 // line (the window follows the first job not yet succeeded).
-func (v *liveView) frameLocked() string {
+func (v *LiveView) frameLocked() string {
 	width, height := v.size()
 	now := v.now()
 	counts := map[string]int{}

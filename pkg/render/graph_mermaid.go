@@ -1,4 +1,4 @@
-package cli
+package render
 
 import (
 	"fmt"
@@ -44,9 +44,9 @@ type flowClass struct {
 // revertStyle draws revert (compensating) Jobs with a dashed border.
 var revertStyle = [2]string{"revert", "stroke-dasharray:5 5"}
 
-// writeMermaid prints the model's DAG as a Mermaid flowchart: trigger rules
+// Mermaid prints the model's DAG as a Mermaid flowchart: trigger rules
 // in the labels, revert Jobs as dashed nodes, the finally phase marked.
-func writeMermaid(w io.Writer, m *config.Model) {
+func Mermaid(w io.Writer, m *config.Model) {
 	var fc flowchart
 	reverts := flowClass{name: revertStyle[0]}
 	next := len(m.Jobs()) // revert nodes' ids follow the jobs'

@@ -1,4 +1,4 @@
-package cli
+package render
 
 import (
 	"fmt"
@@ -9,14 +9,14 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/config"
 )
 
-// writeText prints phases in order and, under each, its jobs in model order
+// Text prints phases in order and, under each, its jobs in model order
 // with their number of Jobs, their dependencies, a trigger rule other than
 // the default and their revert manifest.
-func writeText(w io.Writer, m *config.Model) {
+func Text(w io.Writer, m *config.Model) {
 	fmt.Fprintf(w, "%s: %s, %s, %s\n", m.Path,
-		plural(len(m.Phases), "phase", "phases"),
-		plural(len(m.Jobs()), "job", "jobs"),
-		plural(m.KubernetesJobs(), "Kubernetes Job", "Kubernetes Jobs"))
+		Plural(len(m.Phases), "phase", "phases"),
+		Plural(len(m.Jobs()), "job", "jobs"),
+		Plural(m.KubernetesJobs(), "Kubernetes Job", "Kubernetes Jobs"))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for p, phase := range m.Phases {
 		fmt.Fprintln(tw)

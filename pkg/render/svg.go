@@ -1,4 +1,4 @@
-package cli
+package render
 
 import (
 	"bytes"
@@ -47,13 +47,13 @@ func svgColor(state string) [2]string {
 	return [2]string{"#eaeef2", "#57606a"} // a state this version does not know, such as deleted
 }
 
-// writeStatusSVG draws the run as a self-contained SVG Gantt chart: one row
+// GanttSVG draws the run as a self-contained SVG Gantt chart: one row
 // per Kubernetes Job grouped by phase, its wait (run start -> created) as a
 // thin grey line and its run (created -> finished, or now) as a bar coloured
 // by state, the critical path outlined, a time axis on top. It needs nothing
 // but the status the cluster gives, so it works during and after a run, and
 // after cleanup.
-func writeStatusSVG(w io.Writer, st *report.RunStatus, now time.Time) error {
+func GanttSVG(w io.Writer, st *report.RunStatus, now time.Time) error {
 	t0, t1 := svgSpan(st, now)
 	total := t1.Sub(t0)
 	x := func(t time.Time) float64 {
@@ -85,9 +85,9 @@ func writeStatusSVG(w io.Writer, st *report.RunStatus, now time.Time) error {
 	if st.StartedAt != nil {
 		sub = append(sub, "started "+st.StartedAt.UTC().Format(time.RFC3339))
 		if st.FinishedAt != nil {
-			sub = append(sub, "took "+fmtDur(st.FinishedAt.Sub(*st.StartedAt)))
+			sub = append(sub, "took "+Duration(st.FinishedAt.Sub(*st.StartedAt)))
 		} else {
-			sub = append(sub, "running for "+fmtDur(now.Sub(*st.StartedAt)))
+			sub = append(sub, "running for "+Duration(now.Sub(*st.StartedAt)))
 		}
 	}
 	if len(st.Params) > 0 {
@@ -152,7 +152,7 @@ func svgRow(b *bytes.Buffer, j report.JobStatus, y int, x func(time.Time) float6
 	mid := y + svgRowH/2
 	tip := []string{j.Phase + "/" + j.Job, "Job " + j.KubernetesJob, j.State}
 	if j.CreatedAt != nil {
-		tip = append(tip, "created +"+fmtDur(j.CreatedAt.Sub(t0)), "ran "+fmtDur(time.Duration(j.DurationSeconds*float64(time.Second))))
+		tip = append(tip, "created +"+Duration(j.CreatedAt.Sub(t0)), "ran "+Duration(time.Duration(j.DurationSeconds*float64(time.Second))))
 	}
 	if j.Reason != "" && j.State != report.StateSucceeded {
 		tip = append(tip, j.Reason)
@@ -190,7 +190,7 @@ func svgRow(b *bytes.Buffer, j report.JobStatus, y int, x func(time.Time) float6
 		p(`<rect x="%.1f" y="%d" width="%.1f" height="%d" rx="3" fill="%s" stroke="%s" stroke-width="%.1f"/>`+"\n",
 			bx, mid-svgBarH/2, bw, svgBarH, c[0], stroke, sw)
 		p(`<text x="%.1f" y="%d" fill="#57606a" font-size="10">%s</text>`+"\n", bx+bw+4, mid+4,
-			esc(fmtDur(time.Duration(j.DurationSeconds*float64(time.Second)))))
+			esc(Duration(time.Duration(j.DurationSeconds*float64(time.Second)))))
 	case j.State == report.StateWaiting:
 		// Not created yet: waiting since the run started.
 		p(`<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#afb8c1" stroke-width="%d" stroke-dasharray="4 3"/>`+"\n",

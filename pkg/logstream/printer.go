@@ -1,4 +1,4 @@
-package cli
+package logstream
 
 import (
 	"context"
@@ -18,17 +18,17 @@ import (
 // per Job in the run's order: red is left out (it reads as an error).
 var logColors = []string{"32", "33", "34", "35", "36", "92", "93", "94", "95", "96"}
 
-// logPrinter writes whole lines from many streams, each prefixed with its
+// Printer writes whole lines from many streams, each prefixed with its
 // Job's phase/job, so that concurrent pods never interleave mid-line.
-type logPrinter struct {
+type Printer struct {
 	mu     sync.Mutex
 	w      io.Writer
 	jobs   []report.JobStatus
 	prefix map[string]string // Kubernetes Job name -> prefix (coloured or not)
 }
 
-func newLogPrinter(w io.Writer, jobs []report.JobStatus, color bool) *logPrinter {
-	p := &logPrinter{w: w, jobs: jobs, prefix: make(map[string]string, len(jobs))}
+func NewPrinter(w io.Writer, jobs []report.JobStatus, color bool) *Printer {
+	p := &Printer{w: w, jobs: jobs, prefix: make(map[string]string, len(jobs))}
 	for i, js := range jobs {
 		pre := js.Phase + "/" + js.Job
 		if color {
@@ -40,27 +40,27 @@ func newLogPrinter(w io.Writer, jobs []report.JobStatus, color bool) *logPrinter
 }
 
 // wants: the pods of this Job are printed.
-func (p *logPrinter) wants(kubernetesJob string) bool {
+func (p *Printer) wants(kubernetesJob string) bool {
 	_, ok := p.prefix[kubernetesJob]
 	return ok
 }
 
-func (p *logPrinter) line(kubernetesJob, text string) {
+func (p *Printer) line(kubernetesJob, text string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fmt.Fprintf(p.w, "%s %s\n", p.prefix[kubernetesJob], text)
 }
 
 // note is a line about a Job rather than from it: "phase/job: ...".
-func (p *logPrinter) note(kubernetesJob, text string) {
+func (p *Printer) note(kubernetesJob, text string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fmt.Fprintf(p.w, "%s: %s\n", p.prefix[kubernetesJob], text)
 }
 
-// sayGone names the finished Jobs that no longer exist: their pods, and
+// SayGone names the finished Jobs that no longer exist: their pods, and
 // so their logs, went with them.
-func (p *logPrinter) sayGone(ctx context.Context, client kubernetes.Interface, ns, runID string) error {
+func (p *Printer) SayGone(ctx context.Context, client kubernetes.Interface, ns, runID string) error {
 	sel := labels.SelectorFromSet(labels.Set{controller.LabelRun: runID}).String()
 	list, err := client.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {

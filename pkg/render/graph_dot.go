@@ -1,4 +1,4 @@
-package cli
+package render
 
 import (
 	"fmt"
@@ -13,12 +13,12 @@ import (
 // in one point, so that wide phases stay linear in size.
 const maxDirectPhaseEdges = 64
 
-// writeDot prints a Graphviz digraph: one cluster per phase, an edge per
+// Dot prints a Graphviz digraph: one cluster per phase, an edge per
 // dependency, and dashed phase order edges from each phase's sinks to the
 // next phase's sources; trigger rules in labels, revert Jobs as dashed
 // nodes behind dotted "on failure" edges, dotted "finally" edges into the
 // finally phase.
-func writeDot(w io.Writer, m *config.Model) {
+func Dot(w io.Writer, m *config.Model) {
 	fmt.Fprintln(w, "digraph jobernetes {")
 	fmt.Fprintln(w, "    node [shape=box];")
 	for p, phase := range m.Phases {

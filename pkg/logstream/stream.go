@@ -1,4 +1,4 @@
-package cli
+package logstream
 
 import (
 	"bufio"
@@ -20,7 +20,6 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
-	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 // followGrace is how long a followed log may stay open after its pod says
@@ -28,23 +27,38 @@ import (
 // read to its end, but some (kwok's) never do.
 const followGrace = 3 * time.Second
 
-// runPollInterval is how often -f reads the run record to learn that the
-// run has ended.
+// runPollInterval is how often -f reads the run record's head (one GET) to
+// learn that the run has ended.
 const runPollInterval = time.Second
 
-// logStreamer reads the logs of a run's pods into a logPrinter.
-type logStreamer struct {
+// Options are what to read of each container's log (`jobernetes logs`
+// flags).
+type Options struct {
+	Container  string        // only this container ("": all)
+	Tail       int64         // lines from the end (-1: all)
+	Since      time.Duration // only lines newer than this (0: all)
+	Timestamps bool          // start every line with its timestamp
+}
+
+// Streamer reads the logs of a run's pods into a Printer.
+type Streamer struct {
 	client  kubernetes.Interface
 	ns      string
 	runID   string
-	printer *logPrinter
-	opts    *logsOptions
+	printer *Printer
+	opts    Options
 	errOut  io.Writer
 
 	mu      sync.Mutex
 	streams map[string]*logStream // "pod/container"
 	wg      sync.WaitGroup
 	failed  int
+}
+
+// NewStreamer reads the logs of run runID in namespace ns into printer;
+// warnings (a log that cannot be read) go to errOut.
+func NewStreamer(client kubernetes.Interface, ns, runID string, printer *Printer, opts Options, errOut io.Writer) *Streamer {
+	return &Streamer{client: client, ns: ns, runID: runID, printer: printer, opts: opts, errOut: errOut}
 }
 
 type logStream struct {
@@ -69,9 +83,9 @@ func containersToRead(pod *corev1.Pod, only string) (running, terminated []strin
 	return running, terminated
 }
 
-// once prints the logs there are now, pod after pod in the run's Job order
+// Once prints the logs there are now, pod after pod in the run's Job order
 // (oldest pod first within a Job).
-func (s *logStreamer) once(ctx context.Context) error {
+func (s *Streamer) Once(ctx context.Context) error {
 	sel := labels.SelectorFromSet(labels.Set{controller.LabelRun: s.runID}).String()
 	list, err := s.client.CoreV1().Pods(s.ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
@@ -95,7 +109,7 @@ func (s *logStreamer) once(ctx context.Context) error {
 		if !s.printer.wants(job) {
 			continue
 		}
-		running, terminated := containersToRead(pod, s.opts.container)
+		running, terminated := containersToRead(pod, s.opts.Container)
 		for _, c := range append(running, terminated...) {
 			s.read(ctx, job, pod.Name, c, false)
 		}
@@ -103,12 +117,18 @@ func (s *logStreamer) once(ctx context.Context) error {
 	return s.result()
 }
 
-// follow attaches to every pod's containers as they start, and returns
+// Follow attaches to every pod's containers as they start, and returns
 // once the run has ended and every log has been read.
-func (s *logStreamer) follow(ctx context.Context) error {
+func (s *Streamer) Follow(ctx context.Context) error {
 	logger := klog.FromContext(ctx)
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// Whatever the return, the streams end before Follow does: cancelled
+	// (the factory's deferred Shutdown runs first, so no handler starts
+	// another), then waited for.
+	defer func() {
+		cancel()
+		s.wg.Wait()
+	}()
 	s.streams = map[string]*logStream{}
 	factory := controller.NewInformerFactory(s.client, s.ns, s.runID)
 	inf := factory.Core().V1().Pods().Informer()
@@ -131,12 +151,12 @@ func (s *logStreamer) follow(ctx context.Context) error {
 	tick := time.NewTicker(runPollInterval)
 	defer tick.Stop()
 	for {
-		st, err := report.GetRunStatus(ctx, s.client, s.ns, s.runID, time.Now())
+		head, err := record.GetHead(ctx, s.client, s.ns, s.runID) // one GET
 		if err != nil {
 			return err
 		}
-		if st.Result != record.ResultRunning {
-			logger.V(2).Info("Run ended; draining its logs", "run", s.runID, "result", st.Result)
+		if head.Result != record.ResultRunning {
+			logger.V(2).Info("Run ended; draining its logs", "run", s.runID, "result", head.Result)
 			break
 		}
 		select {
@@ -163,12 +183,12 @@ func (s *logStreamer) follow(ctx context.Context) error {
 
 // attach starts a followed read of each started container not read yet,
 // and bounds those whose container has terminated.
-func (s *logStreamer) attach(ctx context.Context, pod *corev1.Pod) {
+func (s *Streamer) attach(ctx context.Context, pod *corev1.Pod) {
 	job := controller.PodJobName(pod)
 	if !s.printer.wants(job) {
 		return
 	}
-	running, terminated := containersToRead(pod, s.opts.container)
+	running, terminated := containersToRead(pod, s.opts.Container)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	start := func(c string, ended bool) {
@@ -198,13 +218,13 @@ func (s *logStreamer) attach(ctx context.Context, pod *corev1.Pod) {
 }
 
 // read copies one container's log to the printer, line by line.
-func (s *logStreamer) read(ctx context.Context, job, pod, container string, follow bool) {
-	opts := &corev1.PodLogOptions{Container: container, Follow: follow, Timestamps: s.opts.timestamps}
-	if s.opts.tail >= 0 {
-		opts.TailLines = &s.opts.tail
+func (s *Streamer) read(ctx context.Context, job, pod, container string, follow bool) {
+	opts := &corev1.PodLogOptions{Container: container, Follow: follow, Timestamps: s.opts.Timestamps}
+	if s.opts.Tail >= 0 {
+		opts.TailLines = &s.opts.Tail
 	}
-	if s.opts.since > 0 {
-		secs := int64(s.opts.since.Round(time.Second).Seconds())
+	if s.opts.Since > 0 {
+		secs := int64(s.opts.Since.Round(time.Second).Seconds())
 		opts.SinceSeconds = &secs
 	}
 	rc, err := s.client.CoreV1().Pods(s.ns).GetLogs(pod, opts).Stream(ctx)
@@ -236,7 +256,7 @@ func (s *logStreamer) read(ctx context.Context, job, pod, container string, foll
 	}
 }
 
-func (s *logStreamer) result() error {
+func (s *Streamer) result() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.failed > 0 {

@@ -1,4 +1,4 @@
-package cli
+package render
 
 import (
 	"bytes"
@@ -13,24 +13,25 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/duration"
 
+	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
-// writeJSON prints v as indented JSON and a newline.
-func writeJSON(w io.Writer, v interface{}) error {
+// WriteJSON prints v as indented JSON and a newline.
+func WriteJSON(w io.Writer, v interface{}) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
 
-// newTable is a kubectl-like table: columns separated by at least three
-// spaces. Call flushTable to write it without trailing blanks.
-func newTable() (*tabwriter.Writer, *bytes.Buffer) {
+// NewTable is a kubectl-like table: columns separated by at least three
+// spaces. Call FlushTable to write it without trailing blanks.
+func NewTable() (*tabwriter.Writer, *bytes.Buffer) {
 	var buf bytes.Buffer
 	return tabwriter.NewWriter(&buf, 0, 8, 3, ' ', 0), &buf
 }
 
-func flushTable(w io.Writer, tw *tabwriter.Writer, buf *bytes.Buffer) {
+func FlushTable(w io.Writer, tw *tabwriter.Writer, buf *bytes.Buffer) {
 	_ = tw.Flush()
 	for _, line := range strings.SplitAfter(buf.String(), "\n") {
 		if line == "" {
@@ -40,16 +41,16 @@ func flushTable(w io.Writer, tw *tabwriter.Writer, buf *bytes.Buffer) {
 	}
 }
 
-// writeStatusText prints a header with the run's result, then one row per
+// StatusText prints a header with the run's result, then one row per
 // Kubernetes Job.
-func writeStatusText(w io.Writer, st *report.RunStatus, now time.Time) {
-	done, total := jobCounts(st)
+func StatusText(w io.Writer, st *report.RunStatus, now time.Time) {
+	done, total := JobCounts(st)
 	fmt.Fprintf(w, "run %s in namespace %s: %s (%d/%d Jobs done", st.RunID, st.Namespace, st.Result, done, total)
 	if st.StartedAt != nil {
 		if st.FinishedAt != nil {
-			fmt.Fprintf(w, ", took %s", fmtDur(st.FinishedAt.Sub(*st.StartedAt)))
+			fmt.Fprintf(w, ", took %s", Duration(st.FinishedAt.Sub(*st.StartedAt)))
 		} else {
-			fmt.Fprintf(w, ", running for %s", fmtDur(now.Sub(*st.StartedAt)))
+			fmt.Fprintf(w, ", running for %s", Duration(now.Sub(*st.StartedAt)))
 		}
 	}
 	fmt.Fprintln(w, ")")
@@ -78,19 +79,19 @@ func writeStatusText(w io.Writer, st *report.RunStatus, now time.Time) {
 	}
 	fmt.Fprintln(w)
 
-	tw, buf := newTable()
+	tw, buf := NewTable()
 	fmt.Fprintln(tw, "PHASE\tJOB\tKUBERNETES-JOB\tSTATE\tSTARTED\tDURATION\tREASON")
 	for _, j := range st.Jobs {
 		started, dur := "-", "-"
 		if j.CreatedAt != nil {
 			started = j.CreatedAt.UTC().Format(time.RFC3339)
 			if st.StartedAt != nil {
-				started = "+" + fmtDur(j.CreatedAt.Sub(*st.StartedAt))
+				started = "+" + Duration(j.CreatedAt.Sub(*st.StartedAt))
 				if j.Attempt > 0 && j.Attempt < st.Attempt && j.CreatedAt.Before(*st.StartedAt) { // kept from an earlier attempt
-					started = "-" + fmtDur(st.StartedAt.Sub(*j.CreatedAt))
+					started = "-" + Duration(st.StartedAt.Sub(*j.CreatedAt))
 				}
 			}
-			dur = fmtDur(time.Duration(j.DurationSeconds * float64(time.Second)))
+			dur = Duration(time.Duration(j.DurationSeconds * float64(time.Second)))
 		}
 		reason := j.Reason
 		if j.State == report.StateSucceeded {
@@ -104,7 +105,7 @@ func writeStatusText(w io.Writer, st *report.RunStatus, now time.Time) {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.Phase, job, j.KubernetesJob, j.State, started, dur, reason)
 	}
-	flushTable(w, tw, buf)
+	FlushTable(w, tw, buf)
 	writeDiagnosis(w, st)
 	if st.Message != "" {
 		fmt.Fprintf(w, "\n%s\n", st.Message)
@@ -134,9 +135,9 @@ func writeDiagnosis(w io.Writer, st *report.RunStatus) {
 	}
 }
 
-// jobCounts: the run's Jobs that are done (finished, or decided never to
+// JobCounts: the run's Jobs that are done (finished, or decided never to
 // run), and all of them; Jobs a retry replaced do not count.
-func jobCounts(st *report.RunStatus) (done, total int) {
+func JobCounts(st *report.RunStatus) (done, total int) {
 	for _, j := range st.Jobs {
 		if j.Replaced {
 			continue
@@ -156,9 +157,9 @@ func writeAttempts(w io.Writer, attempts []report.AttemptStatus, now time.Time) 
 		if a.StartedAt != nil {
 			line += ", started " + a.StartedAt.UTC().Format(time.RFC3339)
 			if a.FinishedAt != nil {
-				line += ", took " + fmtDur(a.FinishedAt.Sub(*a.StartedAt))
+				line += ", took " + Duration(a.FinishedAt.Sub(*a.StartedAt))
 			} else {
-				line += ", running for " + fmtDur(now.Sub(*a.StartedAt))
+				line += ", running for " + Duration(now.Sub(*a.StartedAt))
 			}
 		}
 		if a.Message != "" {
@@ -168,16 +169,16 @@ func writeAttempts(w io.Writer, attempts []report.AttemptStatus, now time.Time) 
 	}
 }
 
-// writeAllRunsText prints `status -A`: one row per run of every namespace,
+// AllRunsText prints `status -A`: one row per run of every namespace,
 // newest first, with kubectl's column style.
-func writeAllRunsText(w io.Writer, runs []report.RunSummary, now time.Time) {
-	tw, buf := newTable()
+func AllRunsText(w io.Writer, runs []report.RunSummary, now time.Time) {
+	tw, buf := NewTable()
 	fmt.Fprintln(tw, "NAMESPACE\tRUN\tRESULT\tJOBS\tAGE\tDURATION")
 	for _, r := range runs {
 		age, dur := runAge(r, now)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%s\t%s\n", r.Namespace, r.RunID, r.Result, r.Finished, r.Jobs, age, dur)
 	}
-	flushTable(w, tw, buf)
+	FlushTable(w, tw, buf)
 }
 
 func runAge(r report.RunSummary, now time.Time) (age, dur string) {
@@ -188,18 +189,18 @@ func runAge(r report.RunSummary, now time.Time) (age, dur string) {
 	if r.FinishedAt != nil {
 		end = *r.FinishedAt
 	}
-	return duration.HumanDuration(now.Sub(*r.StartedAt)), fmtDur(end.Sub(*r.StartedAt))
+	return duration.HumanDuration(now.Sub(*r.StartedAt)), Duration(end.Sub(*r.StartedAt))
 }
 
-// writeRunListText prints one row per run, newest first.
-func writeRunListText(w io.Writer, runs []report.RunSummary, now time.Time) {
-	tw, buf := newTable()
+// RunListText prints one row per run, newest first.
+func RunListText(w io.Writer, runs []report.RunSummary, now time.Time) {
+	tw, buf := NewTable()
 	fmt.Fprintln(tw, "RUN-ID\tRESULT\tDONE\tAGE\tDURATION")
 	for _, r := range runs {
 		age, dur := runAge(r, now)
 		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\t%s\n", r.RunID, r.Result, r.Finished, r.Jobs, age, dur)
 	}
-	flushTable(w, tw, buf)
+	FlushTable(w, tw, buf)
 }
 
 // stateStyles colour `status -o mermaid` nodes, one class per known state.
@@ -213,6 +214,12 @@ var stateStyles = [][2]string{
 
 // revertSuffix names a revert Job's node in a RunStatus ("load (revert)").
 const revertSuffix = " (revert)"
+
+// StatusMermaid draws the run's plan as a Mermaid flowchart (`status -o
+// mermaid`): see statusFlowchart.
+func StatusMermaid(w io.Writer, st *report.RunStatus) {
+	statusFlowchart(st).write(w)
+}
 
 // statusFlowchart draws the run's plan as the model's DAG, one node per
 // model job, coloured by its state, with trigger rules, revert Jobs (dashed,
@@ -297,7 +304,7 @@ func statusFlowchart(st *report.RunStatus) *flowchart {
 			label += fmt.Sprintf(", %d/%d done", n.done, len(n.states))
 		}
 		if n.started {
-			label += ", " + fmtDur(time.Duration(n.longest*float64(time.Second)))
+			label += ", " + Duration(time.Duration(n.longest*float64(time.Second)))
 		}
 		p := &fc.phases[pi]
 		p.nodes = append(p.nodes, flowNode{id: n.id, label: label})
@@ -361,16 +368,38 @@ func aggregateState(states []string) string {
 	return report.StateSucceeded
 }
 
-// fmtDur rounds like the run's progress lines: milliseconds under a second,
-// tenths of a second under a minute, seconds above.
-func fmtDur(d time.Duration) string {
-	switch {
-	case d < 0:
-		d = 0
-	case d < time.Second:
-		return d.Round(time.Millisecond).String()
-	case d < time.Minute:
-		return d.Round(100 * time.Millisecond).String()
+// StatusLines prints a run's changes as lines: the header when the result
+// or the count of finished Jobs changes, and one row per Job state change.
+type StatusLines struct {
+	w      io.Writer
+	seen   map[string]string // Kubernetes Job -> last state printed
+	header string
+}
+
+// NewStatusLines prints changes to w, `status -w` when piped.
+func NewStatusLines(w io.Writer) *StatusLines {
+	return &StatusLines{w: w, seen: map[string]string{}}
+}
+
+// Write prints what changed since the last status written.
+func (l *StatusLines) Write(st *report.RunStatus) {
+	done, total := JobCounts(st)
+	if h := fmt.Sprintf("run %s in namespace %s: %s (%d/%d Jobs done)", st.RunID, st.Namespace, st.Result, done, total); h != l.header {
+		l.header = h
+		fmt.Fprintln(l.w, h)
 	}
-	return d.Round(time.Second).String()
+	for _, j := range st.Jobs {
+		if l.seen[j.KubernetesJob] == j.State {
+			continue
+		}
+		l.seen[j.KubernetesJob] = j.State
+		line := fmt.Sprintf("%-30s %-40s %-10s", j.Phase+"/"+j.Job, j.KubernetesJob, j.State)
+		if j.Reason != "" && j.State != report.StateSucceeded {
+			line += " " + j.Reason
+		}
+		fmt.Fprintln(l.w, strings.TrimRight(line, " "))
+	}
+	if st.Result != record.ResultRunning && st.Message != "" {
+		fmt.Fprintln(l.w, st.Message)
+	}
 }
