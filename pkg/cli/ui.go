@@ -13,7 +13,6 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/jobernetes/jobernetes/pkg/report"
 	"github.com/jobernetes/jobernetes/pkg/ui"
 )
 
@@ -96,12 +95,11 @@ func (o *uiOptions) run(ctx context.Context) error {
 	return srv.Serve(ctx, ln)
 }
 
-// uiServerOptions wire the page to status's own documents and drawings.
+// uiServerOptions: the page's documents and drawings are status's own
+// (report.NewRunList, render.GanttSVG: ui.Options' defaults).
 func uiServerOptions(client kubernetes.Interface, ns string, all bool, token string, now func() time.Time) ui.Options {
 	return ui.Options{
 		Client: client, Namespace: ns, AllNamespaces: all, Token: token, Now: now,
-		RunList:  func(ns string, runs []report.RunSummary) any { return newRunList(ns, runs) },
-		Timeline: writeStatusSVG,
 	}
 }
 

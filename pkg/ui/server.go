@@ -21,6 +21,7 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/jobernetes/jobernetes/pkg/render"
 	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
@@ -38,9 +39,11 @@ type Options struct {
 	Token string
 	Now   func() time.Time
 	// RunList builds `status -o json`'s run list document (ns empty with
-	// AllNamespaces), so that /api/runs is that document.
+	// AllNamespaces), so that /api/runs is that document; default
+	// report.NewRunList.
 	RunList func(ns string, runs []report.RunSummary) any
-	// Timeline writes a run's SVG timeline (status -o svg); nil: none.
+	// Timeline writes a run's SVG timeline; default render.GanttSVG, the
+	// drawing of status -o svg.
 	Timeline func(w io.Writer, st *report.RunStatus, now time.Time) error
 	// Debounce gathers the changes of a run into one event (default 100ms).
 	Debounce time.Duration
@@ -75,7 +78,10 @@ func New(opts Options) (*Server, error) {
 		opts.DeleteTimeout = time.Minute
 	}
 	if opts.RunList == nil {
-		opts.RunList = func(ns string, runs []report.RunSummary) any { return runs }
+		opts.RunList = func(ns string, runs []report.RunSummary) any { return report.NewRunList(ns, runs) }
+	}
+	if opts.Timeline == nil {
+		opts.Timeline = render.GanttSVG
 	}
 	if opts.AllNamespaces {
 		opts.Namespace = ""

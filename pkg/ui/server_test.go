@@ -219,12 +219,12 @@ func TestListEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var runs []report.RunSummary
-	if err := json.Unmarshal(<-readEvents(resp.Body), &runs); err != nil {
+	var list report.RunList
+	if err := json.Unmarshal(<-readEvents(resp.Body), &list); err != nil {
 		t.Fatal(err)
 	}
-	if len(runs) != 1 || runs[0].RunID != "r1" || runs[0].Result != "Running" {
-		t.Fatalf("runs: %+v", runs)
+	if runs := list.Items; list.Kind != "RunList" || list.Namespace != "ns" || len(runs) != 1 || runs[0].RunID != "r1" || runs[0].Result != "Running" {
+		t.Fatalf("run list: %+v", list)
 	}
 }
 
