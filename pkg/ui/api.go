@@ -3,7 +3,6 @@ package ui
 import (
 	"bufio"
 	"context"
-	"embed"
 	"encoding/json"
 	"errors"
 	"html/template"
@@ -24,10 +23,10 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/report"
+	"github.com/jobernetes/jobernetes/pkg/ui/assets"
 )
 
-//go:embed static
-var staticFS embed.FS
+var staticFS = assets.FS
 
 var pageTemplate = template.Must(template.ParseFS(staticFS, "static/index.html"))
 
@@ -50,9 +49,6 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", mime.TypeByExtension(path.Ext(name)))
 	_, _ = w.Write(b)
 }
-
-// Static returns an embedded file of the page (status -o html inlines them).
-func Static(name string) ([]byte, error) { return staticFS.ReadFile("static/" + name) }
 
 func writeJSONBody(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +19,8 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/render"
+	"github.com/jobernetes/jobernetes/pkg/report"
 )
 
 // chromium is the browser the page tests drive: Debian's chromium
@@ -132,5 +136,45 @@ func addFailedJob(t *testing.T, client *fake.Clientset) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// status -o html opened from a file: the same page, with nothing served:
+// the DAG, a failed job's panel (exit code, log tail as text), the
+// timeline, no live parts.
+func TestStatusHTMLInBrowser(t *testing.T) {
+	ctx := newBrowser(t)
+	client := newRun(t)
+	addFailedJob(t, client)
+	st, err := report.GetRunStatus(ctx, client, "ns", "r1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "run.html")
+	var b bytes.Buffer
+	if err := render.StatusHTML(&b, st, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Navigate("file://"+file),
+		chromedp.WaitVisible(`svg.dag g.node[data-job="c"][data-state="failed"]`),
+		chromedp.WaitVisible(`#timeline img`),
+		chromedp.Click(`svg.dag g.node[data-job="c"]`),
+		chromedp.WaitVisible(`#panel pre.logtail`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tail := run(t, ctx, chromedp.TextContent(`#panel pre.logtail`))
+	buttons := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#cancel, #delete, #logs').length`))
+	width := run(t, ctx, chromedp.Evaluate[int](`document.querySelector('#timeline img').naturalWidth`))
+	if !strings.Contains(tail, xssLine) || buttons != 0 || width == 0 {
+		t.Errorf("file: log tail %q, live buttons %d, timeline width %d", tail, buttons, width)
+	}
+	if dir := os.Getenv("JOBERNETES_UI_SCREENSHOTS"); dir != "" {
+		_ = os.WriteFile(dir+"/status-html.png", run(t, ctx, chromedp.FullScreenshot(100)), 0o644)
 	}
 }

@@ -55,10 +55,12 @@
     if (m) return m + "m" + String(s).padStart(2, "0") + "s";
     return s + "s";
   }
-  const since = (t) => (Date.now() - Date.parse(t)) / 1000;
+  // now: the clock; in a file of status -o html, the time it was written.
+  const now = () => (STATIC && STATIC.getAttribute("data-now") ? Date.parse(STATIC.getAttribute("data-now")) : Date.now());
+  const since = (t) => (now() - Date.parse(t)) / 1000;
   function runDuration(r) {
     if (!r.startedAt) return "-";
-    const end = r.finishedAt ? Date.parse(r.finishedAt) : Date.now();
+    const end = r.finishedAt ? Date.parse(r.finishedAt) : now();
     return fmtDur((end - Date.parse(r.startedAt)) / 1000);
   }
   const KNOWN = ["waiting", "running", "succeeded", "failed", "skipped"];
