@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -185,7 +186,7 @@ func sameRow(a, b *report.JobStatus) bool {
 	if y.FinishedAt == nil {
 		y.DurationSeconds = 0
 	}
-	return bytes.Equal(mustJSON(x), mustJSON(y))
+	return reflect.DeepEqual(x, y)
 }
 
 func (f *runFeed) broadcast(msg []byte) {

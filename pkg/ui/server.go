@@ -92,6 +92,9 @@ func New(opts Options) (*Server, error) {
 	s := &Server{opts: opts, mux: http.NewServeMux(), cookie: "jobernetes-token-" + hex.EncodeToString(sum[:4])}
 	s.views = newViews(opts.Client, opts.Namespace, opts.Debounce, opts.Now)
 	s.routes()
+	if !opts.AllNamespaces {
+		s.views.namespace(opts.Namespace) // the one namespace in view: watched from the start
+	}
 	return s, nil
 }
 
