@@ -198,6 +198,13 @@ func TestRunPage(t *testing.T) {
 	}
 	time.Sleep(3500 * time.Millisecond) // the timeline image reloads at most every 3 s
 	screenshot(t, bctx, "ui-run.png")
+	do(t, bctx, "the failed job's logs, streamed", chromedp.Click(`#panel button.showlogs`))
+	e2eutil.WaitFor(t, 30*time.Second, "log lines in the panel", func() bool {
+		return strings.Contains(value(t, bctx, chromedp.TextContent(`#logs`)), "error: input file /data/in.csv is empty")
+	})
+	if logs := value(t, bctx, chromedp.TextContent(`#logs`)); !strings.Contains(logs, xssLine) {
+		t.Errorf("streamed logs lack the HTML line as text: %q", logs)
+	}
 
 	// The API's run is status's document.
 	want := jn.Run(ctx, t, "status", "--run-id", "demo", "-n", ns, "-o", "json")

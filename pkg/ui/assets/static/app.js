@@ -580,7 +580,7 @@
       else {
         const pick = el("select", { id: "logjob" }, started.slice(0, 200).map((r) => el("option", { value: r.kubernetesJob }, r.kubernetesJob)));
         const out = el("pre", { class: "log", id: "logs" });
-        const btn = el("button", { onclick: () => followLogs(S, pick.value, out, btn) }, "Show logs");
+        const btn = el("button", { class: "showlogs", onclick: () => followLogs(S, pick.value, out, btn) }, "Show logs");
         p.append(el("div", { class: "actions" }, pick, btn), out);
         out.hidden = true;
       }
