@@ -79,9 +79,9 @@ func TestPageInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logTail := run(t, ctx, chromedp.TextContent(`#panel pre.logtail`))
-	exitCode := run(t, ctx, chromedp.Text(`#panel .exitcode strong`))
-	imgs := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('img[src="x"], script:not([src])').length`))
+	logTail := run(ctx, t, chromedp.TextContent(`#panel pre.logtail`))
+	exitCode := run(ctx, t, chromedp.Text(`#panel .exitcode strong`))
+	imgs := run(ctx, t, chromedp.Evaluate[int](`document.querySelectorAll('img[src="x"], script:not([src])').length`))
 	if !strings.Contains(logTail, xssLine) || exitCode != "3" || imgs != 0 {
 		t.Errorf("panel: log tail %q, exit code %q, injected images %d", logTail, exitCode, imgs)
 	}
@@ -94,16 +94,16 @@ func TestPageInBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(`svg.dag g.node[data-job="a"][data-state="succeeded"]`)); err != nil {
 		t.Fatal(err)
 	}
-	if url := run(t, ctx, chromedp.Location()); strings.Contains(url, "token") {
+	if url := run(ctx, t, chromedp.Location()); strings.Contains(url, "token") {
 		t.Errorf("the token stayed in the address bar: %s", url)
 	}
 	if dir := os.Getenv("JOBERNETES_UI_SCREENSHOTS"); dir != "" {
-		_ = os.WriteFile(dir+"/unit-run.png", run(t, ctx, chromedp.FullScreenshot(100)), 0o644)
+		_ = os.WriteFile(dir+"/unit-run.png", run(ctx, t, chromedp.FullScreenshot(100)), 0o644)
 	}
 }
 
 // run runs one action of the browser and returns its value.
-func run[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+func run[T any](ctx context.Context, t *testing.T, a chromedp.Action[T]) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {
@@ -168,13 +168,13 @@ func TestStatusHTMLInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tail := run(t, ctx, chromedp.TextContent(`#panel pre.logtail`))
-	buttons := run(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#cancel, #delete, #logs').length`))
-	width := run(t, ctx, chromedp.Evaluate[int](`document.querySelector('#timeline img').naturalWidth`))
+	tail := run(ctx, t, chromedp.TextContent(`#panel pre.logtail`))
+	buttons := run(ctx, t, chromedp.Evaluate[int](`document.querySelectorAll('#cancel, #delete, #logs').length`))
+	width := run(ctx, t, chromedp.Evaluate[int](`document.querySelector('#timeline img').naturalWidth`))
 	if !strings.Contains(tail, xssLine) || buttons != 0 || width == 0 {
 		t.Errorf("file: log tail %q, live buttons %d, timeline width %d", tail, buttons, width)
 	}
 	if dir := os.Getenv("JOBERNETES_UI_SCREENSHOTS"); dir != "" {
-		_ = os.WriteFile(dir+"/status-html.png", run(t, ctx, chromedp.FullScreenshot(100)), 0o644)
+		_ = os.WriteFile(dir+"/status-html.png", run(ctx, t, chromedp.FullScreenshot(100)), 0o644)
 	}
 }

@@ -138,8 +138,9 @@ func (s *Server) Handler() http.Handler {
 	})
 }
 
-// ContentSecurityPolicy: the page loads only its own scripts, styles and
-// images and talks only to this server; no inline script, no frame.
+// ContentSecurityPolicy is sent with every response: the page loads only
+// its own scripts, styles and images and talks only to this server; no
+// inline script, no frame.
 const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 

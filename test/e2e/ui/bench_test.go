@@ -60,30 +60,30 @@ func TestPageAt10000Jobs(t *testing.T) {
 	base, token := startUI(t, jn, ns)
 	pid := uiPID(t)
 	cpu0 := cpuTime(t, pid)
-	bctx := newBrowser(t, ctx)
-	do(t, bctx, "first paint", chromedp.Navigate(base+"/runs/"+ns+"/big?token="+token))
+	bctx := newBrowser(ctx, t)
+	do(bctx, t, "first paint", chromedp.Navigate(base+"/runs/"+ns+"/big?token="+token))
 	var painted float64
 	e2eutil.WaitFor(t, time.Minute, "the first paint", func() bool {
-		painted = value(t, bctx, chromedp.Evaluate[float64](`window.__jobernetesPainted || 0`))
+		painted = value(bctx, t, chromedp.Evaluate[float64](`window.__jobernetesPainted || 0`))
 		return painted > 0
 	})
-	nodes := value(t, bctx, chromedp.Evaluate[int](`+document.querySelector('svg.dag').getAttribute('data-nodes')`))
+	nodes := value(bctx, t, chromedp.Evaluate[int](`+document.querySelector('svg.dag').getAttribute('data-nodes')`))
 	if nodes != layers*width {
 		t.Fatalf("%d nodes drawn, want %d", nodes, layers*width)
 	}
-	first := value(t, bctx, chromedp.Evaluate[float64](`window.__jobernetesFirstEvent || 0`))
+	first := value(bctx, t, chromedp.Evaluate[float64](`window.__jobernetesFirstEvent || 0`))
 	t.Logf("MEASURE ui 10000 Jobs: first paint %.0f ms after navigation (goal < 2000 ms); the whole document arrived at %.0f ms", painted, first)
 
-	drawn := value(t, bctx, chromedp.Evaluate[int](`document.querySelectorAll('svg.dag g.node').length`))
+	drawn := value(bctx, t, chromedp.Evaluate[int](`document.querySelectorAll('svg.dag g.node').length`))
 	t.Logf("MEASURE ui 10000 Jobs: %d nodes in the DAG, %d drawn near the visible part", nodes, drawn)
 	// Updates: the orchestrator records Jobs of layer 10 as they finish;
 	// the page is scrolled to them.
-	do(t, bctx, "scroll to layer 10", chromedp.Evaluate[chromedp.Void](`document.getElementById('dag').scrollLeft = 2300`))
+	do(bctx, t, "scroll to layer 10", chromedp.Evaluate[chromedp.Void](`document.getElementById('dag').scrollLeft = 2300`))
 	time.Sleep(300 * time.Millisecond)
 	var applied, shown []time.Duration
 	for i := 0; i < 20; i++ {
 		kj := name(layers/2, i) + "-abcdefgh"
-		before := value(t, bctx, chromedp.Evaluate[string](`JSON.stringify(window.__jobernetesApplied || {})`))
+		before := value(bctx, t, chromedp.Evaluate[string](`JSON.stringify(window.__jobernetesApplied || {})`))
 		t0 := time.Now()
 		err := store.Update(ctx, record.Change{Jobs: map[string]*record.JobRecord{kj: {Job: name(layers/2, i), Phase: "dag",
 			Result: record.JobSucceeded, CreatedAt: t0.Add(-5 * time.Second).UnixMilli(), FinishedAt: t0.UnixMilli()}}})
@@ -92,16 +92,16 @@ func TestPageAt10000Jobs(t *testing.T) {
 		}
 		sel := fmt.Sprintf(`svg.dag g.node[data-job="%s"][data-state="succeeded"]`, name(layers/2, i))
 		e2eutil.WaitFor(t, 30*time.Second, "the page shows "+kj, func() bool {
-			return value(t, bctx, chromedp.Evaluate[bool](fmt.Sprintf(`!!document.querySelector('%s')`, sel)))
+			return value(bctx, t, chromedp.Evaluate[bool](fmt.Sprintf(`!!document.querySelector('%s')`, sel)))
 		})
 		shown = append(shown, time.Since(t0))
 		var ms float64
 		e2eutil.WaitFor(t, 5*time.Second, "the apply time", func() bool {
-			after := value(t, bctx, chromedp.Evaluate[string](`JSON.stringify(window.__jobernetesApplied || {})`))
+			after := value(bctx, t, chromedp.Evaluate[string](`JSON.stringify(window.__jobernetesApplied || {})`))
 			if after == before {
 				return false
 			}
-			ms = value(t, bctx, chromedp.Evaluate[float64](`window.__jobernetesApplied.ms`))
+			ms = value(bctx, t, chromedp.Evaluate[float64](`window.__jobernetesApplied.ms`))
 			return true
 		})
 		applied = append(applied, time.Duration(ms*float64(time.Millisecond)))

@@ -52,7 +52,7 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-func newBrowser(t *testing.T, ctx context.Context) context.Context {
+func newBrowser(ctx context.Context, t *testing.T) context.Context {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium(t)),
 		chromedp.NoSandbox, chromedp.WindowSize(1440, 900))
@@ -62,14 +62,14 @@ func newBrowser(t *testing.T, ctx context.Context) context.Context {
 	return bctx
 }
 
-func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+func do(ctx context.Context, t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
 }
 
-func value[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+func value[T any](ctx context.Context, t *testing.T, a chromedp.Action[T]) T {
 	t.Helper()
 	v, err := chromedp.Run(ctx, a)
 	if err != nil {
@@ -100,13 +100,13 @@ func startUI(t *testing.T, jn e2eutil.Jobernetes, ns string) (base, token string
 	return "", ""
 }
 
-func screenshot(t *testing.T, ctx context.Context, name string) {
+func screenshot(ctx context.Context, t *testing.T, name string) {
 	t.Helper()
 	dir := t.TempDir()
 	if os.Getenv("JOBERNETES_UI_DOCS") == "1" {
 		dir = filepath.Join("..", "..", "..", "docs")
 	}
-	png := value(t, ctx, chromedp.FullScreenshot(100))
+	png := value(ctx, t, chromedp.FullScreenshot(100))
 	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -170,39 +170,39 @@ func TestRunPage(t *testing.T) {
 
 	run := jn.Start(t, "run", "-f", filepath.Join(dir, "jobermodel.yaml"), "-n", ns, "--run-id", "demo")
 	other := jn.Start(t, "run", "-f", filepath.Join(dir, "hello.yaml"), "-n", ns, "--run-id", "hello")
-	bctx := newBrowser(t, ctx)
-	do(t, bctx, "run list", chromedp.Navigate(base+"/?token="+token),
+	bctx := newBrowser(ctx, t)
+	do(bctx, t, "run list", chromedp.Navigate(base+"/?token="+token),
 		chromedp.WaitVisible(`#runs tr[data-run="demo"]`))
-	do(t, bctx, "transform running, then succeeded, without a reload",
+	do(bctx, t, "transform running, then succeeded, without a reload",
 		chromedp.Navigate(base+"/runs/"+ns+"/demo"),                                     // the cookie carries the token now
 		chromedp.WaitVisible(`svg.dag g.node[data-job="notify"][data-state="waiting"]`), // every job, started or not
 		chromedp.Evaluate[chromedp.Void](`window.__loaded = 1`),
 		chromedp.WaitVisible(`svg.dag g.node[data-job="transform"][data-state="running"]`),
 		chromedp.WaitVisible(`svg.dag g.node[data-job="transform"][data-state="succeeded"]`))
-	if loaded := value(t, bctx, chromedp.Evaluate[int](`window.__loaded || 0`)); loaded != 1 {
+	if loaded := value(bctx, t, chromedp.Evaluate[int](`window.__loaded || 0`)); loaded != 1 {
 		t.Errorf("the page was reloaded")
 	}
 	if r := run.Wait(); r.Code != 1 {
 		t.Fatalf("run exit %d, want 1 (load fails): %s", r.Code, r.Stderr)
 	}
-	do(t, bctx, "failed job's panel",
+	do(bctx, t, "failed job's panel",
 		chromedp.WaitVisible(`svg.dag g.node[data-job="load"][data-state="failed"]`),
 		chromedp.WaitVisible(`.runhead .r-Failed`),
 		chromedp.Click(`svg.dag g.node[data-job="load"]`),
 		chromedp.WaitVisible(`#panel pre.logtail`))
-	tail := value(t, bctx, chromedp.TextContent(`#panel pre.logtail`))
-	exit := value(t, bctx, chromedp.Text(`#panel .exitcode strong`))
-	injected := value(t, bctx, chromedp.Evaluate[int](`document.querySelectorAll('img[src="x"]').length`))
+	tail := value(bctx, t, chromedp.TextContent(`#panel pre.logtail`))
+	exit := value(bctx, t, chromedp.Text(`#panel .exitcode strong`))
+	injected := value(bctx, t, chromedp.Evaluate[int](`document.querySelectorAll('img[src="x"]').length`))
 	if exit != "3" || !strings.Contains(tail, xssLine) || !strings.Contains(tail, "input file /data/in.csv is empty") || injected != 0 {
 		t.Errorf("failed job's panel: exit code %q, log tail %q, injected images %d", exit, tail, injected)
 	}
 	time.Sleep(3500 * time.Millisecond) // the timeline image reloads at most every 3 s
-	screenshot(t, bctx, "ui-run.png")
-	do(t, bctx, "the failed job's logs, streamed", chromedp.Click(`#panel button.showlogs`))
+	screenshot(bctx, t, "ui-run.png")
+	do(bctx, t, "the failed job's logs, streamed", chromedp.Click(`#panel button.showlogs`))
 	e2eutil.WaitFor(t, 30*time.Second, "log lines in the panel", func() bool {
-		return strings.Contains(value(t, bctx, chromedp.TextContent(`#logs`)), "error: input file /data/in.csv is empty")
+		return strings.Contains(value(bctx, t, chromedp.TextContent(`#logs`)), "error: input file /data/in.csv is empty")
 	})
-	if logs := value(t, bctx, chromedp.TextContent(`#logs`)); !strings.Contains(logs, xssLine) {
+	if logs := value(bctx, t, chromedp.TextContent(`#logs`)); !strings.Contains(logs, xssLine) {
 		t.Errorf("streamed logs lack the HTML line as text: %q", logs)
 	}
 
@@ -215,10 +215,10 @@ func TestRunPage(t *testing.T) {
 	if r := other.Wait(); r.Code != 0 {
 		t.Errorf("run hello exit %d: %s", r.Code, r.Stderr)
 	}
-	do(t, bctx, "run list with both runs", chromedp.Navigate(base+"/"),
+	do(bctx, t, "run list with both runs", chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(`#runs tr[data-run="demo"] .r-Failed`),
 		chromedp.WaitVisible(`#runs tr[data-run="hello"] .r-Succeeded`))
-	screenshot(t, bctx, "ui-runs.png")
+	screenshot(bctx, t, "ui-runs.png")
 }
 
 // Cancel from the page: after the confirmation, the run's record says
@@ -244,15 +244,15 @@ func TestCancelFromPage(t *testing.T) {
 	defer cancel()
 	base, token := startUI(t, jn, ns)
 	run := jn.Start(t, "run", "-f", filepath.Join(dir, "jobermodel.yaml"), "-n", ns, "--run-id", "stopme")
-	bctx := newBrowser(t, ctx)
-	do(t, bctx, "run page, running",
+	bctx := newBrowser(ctx, t)
+	do(bctx, t, "run page, running",
 		chromedp.Navigate(base+"/runs/"+ns+"/stopme?token="+token),
 		chromedp.WaitVisible(`svg.dag g.node[data-job="long-a"][data-state="running"]`),
 		chromedp.WaitVisible(`svg.dag g.node[data-job="long-b"][data-state="running"]`),
 		chromedp.Evaluate[chromedp.Void](`window.confirm = (q) => { window.__asked = q; return true; }`),
 		chromedp.Click(`#cancel`),
 		chromedp.WaitVisible(`.runhead .r-Cancelled`))
-	if asked := value(t, bctx, chromedp.Evaluate[string](`window.__asked || ""`)); !strings.Contains(asked, "stopme") {
+	if asked := value(bctx, t, chromedp.Evaluate[string](`window.__asked || ""`)); !strings.Contains(asked, "stopme") {
 		t.Errorf("no confirmation asked before the cancel: %q", asked)
 	}
 	select {
