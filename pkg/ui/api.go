@@ -21,9 +21,9 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
-	"github.com/jobernetes/jobernetes/pkg/runmeta"
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/report"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 	"github.com/jobernetes/jobernetes/pkg/ui/assets"
 )
 
