@@ -71,12 +71,12 @@ BENCH_TIMEOUT ?= 180m
 
 bench: ## DAG shapes run by jobernetes, a kubectl script and a poller on the local control plane (BENCHMARKS.md); then the Go benchmarks
 	@mkdir -p $(OUT)/bench
-	JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" JOBERNETES_BENCH=1 go test -count=1 -timeout $(BENCH_TIMEOUT) -v -run '^TestBench$$' ./test/bench 2>&1 | tee $(OUT)/bench/bench.log
+	JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" JOBERNETES_BENCH=1 go test -count=1 -timeout $(BENCH_TIMEOUT) -v -run '^TestBench(Dataflow)?$$' ./test/bench 2>&1 | tee $(OUT)/bench/bench.log
 	go test -count=1 -run '^$$' -bench . -benchmem ./pkg/controller ./pkg/graph ./pkg/config 2>&1 | tee $(OUT)/bench/go-bench.log
 
 bench-ci: ## the same suite at reduced size, one run each (what .ci/run runs; ~7 min)
 	@mkdir -p $(OUT)/bench-ci
-	JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" JOBERNETES_BENCH=1 JOBERNETES_BENCH_CI=1 JOBERNETES_BENCH_OUT=$(CURDIR)/$(OUT)/bench-ci/results.md go test -count=1 -timeout 40m -v -run '^TestBench$$' ./test/bench 2>&1 | tee $(OUT)/bench-ci/bench.log
+	JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" JOBERNETES_BENCH=1 JOBERNETES_BENCH_CI=1 JOBERNETES_BENCH_OUT=$(CURDIR)/$(OUT)/bench-ci/results.md go test -count=1 -timeout 40m -v -run '^TestBench(Dataflow)?$$' ./test/bench 2>&1 | tee $(OUT)/bench-ci/bench.log
 
 SCALE_SHAPE ?= layered-30x1000
 

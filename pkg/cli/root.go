@@ -40,7 +40,7 @@ Exit codes: 0 success, 1 run failed, 2 invalid model or usage, 3 cluster error.`
 		newGraphCommand(streams),
 		newRunCommand(streams),
 		newStatusCommand(streams),
-		newLogsCommand(streams), newCancelCommand(streams), newDeleteCommand(streams),
+		newLogsCommand(streams), newCancelCommand(streams), newDeleteCommand(streams), newUICommand(streams),
 		newCronJobCommand(streams), newBundleCommand(streams),
 		newSchemaCommand(streams),
 		newVersionCommand(streams),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -31,7 +32,7 @@ func (o *runOptions) runDry(ctx context.Context, model *config.Model, ns string,
 		return &ExitError{Code: ExitInvalid, Err: err}
 	}
 	if o.dryRun == "client" {
-		return o.printPlanned(jobs, runID, ns)
+		return o.printPlanned(jobs, model, runID, ns)
 	}
 	if o.output.format != "text" {
 		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--dry-run=server prints text only; -o %s goes with --dry-run=client", o.output.format)}
@@ -77,7 +78,7 @@ func describePlanned(p controller.PlannedJob) string {
 
 // printPlanned prints the Jobs a run would create: a table (text), a
 // multi-document YAML stream (yaml) or a List (json).
-func (o *runOptions) printPlanned(jobs []controller.PlannedJob, runID, ns string) error {
+func (o *runOptions) printPlanned(jobs []controller.PlannedJob, model *config.Model, runID, ns string) error {
 	w := o.streams.Out
 	switch o.output.format {
 	case "text":
@@ -90,6 +91,11 @@ func (o *runOptions) printPlanned(jobs []controller.PlannedJob, runID, ns string
 				job += " (revert)"
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Phase, job, p.Object.Name, p.Manifest)
+		}
+		for _, j := range model.Jobs() {
+			if j.IsDynamic() { // its Jobs are not known before the run
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", j.Phase, j.Name, "(decided at run time from "+strings.Join(j.DynamicFrom(), " x ")+")", j.Template.Path)
+			}
 		}
 		render.FlushTable(w, tw, buf)
 		return nil

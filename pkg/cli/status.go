@@ -35,7 +35,7 @@ func newStatusCommand(streams genericiooptions.IOStreams) *cobra.Command {
 
 func (o *statusOptions) command() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "status [--run-id ID [-w]] [-n NS | -A] [-o text|json|yaml|name|jsonpath=...|mermaid|svg]",
+		Use:   "status [--run-id ID [-w]] [-n NS | -A] [-o text|json|yaml|name|jsonpath=...|mermaid|svg|html]",
 		Short: "Show a run (or list the namespace's runs) from the cluster",
 		Long: `Status shows a run as the cluster knows it: its record ConfigMap
 (jobernetes-run-<ID>, which holds the plan and every finished Job) and its Jobs.
@@ -57,6 +57,9 @@ unless it succeeded, the reason. Revert Jobs follow as "<job> (revert)".
   -o svg      a self-contained SVG timeline (Gantt chart): one row per Job,
               grouped by phase, its wait and run coloured by state, the
               critical path outlined, a time axis (status -o svg > run.svg)
+  -o html     the run as one self-contained HTML file (for a CI job's
+              artefacts): the page of jobernetes ui, with the DAG, each
+              job's panel (diagnosis, log tail, results) and the timeline
 
 Without --run-id, status lists the runs recorded in the namespace, newest first
 (-o json|yaml: a RunList object; -o name: one record per line). The namespace is -n, else the kubeconfig context's,
@@ -72,7 +75,7 @@ that cannot be read).`,
 		},
 	}
 	cmd.Flags().StringVar(&o.runID, "run-id", "", "the run to show; without it, list the namespace's runs")
-	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json, yaml, name, jsonpath=TEMPLATE, jsonpath-file=FILE, mermaid or svg")
+	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json, yaml, name, jsonpath=TEMPLATE, jsonpath-file=FILE, mermaid, svg or html")
 	cmd.Flags().BoolVarP(&o.watch, "watch", "w", false, "with --run-id: show every change until the run ends (redrawn on a terminal, one line per change when piped)")
 	cmd.Flags().BoolVarP(&o.all, "all-namespaces", "A", false, "list the runs of every namespace you can read")
 	o.addFlags(cmd)

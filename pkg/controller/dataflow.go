@@ -306,16 +306,23 @@ func (c *Controller) expand(n int) {
 		}
 		lengths[i] = len(lists[i])
 	}
-	max := c.model.Options.MaxMatrix
-	if max <= 0 {
-		max = config.DefaultMaxMatrix
+	limit := c.model.Options.MaxMatrix
+	if limit <= 0 {
+		limit = config.DefaultMaxMatrix
 	}
-	if total := config.CombinationCount(lengths, max); total > max {
-		c.verdict(n, unitFailed, "MatrixTooLarge", fmt.Sprintf("the matrix has more than %d combinations (max_matrix %d; lengths %v): none of its Jobs is created", max, max, lengths))
+	if total := config.CombinationCount(lengths, limit); total > limit {
+		c.verdict(n, unitFailed, "MatrixTooLarge", fmt.Sprintf("the matrix has more than %d combinations (max_matrix %d; lengths %v): none of its Jobs is created", limit, limit, lengths))
+		return
+	}
+	combos := config.Combinations(j.Matrix, lists)
+	if len(combos) == 0 {
+		// Recorded as one Job never created, so that status and a resume
+		// say what happened.
+		c.verdict(n, unitSucceeded, "NoJobs", "the matrix has no combinations (an empty list): the job succeeds with no Jobs")
 		return
 	}
 	nd.unexpanded = false
-	c.addRuntimeUnits(n, config.MatrixManifests(j.Template, config.Combinations(j.Matrix, lists)))
+	c.addRuntimeUnits(n, config.MatrixManifests(j.Template, combos))
 	c.markChanged(n)
 }
 

@@ -46,7 +46,8 @@ var statusFormats = map[string]StatusFormat{
 		StatusMermaid(w, st)
 		return nil
 	}},
-	"svg": {Run: GanttSVG},
+	"svg":  {Run: GanttSVG},
+	"html": {Run: StatusHTML},
 }
 
 // StatusFormatFor returns the format `status -o output` names.
@@ -56,7 +57,7 @@ func StatusFormatFor(output string) (StatusFormat, error) {
 	}
 	p, ok, err := NewObjectPrinter(output, true)
 	if !ok {
-		err = fmt.Errorf("unknown -o %q: use text, json, yaml, name, jsonpath=TEMPLATE, jsonpath-file=FILE, mermaid or svg", output)
+		err = fmt.Errorf("unknown -o %q: use text, json, yaml, name, jsonpath=TEMPLATE, jsonpath-file=FILE, mermaid, svg or html", output)
 	}
 	if err != nil {
 		return StatusFormat{}, err

@@ -431,8 +431,7 @@ func listRuns(ctx context.Context, client kubernetes.Interface, ns string) ([]Ru
 	}
 	out := make([]RunSummary, 0, len(runs))
 	for _, rec := range runs {
-		out = append(out, RunSummary{Namespace: rec.Meta.Namespace, RunID: rec.RunID, Model: rec.Model, Result: rec.Result,
-			StartedAt: timePtr(rec.StartedAt), FinishedAt: timePtr(rec.FinishedAt), Jobs: rec.Planned, Finished: rec.Finished})
+		out = append(out, SummaryOf(&rec))
 	}
 	sortRuns(out)
 	return out, nil

@@ -133,6 +133,10 @@ func TestDataflowExample(t *testing.T) {
 		}
 	}
 
+	txt := jobernetes(ctx, t, "status", "--run-id", runID, "-n", ns)
+	if !strings.Contains(txt.stdout, "results:") || !strings.Contains(txt.stdout, `{"changed":"true","regions":["eu-west","us-east"]}`) {
+		t.Errorf("status text lacks detect's results:\n%s", txt.stdout)
+	}
 	st := jobernetes(ctx, t, "status", "--run-id", runID, "-n", ns, "-o", "json")
 	if st.code != 0 {
 		t.Fatalf("status exit %d: %s", st.code, st.stderr)
@@ -297,6 +301,8 @@ jobernetes:
       - {name: after_missing, job_path: ok.yaml, depends_on: [missing], env: {U: "$(results.missing.url)"}}
       - {name: fan, job_path: ok.yaml, depends_on: [many], matrix: {x: "$(results.many.list)"}}
       - {name: fan_scalar, job_path: ok.yaml, depends_on: [many], matrix: {x: "$(results.many.scalar)"}}
+      - {name: none, job_path: many.yaml, results: [list, scalar], matrix: {x: []}}
+      - {name: after_none, job_path: ok.yaml, depends_on: [none], env: {L: "$(results.none.list)"}}
 `,
 		"missing.yaml": resultJob(`{"other": 1}`),
 		"notjson.yaml": resultJob(`url=http://x`),
@@ -321,7 +327,13 @@ jobernetes:
 			t.Errorf("output lacks %q", want)
 		}
 	}
+	if !strings.Contains(out, "the matrix has no combinations (an empty list): the job succeeds with no Jobs") {
+		t.Errorf("output does not say the empty matrix succeeded with no Jobs")
+	}
 	nodes := byNode(rec.snapshot())
+	if len(nodes["none"]) != 0 || len(nodes["after_none"]) != 1 {
+		t.Errorf("empty matrix: %d Jobs (want 0), its dependent %d (want 1)", len(nodes["none"]), len(nodes["after_none"]))
+	}
 	for _, n := range []string{"after_missing", "fan", "fan_scalar"} {
 		if len(nodes[n]) != 0 {
 			t.Errorf("%s: %d Jobs created, want none", n, len(nodes[n]))
