@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/runctl"
 )
 
 // cancelTimeout bounds how long cancel keeps deleting Jobs that an
@@ -52,7 +52,7 @@ func (o *cancelOptions) run(ctx context.Context) error {
 		return err
 	}
 	ns := o.namespace()
-	n, err := controller.CancelRun(ctx, client, ns, o.runID, o.reason, time.Now(), cancelTimeout)
+	n, err := runctl.CancelRun(ctx, client, ns, o.runID, o.reason, time.Now(), cancelTimeout)
 	if err != nil {
 		return exitError(err)
 	}

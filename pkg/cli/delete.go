@@ -10,9 +10,9 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/report"
+	"github.com/jobernetes/jobernetes/pkg/runctl"
 )
 
 type deleteOptions struct {
@@ -67,14 +67,14 @@ func (o *deleteOptions) run(ctx context.Context) error {
 	if o.finished {
 		return o.prune(ctx, client, ns)
 	}
-	err = controller.DeleteRun(ctx, client, ns, o.runID, o.timeout)
-	var running *controller.RunningError
+	err = runctl.DeleteRun(ctx, client, ns, o.runID, o.timeout)
+	var running *runctl.RunningError
 	if errors.As(err, &running) && o.force {
-		if _, err = controller.CancelRun(ctx, client, ns, o.runID, "deleted with --force", time.Now(), cancelTimeout); err != nil {
+		if _, err = runctl.CancelRun(ctx, client, ns, o.runID, "deleted with --force", time.Now(), cancelTimeout); err != nil {
 			return exitError(err)
 		}
 		fmt.Fprintf(o.streams.Out, "run %s in namespace %s cancelled\n", o.runID, ns)
-		err = controller.DeleteRun(ctx, client, ns, o.runID, o.timeout)
+		err = runctl.DeleteRun(ctx, client, ns, o.runID, o.timeout)
 	}
 	if errors.As(err, &running) {
 		return &ExitError{Code: ExitInvalid, Err: err}
@@ -98,8 +98,8 @@ func (o *deleteOptions) prune(ctx context.Context, client kubernetes.Interface, 
 		if r.Result == record.ResultRunning || r.FinishedAt == nil || r.FinishedAt.After(cutoff) {
 			continue
 		}
-		err := controller.DeleteRun(ctx, client, ns, r.RunID, o.timeout)
-		var running *controller.RunningError
+		err := runctl.DeleteRun(ctx, client, ns, r.RunID, o.timeout)
+		var running *runctl.RunningError
 		var notFound *record.NotFoundError
 		if errors.As(err, &running) || errors.As(err, &notFound) {
 			continue // changed since the list: not ours to delete now

@@ -2,34 +2,10 @@ package controller
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"time"
-
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/wait"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/jobernetes/jobernetes/pkg/record"
-	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
-
-// A cancel is recorded in the run record first, then the run's active Jobs
-// are deleted. The orchestrator (if one runs) sees its Jobs leave its
-// watch, reads the record, finds the cancel, deletes what it may have
-// created meanwhile and ends: it needs no other watch and no other right.
-
-// FinishedError says the run has already ended, with Result.
-type FinishedError struct {
-	RunID, Result string
-}
-
-func (e *FinishedError) Error() string {
-	return fmt.Sprintf("run %q has already finished (%s)", e.RunID, e.Result)
-}
 
 // CancelledError says a cancelled run is resumed without --retry-failed.
 type CancelledError struct{ RunID, Message string }
@@ -38,73 +14,8 @@ func (e *CancelledError) Error() string {
 	return fmt.Sprintf("run %q was cancelled (%s); to run its unfinished part again, add --retry-failed", e.RunID, e.Message)
 }
 
-// CancelRun records the cancel of a running run, deletes its active Jobs
-// (Background propagation: their pods go too) and keeps deleting any Job
-// of the run still active until none is, or timeout passes (an
-// orchestrator may create one before it learns of the cancel). It returns
-// how many Jobs it deleted.
-func CancelRun(ctx context.Context, client kubernetes.Interface, ns, runID, reason string, now time.Time, timeout time.Duration) (int, error) {
-	store := record.NewStore(client, ns, runID, nil)
-	var finished string
-	err := store.Update(ctx, record.Change{Run: func(rec *record.Record) {
-		if finished = ""; rec.Result != record.ResultRunning {
-			finished = rec.Result
-			return
-		}
-		rec.Result, rec.Message, rec.FinishedAt = record.ResultCancelled, cancelMessage(reason), now.UnixMilli()
-	}})
-	switch {
-	case errors.Is(err, record.ErrNotFound), errors.Is(err, record.ErrUndecodable):
-		return 0, err
-	case err != nil:
-		return 0, runmeta.ClusterError("record the cancel", err)
-	case finished != "":
-		return 0, &FinishedError{RunID: runID, Result: finished}
-	}
-	uid := store.Meta().UID
-	deleted := 0
-	err = waitFor(ctx, timeout, func(ctx context.Context) (bool, error) {
-		n, active, err := deleteActiveJobs(ctx, client, ns, runID, uid)
-		deleted += n
-		return active == 0, err
-	})
-	return deleted, err
-}
-
-func cancelMessage(reason string) string {
-	if reason == "" {
-		return "cancelled"
-	}
-	return "cancelled: " + reason
-}
-
-// deleteActiveJobs deletes the run's unfinished Jobs (those controlled by
-// its record) and says how many it deleted and how many are still there.
-func deleteActiveJobs(ctx context.Context, client kubernetes.Interface, ns, runID string, owner types.UID) (deleted, active int, err error) {
-	jobs := client.BatchV1().Jobs(ns)
-	sel := labels.SelectorFromSet(labels.Set{runmeta.LabelRun: runID}).String()
-	list, err := jobs.List(ctx, metav1.ListOptions{LabelSelector: sel})
-	if err != nil {
-		return 0, 0, runmeta.ClusterError("list Jobs", err)
-	}
-	for i := range list.Items {
-		j := &list.Items[i]
-		ref := metav1.GetControllerOfNoCopy(j)
-		if ref == nil || ref.UID != owner || runmeta.FinishedCondition(j) != nil {
-			continue
-		}
-		active++
-		if j.DeletionTimestamp != nil {
-			continue
-		}
-		err := jobs.Delete(ctx, j.Name, backgroundDelete(j.UID))
-		if err != nil && !isGone(err) {
-			return deleted, active, runmeta.ClusterError("delete Job "+j.Name, err)
-		}
-		deleted++
-	}
-	return deleted, active, nil
-}
+// The cancel itself is written by runctl.CancelRun (pkg/runctl), from
+// another process; the orchestrator learns of it from the record.
 
 // checkCancelled reads the run record when the run may have been cancelled
 // (a Job of the run left the watch unexpectedly, or a record write met a
@@ -153,52 +64,4 @@ func (c *Controller) endCancelled(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// DeleteRun deletes a finished run's record. Every Job of the run, their
-// pods and the run's Lease are owned by the record, so the garbage
-// collector removes them; with wait > 0, DeleteRun waits until none of the
-// run's Jobs is left.
-func DeleteRun(ctx context.Context, client kubernetes.Interface, ns, runID string, wait time.Duration) error {
-	run, err := record.GetHead(ctx, client, ns, runID)
-	switch {
-	case errors.Is(err, record.ErrNotFound), errors.Is(err, record.ErrUndecodable):
-		return err
-	case err != nil:
-		return runmeta.ClusterError("read run record", err)
-	case run.Result == record.ResultRunning:
-		return &RunningError{RunID: runID}
-	}
-	uid := run.Meta.UID
-	err = record.Delete(ctx, client, run)
-	if err != nil && !apierrors.IsNotFound(err) {
-		return runmeta.ClusterError("delete run record", err)
-	}
-	if wait <= 0 {
-		return nil
-	}
-	sel := labels.SelectorFromSet(labels.Set{runmeta.LabelRun: runID}).String()
-	return waitFor(ctx, wait, func(ctx context.Context) (bool, error) {
-		list, err := client.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
-		if err != nil {
-			return false, runmeta.ClusterError("list Jobs", err)
-		}
-		for i := range list.Items {
-			if ref := metav1.GetControllerOfNoCopy(&list.Items[i]); ref != nil && ref.UID == uid {
-				return false, nil
-			}
-		}
-		return true, nil
-	})
-}
-
-func waitFor(ctx context.Context, timeout time.Duration, cond wait.ConditionWithContextFunc) error {
-	return wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, timeout, true, cond)
-}
-
-// RunningError says the run has not finished (delete refuses it without --force).
-type RunningError struct{ RunID string }
-
-func (e *RunningError) Error() string {
-	return fmt.Sprintf("run %q is still running: cancel it first, or delete it with --force", e.RunID)
 }

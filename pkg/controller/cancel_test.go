@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runctl"
 )
 
 // A cancel recorded by another process ends the run at the next sync: the
@@ -21,10 +22,10 @@ func TestCancelEndsTheRun(t *testing.T) {
 	f.finish("a", true)
 	f.sync()
 
-	if err := DeleteRun(f.ctx, f.client, "ns", "r1", 0); !errors.As(err, new(*RunningError)) {
-		t.Fatalf("delete of a running run: %v, want RunningError", err)
+	if err := runctl.DeleteRun(f.ctx, f.client, "ns", "r1", 0); !errors.As(err, new(*runctl.RunningError)) {
+		t.Fatalf("delete of a running run: %v, want runctl.RunningError", err)
 	}
-	n, err := CancelRun(f.ctx, f.client, "ns", "r1", "bad data", f.now, time.Second)
+	n, err := runctl.CancelRun(f.ctx, f.client, "ns", "r1", "bad data", f.now, time.Second)
 	if err != nil || n != 1 {
 		t.Fatalf("cancel: %d deleted, %v; want b's Job deleted", n, err)
 	}
@@ -46,8 +47,8 @@ func TestCancelEndsTheRun(t *testing.T) {
 	if err != nil || rec.Result != record.ResultCancelled {
 		t.Fatalf("record result %v (%v), want Cancelled", rec.Result, err)
 	}
-	if _, err := CancelRun(f.ctx, f.client, "ns", "r1", "", f.now, time.Second); !errors.As(err, new(*FinishedError)) {
-		t.Errorf("second cancel: %v, want FinishedError", err)
+	if _, err := runctl.CancelRun(f.ctx, f.client, "ns", "r1", "", f.now, time.Second); !errors.As(err, new(*runctl.FinishedError)) {
+		t.Errorf("second cancel: %v, want runctl.FinishedError", err)
 	}
 
 	c, err := NewController(f.ctx, f.client, f.factory.Batch().V1().Jobs(), Options{Namespace: "ns", RunID: "r1", Model: m})
@@ -57,7 +58,7 @@ func TestCancelEndsTheRun(t *testing.T) {
 	if _, err := c.Prepare(f.ctx); !errors.As(err, new(*CancelledError)) {
 		t.Errorf("resume of a cancelled run: %v, want CancelledError", err)
 	}
-	if err := DeleteRun(f.ctx, f.client, "ns", "r1", 0); err != nil {
+	if err := runctl.DeleteRun(f.ctx, f.client, "ns", "r1", 0); err != nil {
 		t.Errorf("delete of the cancelled run: %v", err)
 	}
 }

@@ -4,18 +4,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
-// backgroundDelete deletes with propagationPolicy Background, so that a
-// Job's pods go with it (the batch/v1 default orphans them), and, when uid
-// is known, only the object of that UID: never a namesake created since.
-func backgroundDelete(uid types.UID) metav1.DeleteOptions {
-	background := metav1.DeletePropagationBackground
-	opts := metav1.DeleteOptions{PropagationPolicy: &background}
-	if uid != "" {
-		opts.Preconditions = &metav1.Preconditions{UID: &uid}
-	}
-	return opts
-}
+// backgroundDelete is runmeta.BackgroundDelete: a Job's pods go with it.
+func backgroundDelete(uid types.UID) metav1.DeleteOptions { return runmeta.BackgroundDelete(uid) }
 
 func isGone(err error) bool { return apierrors.IsNotFound(err) || apierrors.IsConflict(err) }
