@@ -261,26 +261,6 @@ func TestDataflowResumeAfterSIGKILL(t *testing.T) {
 	}
 }
 
-func resultJob(msg string) string {
-	return fmt.Sprintf(`apiVersion: batch/v1
-kind: Job
-metadata:
-  name: ignored
-spec:
-  backoffLimit: 0
-  template:
-    metadata:
-      annotations:
-        test.jobernetes.io/duration: "0s"
-        test.jobernetes.io/termination-message: %q
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: main
-        image: busybox
-`, msg)
-}
-
 // Results that cannot be used fail their job with a message that names
 // the key and the container, and nothing that reads them is created: a
 // missing declared key, a message that is not JSON, a matrix over
@@ -305,9 +285,9 @@ jobernetes:
       - {name: none, job_path: many.yaml, results: [list, scalar], matrix: {x: []}}
       - {name: after_none, job_path: ok.yaml, depends_on: [none], env: {L: "$(results.none.list)"}}
 `,
-		"missing.yaml": resultJob(`{"other": 1}`),
-		"notjson.yaml": resultJob(`url=http://x`),
-		"many.yaml":    resultJob(`{"list": [1, 2, 3], "scalar": "a"}`),
+		"missing.yaml": e2eutil.ResultJobYAML("0s", `{"other": 1}`),
+		"notjson.yaml": e2eutil.ResultJobYAML("0s", `url=http://x`),
+		"many.yaml":    e2eutil.ResultJobYAML("0s", `{"list": [1, 2, 3], "scalar": "a"}`),
 		"ok.yaml":      e2eutil.JobYAML("0s", false),
 	})
 	rec := watchJobs(t, ns)
