@@ -14,11 +14,13 @@ PREFIX     ?= /usr/local
 BINDIR     ?= $(if $(GOBIN),$(GOBIN),$(PREFIX)/bin)
 DIST_DIR   ?= $(OUT)/dist
 RELEASE_URL ?= https://github.com/jobernetes/jobernetes/releases/download/$(VERSION)
-DEMO_MODEL ?= examples/advanced/jobermodel.yaml
+# make demo DEMO=dataflow runs examples/dataflow (docs/dataflow.md).
+DEMO       ?= advanced
+DEMO_MODEL ?= examples/$(DEMO)/jobermodel.yaml
 # The control plane's binaries are built once into a cache outside git.
 CP_BIN      = $(shell hack/build-control-plane.sh | tail -n 1)
 
-.PHONY: all build install dist test unit e2e chaos bench bench-ci bench-scale lint vet fmt golangci-lint demo cluster-up cluster-down cluster-status control-plane image clean help
+.PHONY: all build install dist docs test unit e2e chaos bench bench-ci bench-scale lint vet fmt golangci-lint demo cluster-up cluster-down cluster-status control-plane image clean help
 
 all: build
 
@@ -36,6 +38,9 @@ install: build ## install jobernetes and the kubectl plugin name kubectl-joberne
 
 dist: ## release archives for linux/darwin x amd64/arm64, SHA256SUMS and the krew manifest, into _output/dist
 	hack/dist.sh "$(DIST_DIR)" "$(VERSION)" "$(LDFLAGS)" "$(RELEASE_URL)"
+
+docs: ## the command reference from the cobra commands: docs/commands (Markdown) and docs/man (man pages); a unit test fails when they are stale
+	go run ./hack/gendocs docs
 
 control-plane: ## build (or find cached) etcd, kube-apiserver, kcm, scheduler, kwok
 	hack/build-control-plane.sh
@@ -66,12 +71,12 @@ BENCH_TIMEOUT ?= 180m
 
 bench: ## DAG shapes run by jobernetes, a kubectl script and a poller on the local control plane (BENCHMARKS.md); then the Go benchmarks
 	@mkdir -p $(OUT)/bench
-	JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" JOBERNETES_BENCH=1 go test -count=1 -timeout $(BENCH_TIMEOUT) -v -run '^TestBench$$' ./test/bench 2>&1 | tee $(OUT)/bench/bench.log
+	JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" JOBERNETES_BENCH=1 go test -count=1 -timeout $(BENCH_TIMEOUT) -v -run '^TestBench(Dataflow)?$$' ./test/bench 2>&1 | tee $(OUT)/bench/bench.log
 	go test -count=1 -run '^$$' -bench . -benchmem ./pkg/controller ./pkg/graph ./pkg/config 2>&1 | tee $(OUT)/bench/go-bench.log
 
 bench-ci: ## the same suite at reduced size, one run each (what .ci/run runs; ~7 min)
 	@mkdir -p $(OUT)/bench-ci
-	JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" JOBERNETES_BENCH=1 JOBERNETES_BENCH_CI=1 JOBERNETES_BENCH_OUT=$(CURDIR)/$(OUT)/bench-ci/results.md go test -count=1 -timeout 40m -v -run '^TestBench$$' ./test/bench 2>&1 | tee $(OUT)/bench-ci/bench.log
+	JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" JOBERNETES_BENCH=1 JOBERNETES_BENCH_CI=1 JOBERNETES_BENCH_OUT=$(CURDIR)/$(OUT)/bench-ci/results.md go test -count=1 -timeout 40m -v -run '^TestBench(Dataflow)?$$' ./test/bench 2>&1 | tee $(OUT)/bench-ci/bench.log
 
 SCALE_SHAPE ?= layered-30x1000
 
@@ -100,7 +105,7 @@ cluster-down: ## stop the control plane that cluster-up started
 cluster-status: ## is the cluster-up control plane running?
 	@go run ./test/e2e/cmd/cluster status --dir $(CLUSTER_DIR)
 
-demo: build ## build, start the local control plane, run the advanced example, stop
+demo: build ## build, start the local control plane, run the advanced example (DEMO=dataflow: examples/dataflow), stop
 	hack/demo.sh $(BIN) $(DEMO_MODEL) "$(CP_BIN)"
 
 image: ## container image (needs a docker engine)

@@ -33,6 +33,9 @@ echo
 echo "== what is left in the cluster (cleanup: true deletes succeeded Jobs; the run record stays)"
 kubectl get jobs,configmaps -n default -l app.kubernetes.io/managed-by=jobernetes
 echo
+echo "== jobernetes status --run-id ${RUN_ID} (the run from the cluster alone: every Job, results, diagnosis)"
+"${BIN}" status --run-id "${RUN_ID}" -n default || true
+echo
 echo "== jobernetes status --run-id ${RUN_ID} -o svg > _output/demo-run.svg (a picture of the run, from the cluster alone)"
 "${BIN}" status --run-id "${RUN_ID}" -n default -o svg > "${ROOT}/_output/demo-run.svg" && echo "wrote ${ROOT}/_output/demo-run.svg"
 echo

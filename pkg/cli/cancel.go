@@ -13,6 +13,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 	"github.com/jobernetes/jobernetes/pkg/version"
 )
 
@@ -29,7 +30,7 @@ func newKubeFlags() kubeFlags {
 // clientFor checks runID (when given) and makes the client, as exit errors.
 func (k kubeFlags) clientFor(runID string) (kubernetes.Interface, error) {
 	if runID != "" {
-		if err := controller.ValidateRunID(runID); err != nil {
+		if err := runmeta.ValidateRunID(runID); err != nil {
 			return nil, &ExitError{Code: ExitInvalid, Err: err}
 		}
 	}

@@ -10,10 +10,10 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/logstream"
 	"github.com/jobernetes/jobernetes/pkg/render"
 	"github.com/jobernetes/jobernetes/pkg/report"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 type logsOptions struct {
@@ -70,7 +70,7 @@ func (o *logsOptions) run(ctx context.Context, args []string) error {
 		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--since %s: want a positive duration", o.opts.Since)}
 	}
 	if o.runID != "" {
-		if err := controller.ValidateRunID(o.runID); err != nil {
+		if err := runmeta.ValidateRunID(o.runID); err != nil {
 			return &ExitError{Code: ExitInvalid, Err: err}
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // runLogsCmd runs `jobernetes logs ARGS` in-process against client.
@@ -35,7 +35,7 @@ func logsPod(name, owner string) *corev1.Pod {
 	yes := true
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "data",
-			Labels:          map[string]string{controller.LabelRun: "etl-20261127-120000-ab12"},
+			Labels:          map[string]string{runmeta.LabelRun: "etl-20261127-120000-ab12"},
 			OwnerReferences: []metav1.OwnerReference{{APIVersion: "batch/v1", Kind: "Job", Name: owner, Controller: &yes}},
 		},
 		Status: corev1.PodStatus{ContainerStatuses: []corev1.ContainerStatus{

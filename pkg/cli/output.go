@@ -10,11 +10,11 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/metrics"
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/render"
 	"github.com/jobernetes/jobernetes/pkg/report"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // outputOptions are the flags of `run` about what it prints and serves.
@@ -86,7 +86,7 @@ func (f *outputOptions) open(streams genericiooptions.IOStreams, model *config.M
 		states := map[string]string{}
 		for _, j := range model.Jobs() {
 			for _, m := range j.Manifests {
-				states[controller.JobName(runID, j, m)] = report.StateWaiting
+				states[runmeta.JobName(runID, j, m)] = report.StateWaiting
 			}
 		}
 		o.metrics = metrics.New(metrics.Options{RunID: runID, Namespace: ns, Model: model.Path, Jobs: states})
@@ -109,7 +109,7 @@ func (o *runOutput) Progress() io.Writer {
 }
 
 // OnTransition is the controller's Options.OnTransition.
-func (o *runOutput) OnTransition(t controller.Transition) {
+func (o *runOutput) OnTransition(t runmeta.Transition) {
 	if o.live != nil {
 		o.live.Observe(t)
 	}
@@ -150,7 +150,7 @@ func (o *runOutput) StopLive() {
 
 // Finish writes the end of a run that has a result: the text table (to
 // Info), the JSON report (stdout, -o json) and the JUnit file.
-func (o *runOutput) Finish(res *controller.Result) error {
+func (o *runOutput) Finish(res *runmeta.Result) error {
 	o.StopLive()
 	if o.metrics != nil {
 		o.metrics.Finish(res)

@@ -10,19 +10,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/render"
 	"github.com/jobernetes/jobernetes/pkg/report"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // failedResult is a run of 5 Kubernetes Jobs: two succeeded, one failed,
 // two never ran.
-func failedResult() *controller.Result {
+func failedResult() *runmeta.Result {
 	d := func(sec float64) time.Duration { return time.Duration(sec * float64(time.Second)) }
-	return &controller.Result{
+	return &runmeta.Result{
 		RunID: "etl-20261127-120000-ab12", Namespace: "data",
 		Started: runStart, Finished: at(41.25),
-		Jobs: []controller.JobReport{
+		Jobs: []runmeta.JobReport{
 			{Phase: "prepare", Job: "extract", Name: "extract-aaaaaaaa", State: "succeeded", Created: at(0.2), Finished: at(12.5),
 				Wait: d(0.2), Run: d(12.3), Total: d(12.5), Reason: "CompletionsReached"},
 			{Phase: "process", Job: "transform", Name: "transform-bbbbbbbb", State: "failed", Created: at(12.8), Finished: at(41),
@@ -41,7 +41,7 @@ func failedResult() *controller.Result {
 	}
 }
 
-func succeededResult() *controller.Result {
+func succeededResult() *runmeta.Result {
 	r := failedResult()
 	r.Jobs = r.Jobs[:1]
 	r.NeverRan, r.Skipped, r.CriticalPath, r.CriticalTime, r.SummedTime = nil, nil, []string{"extract"}, r.Jobs[0].Run, r.Jobs[0].Run

@@ -23,6 +23,7 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // ExitInterrupted is the exit code when SIGINT/SIGTERM stopped the orchestrator; the run is left
@@ -143,7 +144,7 @@ func (o *runOptions) run(ctx context.Context) error {
 	defer clients.close()
 	runID := o.runID
 	if runID == "" {
-		runID = controller.NewRunID(modelName(model), time.Now())
+		runID = runmeta.NewRunID(modelName(model), time.Now())
 	}
 	out, err := o.output.open(o.streams, model, ns, runID)
 	if err != nil {
@@ -219,7 +220,7 @@ func (o *runOptions) load() (model *config.Model, ns string, params map[string]s
 	}
 	printEnvWarnings(o.streams.ErrOut, model, params)
 	if o.runID != "" {
-		if err := controller.ValidateRunID(o.runID); err != nil {
+		if err := runmeta.ValidateRunID(o.runID); err != nil {
 			return nil, "", nil, &ExitError{Code: ExitInvalid, Err: err}
 		}
 	}
@@ -236,7 +237,7 @@ func (o *runOptions) load() (model *config.Model, ns string, params map[string]s
 // canListPods asks the API server (one LIST of at most one pod) whether
 // this identity may read the run's pods.
 func canListPods(ctx context.Context, client kubernetes.Interface, ns, runID string) bool {
-	_, err := client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: controller.LabelRun + "=" + runID, Limit: 1})
+	_, err := client.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: runmeta.LabelRun + "=" + runID, Limit: 1})
 	return !apierrors.IsForbidden(err) && !apierrors.IsUnauthorized(err)
 }
 
@@ -255,7 +256,7 @@ func (o *runOptions) runError(err error, runID, ns string) error {
 		return &ExitError{Code: ExitInvalid, Err: err}
 	case errors.Is(err, controller.ErrRecordRefused):
 		return &ExitError{Code: ExitRunFailed, Err: err}
-	case errors.Is(err, controller.ErrCluster):
+	case errors.Is(err, runmeta.ErrCluster):
 		return &ExitError{Code: ExitCluster, Err: err}
 	}
 	return &ExitError{Code: ExitCluster, Err: err}

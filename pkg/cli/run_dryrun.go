@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -13,6 +14,7 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/render"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // dryRunWorkers bounds the dry-run creates in flight.
@@ -23,14 +25,14 @@ const dryRunWorkers = 16
 func (o *runOptions) runDry(ctx context.Context, model *config.Model, ns string, params map[string]string) error {
 	runID := o.runID
 	if runID == "" {
-		runID = controller.NewRunID(modelName(model), time.Now())
+		runID = runmeta.NewRunID(modelName(model), time.Now())
 	}
 	jobs, err := controller.PlanJobs(controller.Options{Namespace: ns, RunID: runID, Model: model, Params: params})
 	if err != nil {
 		return &ExitError{Code: ExitInvalid, Err: err}
 	}
 	if o.dryRun == "client" {
-		return o.printPlanned(jobs, runID, ns)
+		return o.printPlanned(jobs, model, runID, ns)
 	}
 	if o.output.format != "text" {
 		return &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--dry-run=server prints text only; -o %s goes with --dry-run=client", o.output.format)}
@@ -76,7 +78,7 @@ func describePlanned(p controller.PlannedJob) string {
 
 // printPlanned prints the Jobs a run would create: a table (text), a
 // multi-document YAML stream (yaml) or a List (json).
-func (o *runOptions) printPlanned(jobs []controller.PlannedJob, runID, ns string) error {
+func (o *runOptions) printPlanned(jobs []controller.PlannedJob, model *config.Model, runID, ns string) error {
 	w := o.streams.Out
 	switch o.output.format {
 	case "text":
@@ -89,6 +91,11 @@ func (o *runOptions) printPlanned(jobs []controller.PlannedJob, runID, ns string
 				job += " (revert)"
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Phase, job, p.Object.Name, p.Manifest)
+		}
+		for _, j := range model.Jobs() {
+			if j.IsDynamic() { // its Jobs are not known before the run
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", j.Phase, j.Name, "(decided at run time from "+strings.Join(j.DynamicFrom(), " x ")+")", j.Template.Path)
+			}
 		}
 		render.FlushTable(w, tw, buf)
 		return nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // maxLeaseLosses bounds how often one process re-takes a lost Lease before
@@ -33,10 +34,10 @@ type leaseTerm struct {
 // outage longer than the renew deadline, or another orchestrator taking
 // over) stops this process acting at once; it then queues for the Lease
 // again and resumes the run, as a restart would.
-func (t *leaseTerm) runUntilDone(ctx context.Context) (*controller.Result, error) {
+func (t *leaseTerm) runUntilDone(ctx context.Context) (*runmeta.Result, error) {
 	leaseOpts := controller.LeaseOptions{Duration: t.o.leaseDuration, Out: t.o.streams.ErrOut}
 	for lost := 0; ; lost++ {
-		var res *controller.Result
+		var res *runmeta.Result
 		err := controller.WithRunLease(ctx, t.clients.lease, t.ns, t.runID, leaseOpts, func(ctx context.Context) (err error) {
 			res, err = t.run(ctx)
 			return err
@@ -50,8 +51,8 @@ func (t *leaseTerm) runUntilDone(ctx context.Context) (*controller.Result, error
 
 // run is one term: a controller, its informers, Prepare (create or resume
 // the record), Run.
-func (t *leaseTerm) run(ctx context.Context) (*controller.Result, error) {
-	factory := controller.NewInformerFactory(t.clients.run, t.ns, t.runID)
+func (t *leaseTerm) run(ctx context.Context) (*runmeta.Result, error) {
+	factory := runmeta.NewInformerFactory(t.clients.run, t.ns, t.runID)
 	opts := t.opts
 	if t.watchPods {
 		opts.Pods = factory.Core().V1().Pods()
@@ -87,7 +88,7 @@ func (t *leaseTerm) run(ctx context.Context) (*controller.Result, error) {
 	return res, err
 }
 
-func (t *leaseTerm) alreadyFinished(res *controller.Result) {
+func (t *leaseTerm) alreadyFinished(res *runmeta.Result) {
 	fmt.Fprintf(t.out.Info, "run %s has already finished; nothing to do\n", t.runID)
 	if !res.Succeeded {
 		fmt.Fprintf(t.o.streams.ErrOut, "to run its failed part again: %s run -f %s -n %s --run-id %s --retry-failed\n",

@@ -11,10 +11,10 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/render"
 	"github.com/jobernetes/jobernetes/pkg/report"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 type statusOptions struct {
@@ -124,7 +124,7 @@ func (o *statusOptions) validate(format render.StatusFormat) error {
 		return fmt.Errorf("-o %s needs --run-id", o.output)
 	}
 	if o.runID != "" {
-		if err := controller.ValidateRunID(o.runID); err != nil {
+		if err := runmeta.ValidateRunID(o.runID); err != nil {
 			return err
 		}
 	}

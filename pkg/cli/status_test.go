@@ -23,9 +23,9 @@ import (
 	core "k8s.io/client-go/testing"
 	"sigs.k8s.io/yaml"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/report"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // The run of the status fixtures started at runStart; "now" is 95s later.
@@ -69,7 +69,7 @@ func statusCluster(t *testing.T) *fake.Clientset {
 	}
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{
 		Name: record.Name(rec.RunID), Namespace: ns, UID: "cm-uid-1",
-		Labels: map[string]string{controller.LabelRun: rec.RunID, controller.LabelManagedBy: controller.ManagedBy},
+		Labels: map[string]string{runmeta.LabelRun: rec.RunID, runmeta.LabelManagedBy: runmeta.ManagedBy},
 	}}
 	if err := record.Encode(cm, rec); err != nil {
 		t.Fatal(err)
@@ -82,7 +82,7 @@ func statusCluster(t *testing.T) *fake.Clientset {
 	}
 	oldCM := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{
 		Name: record.Name(old.RunID), Namespace: ns, UID: "cm-uid-0",
-		Labels: map[string]string{controller.LabelRun: old.RunID, controller.LabelManagedBy: controller.ManagedBy},
+		Labels: map[string]string{runmeta.LabelRun: old.RunID, runmeta.LabelManagedBy: runmeta.ManagedBy},
 	}}
 	if err := record.Encode(oldCM, old); err != nil {
 		t.Fatal(err)
@@ -91,7 +91,7 @@ func statusCluster(t *testing.T) *fake.Clientset {
 	job := func(name, node string, created float64, cond *batchv1.JobCondition) *batchv1.Job {
 		j := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{
 			Name: name, Namespace: ns, CreationTimestamp: metav1.NewTime(at(created)),
-			Labels:          map[string]string{controller.LabelRun: rec.RunID, controller.LabelJob: node},
+			Labels:          map[string]string{runmeta.LabelRun: rec.RunID, runmeta.LabelJob: node},
 			OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: cm.Name, UID: cm.UID, Controller: &yes}},
 		}}
 		if cond != nil {
@@ -275,13 +275,13 @@ func TestStatusSkippedAndReverts(t *testing.T) {
 		},
 	}
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: record.Name(id), Namespace: ns, UID: "cm-rv",
-		Labels: map[string]string{controller.LabelRun: id, controller.LabelManagedBy: controller.ManagedBy}}}
+		Labels: map[string]string{runmeta.LabelRun: id, runmeta.LabelManagedBy: runmeta.ManagedBy}}}
 	if err := record.Encode(cm, rec); err != nil {
 		t.Fatal(err)
 	}
 	yes := true
 	revertA := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "revert-a-1", Namespace: ns, CreationTimestamp: metav1.NewTime(at(5)),
-		Labels:          map[string]string{controller.LabelRun: id, controller.LabelJob: "a", controller.LabelPhase: "one", controller.LabelRevert: "true"},
+		Labels:          map[string]string{runmeta.LabelRun: id, runmeta.LabelJob: "a", runmeta.LabelPhase: "one", runmeta.LabelRevert: "true"},
 		OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: cm.Name, UID: cm.UID, Controller: &yes}}}}
 	client := fake.NewClientset(cm, revertA)
 

@@ -10,10 +10,10 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/render"
 	"github.com/jobernetes/jobernetes/pkg/report"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // watchStatus shows a run until it ends, from one informer of its Jobs and
@@ -21,7 +21,7 @@ import (
 // status is redrawn in place on every change; piped, each change is one
 // line, like `kubectl get -w`.
 func (o *statusOptions) watchStatus(ctx context.Context, client kubernetes.Interface, ns string) error {
-	factory := controller.NewInformerFactory(client, ns, o.runID)
+	factory := runmeta.NewInformerFactory(client, ns, o.runID)
 	jobs := factory.Batch().V1().Jobs()
 	cms := factory.Core().V1().ConfigMaps()
 	changed := make(chan struct{}, 1)

@@ -70,3 +70,40 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLoadWhen10000 is validate's cost for 10,000 distinct `when`
+// expressions (issue 23: under 1 s), or the same one 10,000 times.
+func BenchmarkLoadWhen10000(b *testing.B) {
+	for _, distinct := range []bool{true, false} {
+		b.Run(fmt.Sprintf("distinct=%v", distinct), func(b *testing.B) {
+			dir := b.TempDir()
+			good, err := os.ReadFile(filepath.Join("testdata", "valid", "yaml11", "job.yaml"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "job.yaml"), good, 0o644); err != nil {
+				b.Fatal(err)
+			}
+			var sb strings.Builder
+			sb.WriteString("jobernetes:\n  - phase_name: plan\n    jobs:\n      - name: detect\n        job_path: job.yaml\n        results: [changed, count]\n")
+			sb.WriteString("  - phase_name: ship\n    jobs:\n")
+			for i := range 10000 {
+				limit := 3
+				if distinct {
+					limit = i
+				}
+				fmt.Fprintf(&sb, "      - name: job_%d\n        job_path: job.yaml\n        when: results.detect.changed == \"true\" && results.detect.count > %d\n", i, limit)
+			}
+			path := filepath.Join(dir, "jobermodel.yaml")
+			if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for range b.N {
+				if _, err := Load(path, LoadOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

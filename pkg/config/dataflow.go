@@ -73,8 +73,8 @@ var (
 	refRE = regexp.MustCompile(`\$\((results|matrix)\.([^()\s]*)\)`)
 )
 
-// IsDynamic: the job's matrix takes a list from a result, so its Jobs are
-// known only at run time.
+// IsDynamic reports whether the job's matrix takes a list from a result,
+// so that its Jobs are known only at run time.
 func (j *Job) IsDynamic() bool {
 	for _, a := range j.Matrix {
 		if a.From != nil {
@@ -278,6 +278,10 @@ func decodeMatrix(v any, fp *field.Path, report func(field, msg string)) []Matri
 	var out []MatrixAxis
 	for _, k := range sortedKeys(m) {
 		kf := fp.Key(k)
+		if k == "true" || k == "false" {
+			report(kf.String(), "matrix key "+k+": YAML reads unquoted y, n, yes, no, on, off, true and false as booleans; put the key in quotes if you mean it")
+			continue
+		}
 		if !matrixKeyRE.MatchString(k) {
 			report(kf.String(), "invalid matrix key "+strconv.Quote(k)+": must match [a-z][a-z0-9_]*")
 			continue
@@ -479,14 +483,8 @@ func decodeDataflow(m map[string]any, job *rawJob, fp *field.Path, report func(f
 		job.matrix = decodeMatrix(v, fp.Child("matrix"), report)
 	}
 	if v := m["when"]; v != nil {
-		wf := fp.Child("when")
-		if s, ok := stringValue(v, wf, report); ok {
-			w, msg := compileWhen(s)
-			if msg != "" {
-				report(wf.String(), msg)
-			} else {
-				job.when = w
-			}
+		if s, ok := stringValue(v, fp.Child("when"), report); ok {
+			job.whenExpr, job.hasWhen = s, true // compiled by compileWhens
 		}
 	}
 }

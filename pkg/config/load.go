@@ -48,6 +48,7 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 		return nil, &ValidationError{Problems: ps.sorted()}
 	}
 	raw.detach()
+	compileWhens(raw, ps)
 
 	if opts.Namespace == "" {
 		namespace = raw.options.Namespace

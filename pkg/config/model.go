@@ -65,6 +65,11 @@ type Job struct {
 	Matrix   []MatrixAxis
 	Template *Manifest
 	tooLarge int // a static matrix of more than max_matrix Jobs: how many
+
+	// SubModel is, for a job of a sub-model (type: model, flattened), the
+	// outer job it runs for ("infra", or "infra.net" when nested), and
+	// SubModelPath that model's file; both empty for the model's own jobs.
+	SubModel, SubModelPath string
 }
 
 // Manifest is one Job manifest file.

@@ -46,9 +46,11 @@ type rawJob struct {
 	revertPath  string // revert_path as written, "" when absent
 	env         map[string]string
 
-	results []string     // declared result keys
-	when    *When        // nil when absent (or invalid)
-	matrix  []MatrixAxis // nil when absent
+	results  []string // declared result keys
+	when     *When    // nil when absent (or invalid)
+	whenExpr string   // as written, until compileWhens
+	hasWhen  bool
+	matrix   []MatrixAxis // nil when absent
 }
 
 var (

@@ -132,13 +132,18 @@ func flatten(m *Model, inners map[string]*Model) {
 func innerJobs(outer *Job, inner *Model, outerDeps []string) []*Job {
 	prefix := outer.Name + "."
 	rename := renamer(prefix, inner.Jobs())
-	var out, prev []string
+	var prev []string
 	var jobs []*Job
 	for _, ph := range inner.Phases {
 		var names []string
 		for _, ij := range ph.Jobs {
 			j := *ij
 			j.Name = prefix + ij.Name
+			if ij.SubModel != "" { // nested: keep the innermost group
+				j.SubModel, j.SubModelPath = prefix+ij.SubModel, ij.SubModelPath
+			} else {
+				j.SubModel, j.SubModelPath = outer.Name, outer.Path
+			}
 			j.Phase = outer.Phase
 			j.DependsOn = nil
 			for _, d := range ij.DependsOn {
@@ -170,7 +175,6 @@ func innerJobs(outer *Job, inner *Model, outerDeps []string) []*Job {
 			names = append(names, j.Name)
 		}
 		prev = names
-		out = append(out, names...)
 	}
 	return jobs
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -17,7 +18,6 @@ import (
 type When struct {
 	Expr string
 	Refs []ResultRef // results.JOB.KEY it reads, in order
-	ast  *cel.Ast
 }
 
 var (
@@ -54,7 +54,9 @@ func compileWhen(expr string) (*When, string) {
 	if t := ast.OutputType(); !t.IsExactType(types.BoolType) && !t.IsExactType(types.DynType) {
 		return nil, "must be a boolean CEL expression; " + expr + " is of type " + t.String()
 	}
-	w := &When{Expr: expr, ast: ast}
+	// The AST is not kept: 10,000 of them would double a large model's
+	// memory; Eval compiles the expression again, once per job per run.
+	w := &When{Expr: strings.Clone(expr)} // not a part of the whole model text
 	w.Refs, err = whenRefs(ast)
 	if err != nil {
 		return nil, err.Error()
@@ -156,13 +158,9 @@ func (w *When) Eval(params map[string]string, results map[string]map[string]any)
 	if err != nil {
 		return false, err
 	}
-	ast := w.ast
-	if ast == nil {
-		c, msg := compileWhen(w.Expr)
-		if c == nil {
-			return false, fmt.Errorf("%s", msg)
-		}
-		ast = c.ast
+	ast, iss := env.Compile(w.Expr)
+	if iss != nil && iss.Err() != nil {
+		return false, iss.Err()
 	}
 	prg, err := env.Program(ast)
 	if err != nil {
@@ -188,4 +186,59 @@ func (w *When) Eval(params map[string]string, results map[string]map[string]any)
 func oneLine(s string) string {
 	s = strings.TrimPrefix(s, "ERROR: <input>:")
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// compileWhens compiles every job's when, each distinct expression once,
+// on every core: CEL's parser and checker take ~100 µs an expression, and
+// a model may hold 10,000 of them (validate stays under a second).
+func compileWhens(raw *rawModel, ps *problems) {
+	type result struct {
+		w   *When
+		msg string
+	}
+	byExpr := map[string]*result{}
+	var exprs []string
+	for _, rp := range raw.phases {
+		for _, rj := range rp.jobs {
+			if rj.hasWhen {
+				if _, ok := byExpr[rj.whenExpr]; !ok {
+					byExpr[rj.whenExpr] = &result{}
+					exprs = append(exprs, rj.whenExpr)
+				}
+			}
+		}
+	}
+	if len(exprs) == 0 {
+		return
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(exprs))
+	next := make(chan string)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for e := range next {
+				r := byExpr[e] // written by this worker only
+				r.w, r.msg = compileWhen(e)
+			}
+		}()
+	}
+	for _, e := range exprs {
+		next <- e
+	}
+	close(next)
+	wg.Wait()
+	for _, rp := range raw.phases {
+		for _, rj := range rp.jobs {
+			if !rj.hasWhen {
+				continue
+			}
+			if r := byExpr[rj.whenExpr]; r.msg != "" {
+				ps.job(rj, "", rj.field.Child("when").String(), r.msg)
+			} else {
+				rj.when = r.w
+			}
+		}
+	}
 }

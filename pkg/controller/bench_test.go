@@ -21,6 +21,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // layeredModel is one phase of `layers` layers of `width` jobs; every job
@@ -68,7 +69,7 @@ func newBenchRun(b testing.TB, m *config.Model, recordInterval time.Duration) *b
 		job := a.(core.CreateAction).GetObject().(*batchv1.Job).DeepCopy()
 		job.UID = types.UID("uid-" + job.Name)
 		job.CreationTimestamp = metav1.NewTime(r.now)
-		stripped, _ := StripJob(job)
+		stripped, _ := runmeta.StripJob(job)
 		_ = r.indexer.Add(stripped)
 		r.mu.Lock()
 		r.active = append(r.active, job.Name)
@@ -232,9 +233,9 @@ func BenchmarkStripPod(b *testing.B) {
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
 			Name: "load-lc3igwk5-9gqrf", Namespace: "batch", UID: "8c7c7f39-4c2e-4f49-9a67-4c54b3c1e6a1", ResourceVersion: "123456",
-			Labels: map[string]string{LabelRun: "nightly-20261129-120102-k3x9", LabelJob: "load", LabelPhase: "etl", LabelManagedBy: ManagedBy,
+			Labels: map[string]string{runmeta.LabelRun: "nightly-20261129-120102-k3x9", runmeta.LabelJob: "load", runmeta.LabelPhase: "etl", runmeta.LabelManagedBy: runmeta.ManagedBy,
 				"batch.kubernetes.io/job-name": "load-lc3igwk5", "batch.kubernetes.io/controller-uid": "c0ffee00-0000-4000-8000-000000000001"},
-			Annotations:     map[string]string{"test.jobernetes.io/duration": "2s", AnnotationManifest: "jobs/load.yaml"},
+			Annotations:     map[string]string{"test.jobernetes.io/duration": "2s", runmeta.AnnotationManifest: "jobs/load.yaml"},
 			OwnerReferences: []metav1.OwnerReference{{APIVersion: "batch/v1", Kind: "Job", Name: "load-lc3igwk5", UID: "c0ffee00-0000-4000-8000-000000000001"}},
 		},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "main", Image: "busybox", Command: []string{"sh", "-c", "load --table orders"}}}},
@@ -249,7 +250,7 @@ func BenchmarkStripPod(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := StripPod(pod); err != nil {
+		if _, err := runmeta.StripPod(pod); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // A cancel is recorded in the run record first, then the run's active Jobs
@@ -56,7 +57,7 @@ func CancelRun(ctx context.Context, client kubernetes.Interface, ns, runID, reas
 	case errors.Is(err, record.ErrNotFound), errors.Is(err, record.ErrUndecodable):
 		return 0, err
 	case err != nil:
-		return 0, ClusterError("record the cancel", err)
+		return 0, runmeta.ClusterError("record the cancel", err)
 	case finished != "":
 		return 0, &FinishedError{RunID: runID, Result: finished}
 	}
@@ -81,15 +82,15 @@ func cancelMessage(reason string) string {
 // its record) and says how many it deleted and how many are still there.
 func deleteActiveJobs(ctx context.Context, client kubernetes.Interface, ns, runID string, owner types.UID) (deleted, active int, err error) {
 	jobs := client.BatchV1().Jobs(ns)
-	sel := labels.SelectorFromSet(labels.Set{LabelRun: runID}).String()
+	sel := labels.SelectorFromSet(labels.Set{runmeta.LabelRun: runID}).String()
 	list, err := jobs.List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
-		return 0, 0, ClusterError("list Jobs", err)
+		return 0, 0, runmeta.ClusterError("list Jobs", err)
 	}
 	for i := range list.Items {
 		j := &list.Items[i]
 		ref := metav1.GetControllerOfNoCopy(j)
-		if ref == nil || ref.UID != owner || FinishedCondition(j) != nil {
+		if ref == nil || ref.UID != owner || runmeta.FinishedCondition(j) != nil {
 			continue
 		}
 		active++
@@ -98,7 +99,7 @@ func deleteActiveJobs(ctx context.Context, client kubernetes.Interface, ns, runI
 		}
 		err := jobs.Delete(ctx, j.Name, backgroundDelete(j.UID))
 		if err != nil && !isGone(err) {
-			return deleted, active, ClusterError("delete Job "+j.Name, err)
+			return deleted, active, runmeta.ClusterError("delete Job "+j.Name, err)
 		}
 		deleted++
 	}
@@ -164,23 +165,23 @@ func DeleteRun(ctx context.Context, client kubernetes.Interface, ns, runID strin
 	case errors.Is(err, record.ErrNotFound), errors.Is(err, record.ErrUndecodable):
 		return err
 	case err != nil:
-		return ClusterError("read run record", err)
+		return runmeta.ClusterError("read run record", err)
 	case run.Result == record.ResultRunning:
 		return &RunningError{RunID: runID}
 	}
 	uid := run.Meta.UID
 	err = record.Delete(ctx, client, run)
 	if err != nil && !apierrors.IsNotFound(err) {
-		return ClusterError("delete run record", err)
+		return runmeta.ClusterError("delete run record", err)
 	}
 	if wait <= 0 {
 		return nil
 	}
-	sel := labels.SelectorFromSet(labels.Set{LabelRun: runID}).String()
+	sel := labels.SelectorFromSet(labels.Set{runmeta.LabelRun: runID}).String()
 	return waitFor(ctx, wait, func(ctx context.Context) (bool, error) {
 		list, err := client.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
 		if err != nil {
-			return false, ClusterError("list Jobs", err)
+			return false, runmeta.ClusterError("list Jobs", err)
 		}
 		for i := range list.Items {
 			if ref := metav1.GetControllerOfNoCopy(&list.Items[i]); ref != nil && ref.UID == uid {

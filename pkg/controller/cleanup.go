@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/util/workqueue"
@@ -104,7 +105,7 @@ func (c *Controller) recordWriteError(err error) error {
 	name := c.store.Meta().Name
 	switch {
 	case apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err):
-		return &fatalError{ClusterError("write run record", err)}
+		return &fatalError{runmeta.ClusterError("write run record", err)}
 	case apierrors.IsInvalid(err) || apierrors.IsRequestEntityTooLargeError(err):
 		// Refused for good (an admission policy, an object too large):
 		// retrying would spin forever while the run's last Jobs go

@@ -26,6 +26,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // Options configure one run.
@@ -67,22 +68,6 @@ type Options struct {
 	// LogLines is how many last log lines of each failed container a
 	// failed Job's diagnosis keeps (needs Pods); 0 keeps none.
 	LogLines int
-}
-
-// Transition is one state change seen by the run, for live views, reports
-// and metrics.
-type Transition struct {
-	Time    time.Time
-	Elapsed time.Duration // since the run started
-	Phase   string
-	Job     string // model job; empty for a phase transition
-	Name    string // Kubernetes Job name; empty for a phase transition
-	State   string // running (created), succeeded, failed; for a phase: started, succeeded
-	Reason  string
-	Message string
-	// Reaction is, for a created Job, the time from the moment it became
-	// ready (its last predecessor seen finished) to its creation.
-	Reaction time.Duration
 }
 
 // Controller drives one run. It is not reusable.
@@ -150,10 +135,6 @@ type runEnd struct {
 // now is the run's clock (Options.Now: tests set it).
 func (c *Controller) now() time.Time { return c.opts.Now() }
 
-// ErrCluster marks errors that come from the cluster (unreachable,
-// unauthorized, forbidden) rather than from the run's Jobs.
-var ErrCluster = errors.New("cluster error")
-
 // NewController wires handlers on jobInformer, which the caller must have
 // filtered to the run's label, and starts nothing.
 func NewController(ctx context.Context, client kubernetes.Interface, jobInformer batchinformers.JobInformer, opts Options) (*Controller, error) {
@@ -169,7 +150,7 @@ func NewController(ctx context.Context, client kubernetes.Interface, jobInformer
 	if opts.Progress == nil {
 		opts.Progress = io.Discard
 	}
-	if err := ValidateRunID(opts.RunID); err != nil {
+	if err := runmeta.ValidateRunID(opts.RunID); err != nil {
 		return nil, err
 	}
 	c := &Controller{
@@ -218,7 +199,7 @@ func (c *Controller) watchJobs(jobInformer batchinformers.JobInformer) error {
 	_ = inf.SetWatchErrorHandlerWithContext(func(ctx context.Context, r *cache.Reflector, err error) {
 		if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
 			select {
-			case c.fatal <- fmt.Errorf("%w: watching Jobs in namespace %q: %v", ErrCluster, c.ns, err): //nolint:errorlint // the cause is text on purpose: only ErrCluster is matched, apierrors.IsXxx must not see through it
+			case c.fatal <- fmt.Errorf("%w: watching Jobs in namespace %q: %v", runmeta.ErrCluster, c.ns, err): //nolint:errorlint // the cause is text on purpose: only runmeta.ErrCluster is matched, apierrors.IsXxx must not see through it
 			default:
 			}
 			return

@@ -23,6 +23,7 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/graph"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // testModel builds a model from phases of "name<-dep1,dep2" strings; a job
@@ -153,7 +154,7 @@ func (f *fixture) finish(node string, ok bool) {
 	found := false
 	for i := range jobs.Items {
 		j := &jobs.Items[i]
-		if j.Labels[LabelJob] != node {
+		if j.Labels[runmeta.LabelJob] != node {
 			continue
 		}
 		found = true
@@ -180,7 +181,7 @@ func (f *fixture) actions(verb, resource string) []string {
 		}
 		switch a := a.(type) {
 		case core.CreateAction:
-			out = append(out, a.GetObject().(metav1.Object).GetLabels()[LabelJob])
+			out = append(out, a.GetObject().(metav1.Object).GetLabels()[runmeta.LabelJob])
 		case core.DeleteAction:
 			out = append(out, a.GetName())
 		default:
@@ -243,7 +244,7 @@ func TestCreatedJobCarriesLabelsAndOwner(t *testing.T) {
 	if j.Labels["team"] != "data" {
 		t.Errorf("manifest label lost: %v", j.Labels)
 	}
-	for k, v := range map[string]string{LabelRun: "r1", LabelJob: "a", LabelPhase: "p0", LabelManagedBy: ManagedBy} {
+	for k, v := range map[string]string{runmeta.LabelRun: "r1", runmeta.LabelJob: "a", runmeta.LabelPhase: "p0", runmeta.LabelManagedBy: runmeta.ManagedBy} {
 		if j.Labels[k] != v || j.Spec.Template.Labels[k] != v {
 			t.Errorf("label %s: Job %q, pod template %q, want %q", k, j.Labels[k], j.Spec.Template.Labels[k], v)
 		}
@@ -252,7 +253,7 @@ func TestCreatedJobCarriesLabelsAndOwner(t *testing.T) {
 	if ref == nil || ref.Kind != "ConfigMap" || ref.Name != record.Name("r1") {
 		t.Errorf("controller reference %+v, want the run's ConfigMap", ref)
 	}
-	if j.Name != JobName("r1", f.c.model.Jobs()[0], f.c.model.Jobs()[0].Manifests[0]) {
+	if j.Name != runmeta.JobName("r1", f.c.model.Jobs()[0], f.c.model.Jobs()[0].Manifests[0]) {
 		t.Errorf("name %s is not the deterministic name", j.Name)
 	}
 }
@@ -392,8 +393,8 @@ func TestResumeFromRecord(t *testing.T) {
 func TestForeignJobIsNotAdopted(t *testing.T) {
 	m := testModel(t, 0, false, []string{"a"})
 	f := newFixture(t, m)
-	name := JobName("r1", m.Jobs()[0], m.Jobs()[0].Manifests[0])
-	foreign := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", Labels: map[string]string{LabelRun: "r1"}}}
+	name := runmeta.JobName("r1", m.Jobs()[0], m.Jobs()[0].Manifests[0])
+	foreign := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", Labels: map[string]string{runmeta.LabelRun: "r1"}}}
 	if _, err := f.client.BatchV1().Jobs("ns").Create(f.ctx, foreign, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -475,7 +476,7 @@ func TestTombstonesOfRecordedJobsAreDropped(t *testing.T) {
 	jobs, _ := f.client.BatchV1().Jobs("ns").List(f.ctx, metav1.ListOptions{})
 	var a, b *batchv1.Job
 	for i := range jobs.Items {
-		switch jobs.Items[i].Labels[LabelJob] {
+		switch jobs.Items[i].Labels[runmeta.LabelJob] {
 		case "a":
 			a = &jobs.Items[i]
 		case "b":
@@ -485,7 +486,7 @@ func TestTombstonesOfRecordedJobsAreDropped(t *testing.T) {
 	if a != nil || b == nil {
 		t.Fatalf("after cleanup: a=%v b=%v, want a deleted and b running", a != nil, b != nil)
 	}
-	nameA := JobName("r1", f.c.nodes[0].job, f.c.nodes[0].job.Manifests[0])
+	nameA := runmeta.JobName("r1", f.c.nodes[0].job, f.c.nodes[0].job.Manifests[0])
 	f.c.tracker.deleted(&batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: nameA, Namespace: "ns"}})
 	f.c.tracker.deleted(b) // deleted by someone else, not yet judged
 	_ = f.client.BatchV1().Jobs("ns").Delete(f.ctx, b.Name, metav1.DeleteOptions{})
@@ -532,7 +533,7 @@ func TestFailedCleanupDeleteIsRetried(t *testing.T) {
 		t.Fatalf("%d deletes (%d failures left), want the failed delete issued again", deletes, fails)
 	}
 	jobs, _ := f.client.BatchV1().Jobs("ns").List(f.ctx, metav1.ListOptions{})
-	if len(jobs.Items) != 1 || jobs.Items[0].Labels[LabelJob] != "b" {
+	if len(jobs.Items) != 1 || jobs.Items[0].Labels[runmeta.LabelJob] != "b" {
 		t.Errorf("Jobs left: %d, want only b", len(jobs.Items))
 	}
 }

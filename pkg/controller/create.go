@@ -15,6 +15,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // newJob turns a manifest into the run's Job: deterministic name, the run's
@@ -39,8 +41,8 @@ func (c *Controller) newJob(u *unit) *batchv1.Job {
 	for k, v := range src.Annotations {
 		job.Annotations[k] = v
 	}
-	job.Annotations[AnnotationManifest] = u.manifest.RelPath
-	job.Annotations[AnnotationManifestHash] = c.jobTmpl.manifestHash[u.manifest]
+	job.Annotations[runmeta.AnnotationManifest] = u.manifest.RelPath
+	job.Annotations[runmeta.AnnotationManifestHash] = c.jobTmpl.manifestHash[u.manifest]
 	// Pods carry the run's labels too: `kubectl logs -l jobernetes.io/run=ID`.
 	job.Spec.Template.Labels = c.runLabels(u, job.Spec.Template.Labels)
 	return job
@@ -51,15 +53,15 @@ func (c *Controller) runLabels(u *unit, base map[string]string) map[string]strin
 	for k, v := range base {
 		l[k] = v
 	}
-	l[LabelRun] = c.runID
-	l[LabelJob] = u.job.Name
-	l[LabelPhase] = u.job.Phase
-	l[LabelManagedBy] = ManagedBy
+	l[runmeta.LabelRun] = c.runID
+	l[runmeta.LabelJob] = u.job.Name
+	l[runmeta.LabelPhase] = u.job.Phase
+	l[runmeta.LabelManagedBy] = runmeta.ManagedBy
 	if u.revert {
-		l[LabelRevert] = "true"
+		l[runmeta.LabelRevert] = "true"
 	}
 	if u.attempt > 1 {
-		l[LabelAttempt] = strconv.Itoa(u.attempt)
+		l[runmeta.LabelAttempt] = strconv.Itoa(u.attempt)
 	}
 	if cb := u.manifest.Matrix; cb != nil && !u.revert {
 		l[LabelMatrix] = matrixLabel(cb)
@@ -111,12 +113,12 @@ func (c *Controller) createOrAdopt(ctx context.Context, u *unit) (*batchv1.Job, 
 		return nil, err
 	case !c.isOurs(created):
 		return nil, &refusal{"NameTaken", fmt.Sprintf("a Job named %s/%s already exists and was not created by this run", c.ns, u.name)}
-	case created.Labels[LabelRun] != c.runID:
+	case created.Labels[runmeta.LabelRun] != c.runID:
 		// Ours, but its run label was removed or changed while no
 		// orchestrator ran: the filtered informer will never show it, so
 		// adopting it would wait for it forever.
 		return nil, &refusal{"Deleted", fmt.Sprintf("Job %s/%s left the run: its label %s=%s was removed or changed by someone other than this run",
-			c.ns, u.name, LabelRun, c.runID)}
+			c.ns, u.name, runmeta.LabelRun, c.runID)}
 	}
 	klog.FromContext(ctx).V(2).Info("Adopted existing Job of the run", "job", klog.KObj(created))
 	return created, nil
@@ -151,7 +153,7 @@ func (c *Controller) noteCreate(ctx context.Context, u *unit, created *batchv1.J
 		u.reason = "CreateRejected"
 		u.message = fmt.Sprintf("the API server rejected the Job from %s: %v", u.manifest.Path, err)
 	case apierrors.IsForbidden(err) && !strings.Contains(err.Error(), "exceeded quota"):
-		return &fatalError{ClusterError("create Job "+u.name, err)}
+		return &fatalError{runmeta.ClusterError("create Job "+u.name, err)}
 	default:
 		return fmt.Errorf("create Job %s/%s: %w", c.ns, u.name, err)
 	}

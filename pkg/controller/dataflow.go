@@ -20,6 +20,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // dataflow is the run's results and what was decided from them.
@@ -43,6 +44,11 @@ func (c *Controller) initDataflow() {
 	}
 }
 
+// maxTerminationMessage is what the kubelet keeps of a container's
+// termination message; a longer one is cut, so a result that reaches it
+// is refused rather than read truncated.
+const maxTerminationMessage = 4096
+
 // readResults reads the results a succeeded Job wrote: one JSON object per
 // container's termination message, merged. A declared key missing or
 // written twice, or a message that is not a JSON object, is the reason the
@@ -60,10 +66,14 @@ func readResults(declared []string, pods []*corev1.Pod) (json.RawMessage, string
 	}
 	merged := map[string]json.RawMessage{}
 	from := map[string]string{}
-	for _, cs := range ContainerStatuses(pod) {
+	for _, cs := range runmeta.ContainerStatuses(pod) {
 		t := cs.State.Terminated
 		if t == nil || strings.TrimSpace(t.Message) == "" {
 			continue
+		}
+		if len(t.Message) >= maxTerminationMessage {
+			return nil, fmt.Sprintf("container %s of pod %s: its termination message reached the %d bytes Kubernetes keeps, so it was cut: write smaller results",
+				cs.Name, pod.Name, maxTerminationMessage)
 		}
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal([]byte(t.Message), &obj); err != nil || obj == nil {
@@ -101,7 +111,7 @@ func jsonProblem(err error) string {
 
 func containerNames(pod *corev1.Pod) []string {
 	var out []string
-	for _, cs := range ContainerStatuses(pod) {
+	for _, cs := range runmeta.ContainerStatuses(pod) {
 		out = append(out, cs.Name)
 	}
 	return out
@@ -296,12 +306,12 @@ func (c *Controller) expand(n int) {
 		}
 		lengths[i] = len(lists[i])
 	}
-	max := c.model.Options.MaxMatrix
-	if max <= 0 {
-		max = config.DefaultMaxMatrix
+	limit := c.model.Options.MaxMatrix
+	if limit <= 0 {
+		limit = config.DefaultMaxMatrix
 	}
-	if total := config.CombinationCount(lengths, max); total > max {
-		c.verdict(n, unitFailed, "MatrixTooLarge", fmt.Sprintf("the matrix has more than %d combinations (max_matrix %d; lengths %v): none of its Jobs is created", max, max, lengths))
+	if total := config.CombinationCount(lengths, limit); total > limit {
+		c.verdict(n, unitFailed, "MatrixTooLarge", fmt.Sprintf("the matrix has more than %d combinations (max_matrix %d; lengths %v): none of its Jobs is created", limit, limit, lengths))
 		return
 	}
 	nd.unexpanded = false
@@ -328,9 +338,9 @@ func (c *Controller) addRuntimeUnits(n int, mfs []*config.Manifest) {
 		if c.attempt < 1 {
 			u.attempt = 1
 		}
-		u.name = jobName(c.runID, u.job, u.manifest, u.attempt, false)
+		u.name = runmeta.AttemptJobName(c.runID, u.job, u.manifest, u.attempt, false)
 		if _, ok := c.jobTmpl.manifestHash[mf]; !ok {
-			c.jobTmpl.manifestHash[mf] = ManifestHash(mf)
+			c.jobTmpl.manifestHash[mf] = runmeta.ManifestHash(mf)
 		}
 		c.byName[u.name] = u.index
 		c.work.isLive = append(c.work.isLive, false)

@@ -8,6 +8,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
+
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // PlannedJob is one Kubernetes Job a run would create, as `run --dry-run`
@@ -26,7 +28,7 @@ type PlannedJob struct {
 // not create. opts.Namespace, RunID and Model are used; the run is taken at
 // its first attempt.
 func PlanJobs(opts Options) ([]PlannedJob, error) {
-	if err := ValidateRunID(opts.RunID); err != nil {
+	if err := runmeta.ValidateRunID(opts.RunID); err != nil {
 		return nil, err
 	}
 	c := &Controller{opts: opts, ns: opts.Namespace, runID: opts.RunID, model: opts.Model, jobTmpl: jobTemplate{dryRun: true}}

@@ -7,6 +7,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // Reasons of the run's summary Event, on its record ConfigMap.
@@ -37,7 +39,7 @@ func (c *Controller) RecordRunEvent(ctx context.Context, res *Result) error {
 		ObjectMeta: metav1.ObjectMeta{
 			Name:      fmt.Sprintf("%s.%x", c.store.Meta().Name, now.UnixNano()),
 			Namespace: c.ns,
-			Labels:    map[string]string{LabelRun: c.runID, LabelManagedBy: ManagedBy},
+			Labels:    map[string]string{runmeta.LabelRun: c.runID, runmeta.LabelManagedBy: runmeta.ManagedBy},
 		},
 		InvolvedObject: corev1.ObjectReference{
 			APIVersion: "v1", Kind: "ConfigMap", Namespace: c.ns, Name: c.store.Meta().Name, UID: c.store.Meta().UID,
@@ -45,14 +47,14 @@ func (c *Controller) RecordRunEvent(ctx context.Context, res *Result) error {
 		Reason:              reason,
 		Message:             RunSummaryMessage(res),
 		Type:                typ,
-		Source:              corev1.EventSource{Component: ManagedBy},
+		Source:              corev1.EventSource{Component: runmeta.ManagedBy},
 		FirstTimestamp:      now,
 		LastTimestamp:       now,
 		Count:               1,
-		ReportingController: ManagedBy,
+		ReportingController: runmeta.ManagedBy,
 	}
 	if _, err := c.client.CoreV1().Events(c.ns).Create(ctx, ev, metav1.CreateOptions{}); err != nil {
-		return ClusterError("create run summary Event", err)
+		return runmeta.ClusterError("create run summary Event", err)
 	}
 	return nil
 }
@@ -60,10 +62,10 @@ func (c *Controller) RecordRunEvent(ctx context.Context, res *Result) error {
 // RunSummaryMessage is the one-line summary of a finished run.
 func RunSummaryMessage(res *Result) string {
 	var b strings.Builder
-	wall := RoundDuration(res.Finished.Sub(res.Started))
+	wall := runmeta.RoundDuration(res.Finished.Sub(res.Started))
 	if res.Succeeded {
 		fmt.Fprintf(&b, "Run %s succeeded: %d Jobs in %s (summed Job time %s, critical path %s)",
-			res.RunID, len(res.Jobs), wall, RoundDuration(res.SummedTime), RoundDuration(res.CriticalTime))
+			res.RunID, len(res.Jobs), wall, runmeta.RoundDuration(res.SummedTime), runmeta.RoundDuration(res.CriticalTime))
 	} else {
 		fmt.Fprintf(&b, "Run %s failed after %s", res.RunID, wall)
 		if f := res.Failure; f != nil && f.Name != "" {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 func withPolicy(m *config.Model, policy string) *config.Model {
@@ -90,7 +91,7 @@ func TestFailurePolicyAbort(t *testing.T) {
 	}
 	jobs, _ := f.client.BatchV1().Jobs("ns").List(f.ctx, metav1.ListOptions{})
 	for i := range jobs.Items {
-		if jobs.Items[i].Labels[LabelJob] == "b" {
+		if jobs.Items[i].Labels[runmeta.LabelJob] == "b" {
 			f.c.tracker.deleted(&jobs.Items[i])
 			_ = f.client.BatchV1().Jobs("ns").Delete(f.ctx, jobs.Items[i].Name, metav1.DeleteOptions{})
 		}

@@ -18,6 +18,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // DefaultLeaseDuration is how long a killed orchestrator's claim on a run
@@ -47,7 +48,7 @@ func WithRunLease(ctx context.Context, client kubernetes.Interface, ns, runID st
 	// Leader election retries every error forever; ask once first, so that an
 	// unreachable or forbidden cluster is reported instead of waited on.
 	if _, err := client.CoordinationV1().Leases(ns).Get(ctx, name, metav1.GetOptions{}); err != nil && !apierrors.IsNotFound(err) {
-		return ClusterError("read run lease", err)
+		return runmeta.ClusterError("read run lease", err)
 	}
 	// Leader election logs its routine steps at V(0); keep them for -v=2.
 	logger := klog.FromContext(ctx)
@@ -59,7 +60,7 @@ func WithRunLease(ctx context.Context, client kubernetes.Interface, ns, runID st
 			LeaseMeta:  metav1.ObjectMeta{Name: name, Namespace: ns},
 			Client:     client.CoordinationV1(),
 			LockConfig: resourcelock.ResourceLockConfig{Identity: o.Identity},
-			Labels:     map[string]string{LabelRun: runID, LabelManagedBy: ManagedBy},
+			Labels:     map[string]string{runmeta.LabelRun: runID, runmeta.LabelManagedBy: runmeta.ManagedBy},
 		},
 		LeaseDuration:   o.Duration,
 		RenewDeadline:   o.Duration * 2 / 3,
@@ -139,7 +140,7 @@ func (h *leaseHolder) result(ctx context.Context) error {
 	}
 	<-h.done
 	if !h.finished && ctx.Err() == nil {
-		return fmt.Errorf("%w: %w", ErrCluster, ErrLostLease)
+		return fmt.Errorf("%w: %w", runmeta.ErrCluster, ErrLostLease)
 	}
 	return h.err
 }

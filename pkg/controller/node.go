@@ -3,6 +3,7 @@ package controller
 import (
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/graph"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // node is one model job at run time, at the index of its graph node: its
@@ -36,7 +37,7 @@ func (c *Controller) buildUnits() {
 	c.jobTmpl.manifestHash = map[*config.Manifest]string{}
 	for _, u := range c.units {
 		if _, ok := c.jobTmpl.manifestHash[u.manifest]; !ok {
-			c.jobTmpl.manifestHash[u.manifest] = ManifestHash(u.manifest)
+			c.jobTmpl.manifestHash[u.manifest] = runmeta.ManifestHash(u.manifest)
 		}
 	}
 	c.renameUnits()

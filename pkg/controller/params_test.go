@@ -19,6 +19,7 @@ import (
 	"k8s.io/klog/v2/ktesting"
 
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 func envList(env []corev1.EnvVar) string {
@@ -188,7 +189,7 @@ func TestDryRunCreate(t *testing.T) {
 			dryRuns++
 		}
 		job := ca.GetObject().(metav1.Object)
-		if job.GetLabels()[LabelJob] == "b" {
+		if job.GetLabels()[runmeta.LabelJob] == "b" {
 			return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "batch", Resource: "jobs"}, job.GetName(),
 				errors.New("exceeded quota: no-jobs"))
 		}

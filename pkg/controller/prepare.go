@@ -13,6 +13,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // Fingerprint identifies a model's content (jobs, edges and manifests), so
@@ -82,7 +83,7 @@ func (c *Controller) Prepare(ctx context.Context) (*Result, error) {
 			return nil, err
 		}
 	case err != nil:
-		return nil, RecordReadError(err)
+		return nil, runmeta.RecordReadError(err)
 	default:
 		if res, err := c.resume(ctx, rec); res != nil || err != nil {
 			return res, err
@@ -97,16 +98,6 @@ func (c *Controller) Prepare(ctx context.Context) (*Result, error) {
 	return nil, nil
 }
 
-// RecordReadError sorts an error in reading the run record: a missing
-// record, or one that does not decode, is the run's problem; anything else
-// is the cluster's.
-func RecordReadError(err error) error {
-	if errors.Is(err, record.ErrUndecodable) || errors.Is(err, record.ErrNotFound) {
-		return err
-	}
-	return ClusterError("read run record", err)
-}
-
 func (c *Controller) createRecord(ctx context.Context) error {
 	rec := &record.Record{
 		Version: record.CurrentVersion, RunID: c.runID, Model: c.model.Path,
@@ -118,7 +109,7 @@ func (c *Controller) createRecord(ctx context.Context) error {
 		if errors.Is(err, record.ErrExists) {
 			return err
 		}
-		return ClusterError("create run record", err)
+		return runmeta.ClusterError("create run record", err)
 	}
 	klog.FromContext(ctx).V(2).Info("Created run record", "configmap", klog.KRef(c.ns, c.store.Meta().Name))
 	return nil
@@ -158,7 +149,7 @@ func (c *Controller) resume(ctx context.Context, rec *record.Record) (*Result, e
 			// Killed between the record's create and its plan's write (the
 			// plan follows in segments): attempt 1's names are the model's.
 			if err := c.store.Update(ctx, record.Change{Plan: c.plan()}); err != nil {
-				return nil, ClusterError("write the run's plan", err)
+				return nil, runmeta.ClusterError("write the run's plan", err)
 			}
 		}
 		c.setAttempts(c.attemptsFromPlan())
@@ -170,9 +161,4 @@ func (c *Controller) resume(ctx context.Context, rec *record.Record) (*Result, e
 	}
 	logger.Info("Resuming run", "run", c.runID, "recordedJobs", len(rec.Jobs))
 	return nil, nil
-}
-
-// ClusterError marks err, met in doing what, as the cluster's (ErrCluster).
-func ClusterError(what string, err error) error {
-	return fmt.Errorf("%w: %s: %v", ErrCluster, what, err) //nolint:errorlint // the cause is text on purpose: only ErrCluster is matched, apierrors.IsXxx must not see through it
 }

@@ -4,7 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"time"
+
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 func (c *Controller) printf(format string, args ...interface{}) {
@@ -12,7 +13,7 @@ func (c *Controller) printf(format string, args ...interface{}) {
 }
 
 func (c *Controller) stamp() string {
-	return fmt.Sprintf("[%8s]", "+"+RoundDuration(c.now().Sub(c.start)).String())
+	return fmt.Sprintf("[%8s]", "+"+runmeta.RoundDuration(c.now().Sub(c.start)).String())
 }
 
 // progressLines prints one line per state change since the last sync, in
@@ -39,7 +40,7 @@ func (c *Controller) progressLines() {
 		if succeeded && c.notes.phases[pi] < 2 {
 			c.notes.phases[pi] = 2
 			c.printf("%s phase %s succeeded\n", c.stamp(), p.Name)
-			c.emit(Transition{Phase: p.Name, State: "succeeded"})
+			c.emit(Transition{Phase: p.Name, State: runmeta.StateSucceeded})
 		}
 	}
 }
@@ -88,7 +89,7 @@ func (c *Controller) unitLine(u *unit) {
 	case unitActive:
 		c.printf("%s created   %s\n", c.stamp(), id)
 	case unitSucceeded:
-		c.printf("%s succeeded %s in %s\n", c.stamp(), id, RoundDuration(u.finished.Sub(u.created)))
+		c.printf("%s succeeded %s in %s\n", c.stamp(), id, runmeta.RoundDuration(u.finished.Sub(u.created)))
 	case unitFailed:
 		c.printf("%s FAILED    %s: %s: %s\n", c.stamp(), id, u.reason, u.message)
 		for _, p := range u.pods {
@@ -109,16 +110,4 @@ func (c *Controller) emit(t Transition) {
 	t.Time = c.now()
 	t.Elapsed = t.Time.Sub(c.start)
 	c.opts.OnTransition(t)
-}
-
-// RoundDuration rounds d for display: milliseconds under a second, else
-// tenths of a second; never negative.
-func RoundDuration(d time.Duration) time.Duration {
-	if d < 0 {
-		return 0
-	}
-	if d < time.Second {
-		return d.Round(time.Millisecond)
-	}
-	return d.Round(100 * time.Millisecond)
 }

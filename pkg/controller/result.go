@@ -6,49 +6,8 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/graph"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
-
-// Result is how a run ended, for the report and the exit code.
-type Result struct {
-	RunID     string
-	Namespace string
-	Succeeded bool
-	Cancelled bool       // by `jobernetes cancel`; Succeeded is false
-	Failure   *JobReport // the first failed Job, in DAG order
-	Started   time.Time
-	Finished  time.Time
-	Jobs      []JobReport // every Kubernetes Job of the model, DAG order
-	NeverRan  []string    // model jobs none of whose Jobs was created
-	Skipped   []string    // model jobs decided never to run (trigger rule, policy, deadline)
-	// FailedReverts are the jobs whose revert Job failed.
-	FailedReverts []string
-	CriticalPath  []string // model jobs on the longest path
-	CriticalTime  time.Duration
-	SummedTime    time.Duration // sum of every Job's run time within the span
-	// Attempt is the run's attempt (1, then +1 per --retry-failed). The
-	// report's span, Started to Finished, is this attempt's: Jobs kept from
-	// an earlier attempt show their own times, and count towards SummedTime
-	// and the critical path only for the part they ran within the span.
-	Attempt int
-}
-
-// JobReport is one Kubernetes Job of the run.
-type JobReport struct {
-	Phase, Job, Name string
-	State            string // waiting, running, succeeded, failed
-	Created          time.Time
-	Finished         time.Time
-	Wait             time.Duration // run start -> Job created (waiting for its dependencies)
-	Run              time.Duration // Job created -> Job finished
-	Total            time.Duration // run start -> Job finished
-	Reason, Message  string
-	// Attempt is the attempt that created the Job; less than the run's
-	// when a retry kept it. KeptRunning: it was still running when the
-	// retry began.
-	Attempt     int
-	KeptRunning bool
-	Pods        []record.PodFailure // why a failed Job's pods failed
-}
 
 func (c *Controller) failureMessage() string {
 	f := c.end.failure
@@ -67,7 +26,7 @@ func (c *Controller) buildResult() *Result {
 		c.end.failure = c.firstFailure()
 	}
 	if c.end.cancelled { // the cancel, not the Jobs it deleted, is why the run failed
-		r.Failure = &JobReport{State: "failed", Reason: "Cancelled", Message: c.end.cancelMsg}
+		r.Failure = &JobReport{State: runmeta.StateFailed, Reason: "Cancelled", Message: c.end.cancelMsg}
 	}
 	// Sized once: grown by append, the report of a large run was twice its
 	// size in garbage at the run's end, when the heap is largest.
@@ -128,7 +87,7 @@ func (c *Controller) jobReport(u *unit) (JobReport, time.Duration) {
 	}
 	jr := JobReport{Phase: u.job.Phase, Job: job, Name: u.name, State: u.state.String(),
 		Created: u.created, Finished: u.finished, Reason: u.reason, Message: u.message,
-		Attempt: max(u.attempt, 1), KeptRunning: u.keptRunning, Pods: u.pods}
+		Attempt: max(u.attempt, 1), KeptRunning: u.keptRunning, Pods: u.pods, Results: c.flow.results[u.index]}
 	var inSpan time.Duration
 	if !u.created.IsZero() {
 		jr.Wait = nonNeg(u.created.Sub(c.start))
@@ -146,14 +105,14 @@ func (c *Controller) jobReport(u *unit) (JobReport, time.Duration) {
 // ended before this process).
 func (c *Controller) runFailure(r *Result) {
 	if r.Failure == nil && c.end.failure != nil {
-		r.Failure = &JobReport{State: "failed", Reason: c.end.failure.reason, Message: c.end.failure.message}
+		r.Failure = &JobReport{State: runmeta.StateFailed, Reason: c.end.failure.reason, Message: c.end.failure.message}
 	}
 	if r.Failure == nil && c.rec() != nil && c.rec().Result == record.ResultFailed {
-		r.Failure = &JobReport{State: "failed", Reason: "Failed", Message: c.rec().Message}
+		r.Failure = &JobReport{State: runmeta.StateFailed, Reason: "Failed", Message: c.rec().Message}
 	}
 	r.Cancelled = c.end.cancelled || c.rec() != nil && c.rec().Result == record.ResultCancelled
 	if r.Cancelled && r.Failure == nil {
-		r.Failure = &JobReport{State: "failed", Reason: "Cancelled", Message: c.rec().Message}
+		r.Failure = &JobReport{State: runmeta.StateFailed, Reason: "Cancelled", Message: c.rec().Message}
 	}
 	r.Succeeded = r.Failure == nil
 }

@@ -12,6 +12,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // A retry (--retry-failed) runs a failed run again under the next attempt.
@@ -49,7 +50,7 @@ func (c *Controller) attemptsFromPlan() map[*unit]int {
 	keep := map[*unit]int{}
 	for _, u := range c.units {
 		for a := c.attempt - 1; a >= 1; a-- {
-			if planned[jobName(c.runID, u.job, u.manifest, a, u.revert)] {
+			if planned[runmeta.AttemptJobName(c.runID, u.job, u.manifest, a, u.revert)] {
 				keep[u] = a
 				break
 			}
@@ -80,7 +81,7 @@ func (c *Controller) retry(ctx context.Context) error {
 		rec.Fingerprint = Fingerprint(c.model) // fixed manifests of the same DAG
 	}})
 	if err != nil {
-		return ClusterError("start retry of the run", err)
+		return runmeta.ClusterError("start retry of the run", err)
 	}
 	c.start = c.now()
 	return nil
@@ -95,7 +96,7 @@ func (c *Controller) carryOver(ctx context.Context, prev int) (map[*unit]int, er
 	keep := map[*unit]int{}
 	for _, u := range c.units {
 		for a := prev; a >= 1; a-- {
-			name := jobName(c.runID, u.job, u.manifest, a, u.revert)
+			name := runmeta.AttemptJobName(c.runID, u.job, u.manifest, a, u.revert)
 			jr, ok := c.rec().Jobs[name]
 			if !ok {
 				continue
@@ -126,7 +127,7 @@ func (c *Controller) reverted(u *unit, a int) bool {
 	if r == nil {
 		return false
 	}
-	rr, ok := c.rec().Jobs[jobName(c.runID, r.job, r.manifest, a, true)]
+	rr, ok := c.rec().Jobs[runmeta.AttemptJobName(c.runID, r.job, r.manifest, a, true)]
 	return ok && rr.Result == record.JobSucceeded
 }
 
@@ -142,9 +143,9 @@ func (c *Controller) keepUnfinished(ctx context.Context, u *unit, name string, a
 		return false, nil
 	}
 	if err != nil {
-		return false, ClusterError("read Job "+name, err)
+		return false, runmeta.ClusterError("read Job "+name, err)
 	}
-	if ref := metav1.GetControllerOfNoCopy(j); ref == nil || ref.UID != c.store.Meta().UID || j.Labels[LabelRun] != c.runID {
+	if ref := metav1.GetControllerOfNoCopy(j); ref == nil || ref.UID != c.store.Meta().UID || j.Labels[runmeta.LabelRun] != c.runID {
 		return false, nil // not the run's any more: the resume rules report it
 	}
 	if j.DeletionTimestamp != nil {
@@ -158,11 +159,11 @@ func (c *Controller) keepUnfinished(ctx context.Context, u *unit, name string, a
 			return err == nil && cur.UID != j.UID, nil // other errors: ask again
 		})
 		if err != nil {
-			return false, ClusterError("wait for Job "+name+" to be deleted", err)
+			return false, runmeta.ClusterError("wait for Job "+name+" to be deleted", err)
 		}
 		return false, nil
 	}
-	cond := FinishedCondition(j)
+	cond := runmeta.FinishedCondition(j)
 	if cond != nil && cond.Type == batchv1.JobFailed {
 		return false, nil
 	}
@@ -170,7 +171,7 @@ func (c *Controller) keepUnfinished(ctx context.Context, u *unit, name string, a
 		u.keptRunning = true
 		u.said.state = unitActive // said here, not as "created"
 		c.printf("kept      %s/%s (Job %s): running since attempt %d\n", u.job.Phase, u.job.Name, name, attempt)
-		if have, want := j.Annotations[AnnotationManifestHash], c.jobTmpl.manifestHash[u.manifest]; have != want {
+		if have, want := j.Annotations[runmeta.AnnotationManifestHash], c.jobTmpl.manifestHash[u.manifest]; have != want {
 			c.printf("warning: %s of job %s changed since attempt %d; its running Job keeps the old spec (to run the new one, delete Job %s/%s and retry again)\n",
 				u.manifest.RelPath, u.job.Name, attempt, c.ns, name)
 		}

@@ -12,6 +12,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/jobernetes/jobernetes/pkg/graph"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // failure is why the run failed: the first failed Job in DAG order.
@@ -151,7 +152,7 @@ func (c *Controller) observeUnit(ctx context.Context, u *unit, j *batchv1.Job) {
 		c.setState(u, unitFailed)
 		u.reason = "Deleted"
 		u.message = fmt.Sprintf("Job %s/%s was deleted, or left the run (its label %s=%s was removed or changed), while no orchestrator of the run was running (the run record says it was created); it is not created again",
-			c.ns, u.name, LabelRun, c.runID)
+			c.ns, u.name, runmeta.LabelRun, c.runID)
 		return
 	}
 	// The informer may have added it between the lookup above and the
@@ -189,7 +190,7 @@ func (c *Controller) gone(u *unit, format string) {
 	case u.state == unitActive && !u.deleteIssued.cleanup:
 		c.setState(u, unitFailed)
 		u.reason = "Deleted"
-		u.message = fmt.Sprintf(format, c.ns, u.name, LabelRun, c.runID)
+		u.message = fmt.Sprintf(format, c.ns, u.name, runmeta.LabelRun, c.runID)
 	}
 }
 
@@ -224,13 +225,13 @@ func (c *Controller) observeJob(u *unit, j *batchv1.Job) {
 	if j.Status.StartTime != nil {
 		u.started = j.Status.StartTime.Time
 	}
-	cond := FinishedCondition(j)
+	cond := runmeta.FinishedCondition(j)
 	if cond == nil {
 		c.setState(u, unitActive)
 		return
 	}
 	if u.finished.IsZero() {
-		u.finished = FinishTime(j, cond).Time
+		u.finished = runmeta.FinishTime(j, cond).Time
 		if now := c.now(); now.Sub(u.finished) < 2*time.Second && u.state == unitActive {
 			u.finished = now
 		}
@@ -261,7 +262,7 @@ func (c *Controller) reportForeign(ctx context.Context, j *batchv1.Job) {
 		return
 	}
 	c.notes.foreign[j.Name] = true
-	msg := fmt.Sprintf("Job %s/%s carries the label %s=%s but was not created by this run: ignored", c.ns, j.Name, LabelRun, c.runID)
+	msg := fmt.Sprintf("Job %s/%s carries the label %s=%s but was not created by this run: ignored", c.ns, j.Name, runmeta.LabelRun, c.runID)
 	klog.FromContext(ctx).Info("Ignoring foreign Job", "job", klog.KObj(j), "run", c.runID)
 	c.printf("warning: %s\n", msg)
 	if c.opts.Recorder != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // unitState is the life of one Kubernetes Job of the run (one byte: a
@@ -24,15 +25,15 @@ const (
 func (s unitState) String() string {
 	switch s {
 	case unitActive:
-		return "running"
+		return runmeta.StateRunning
 	case unitSucceeded:
-		return "succeeded"
+		return runmeta.StateSucceeded
 	case unitFailed:
-		return "failed"
+		return runmeta.StateFailed
 	case unitSkipped:
-		return "skipped"
+		return runmeta.StateSkipped
 	}
-	return "waiting"
+	return runmeta.StateWaiting
 }
 
 // unit is one Kubernetes Job: one manifest of one model job. A file job has
@@ -87,7 +88,7 @@ type deleteIssued struct {
 func (c *Controller) renameUnits() {
 	c.byName = make(map[string]int, len(c.units))
 	for _, u := range c.units {
-		u.name = jobName(c.runID, u.job, u.manifest, u.attempt, u.revert)
+		u.name = runmeta.AttemptJobName(c.runID, u.job, u.manifest, u.attempt, u.revert)
 		c.byName[u.name] = u.index
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // checkWork: what the sync keeps instead of looking at everything agrees
@@ -151,7 +152,7 @@ func unfinished(f *fixture) []string {
 	jobs, _ := f.client.BatchV1().Jobs("ns").List(f.ctx, metav1.ListOptions{})
 	var out []string
 	for i := range jobs.Items {
-		if FinishedCondition(&jobs.Items[i]) == nil {
+		if runmeta.FinishedCondition(&jobs.Items[i]) == nil {
 			out = append(out, jobs.Items[i].Name)
 		}
 	}

@@ -10,8 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/report"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // logColors are the ANSI foreground colours prefixes cycle through, one
@@ -61,7 +61,7 @@ func (p *Printer) note(kubernetesJob, text string) {
 // SayGone names the finished Jobs that no longer exist: their pods, and
 // so their logs, went with them.
 func (p *Printer) SayGone(ctx context.Context, client kubernetes.Interface, ns, runID string) error {
-	sel := labels.SelectorFromSet(labels.Set{controller.LabelRun: runID}).String()
+	sel := labels.SelectorFromSet(labels.Set{runmeta.LabelRun: runID}).String()
 	list, err := client.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
 		return fmt.Errorf("list Jobs: %w", err)
@@ -85,9 +85,9 @@ func (p *Printer) SayGone(ctx context.Context, client kubernetes.Interface, ns, 
 // for one that was never created or is being created.
 func goneReason(state string) string {
 	switch state {
-	case "succeeded":
+	case runmeta.StateSucceeded:
 		return "deleted by cleanup"
-	case "failed", "deleted":
+	case runmeta.StateFailed, runmeta.StateDeleted:
 		return "Job deleted"
 	}
 	return ""

@@ -18,8 +18,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // followGrace is how long a followed log may stay open after its pod says
@@ -69,7 +69,7 @@ type logStream struct {
 // containersToRead are the pod's containers that have started (running or
 // terminated): a waiting container has no log yet.
 func containersToRead(pod *corev1.Pod, only string) (running, terminated []string) {
-	for _, cs := range controller.ContainerStatuses(pod) {
+	for _, cs := range runmeta.ContainerStatuses(pod) {
 		if only != "" && cs.Name != only {
 			continue
 		}
@@ -86,7 +86,7 @@ func containersToRead(pod *corev1.Pod, only string) (running, terminated []strin
 // Once prints the logs there are now, pod after pod in the run's Job order
 // (oldest pod first within a Job).
 func (s *Streamer) Once(ctx context.Context) error {
-	sel := labels.SelectorFromSet(labels.Set{controller.LabelRun: s.runID}).String()
+	sel := labels.SelectorFromSet(labels.Set{runmeta.LabelRun: s.runID}).String()
 	list, err := s.client.CoreV1().Pods(s.ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
 		return fmt.Errorf("list pods: %w", err)
@@ -97,7 +97,7 @@ func (s *Streamer) Once(ctx context.Context) error {
 	}
 	pods := list.Items
 	sort.SliceStable(pods, func(a, b int) bool {
-		ja, jb := order[controller.PodJobName(&pods[a])], order[controller.PodJobName(&pods[b])]
+		ja, jb := order[runmeta.PodJobName(&pods[a])], order[runmeta.PodJobName(&pods[b])]
 		if ja != jb {
 			return ja < jb
 		}
@@ -105,7 +105,7 @@ func (s *Streamer) Once(ctx context.Context) error {
 	})
 	for i := range pods {
 		pod := &pods[i]
-		job := controller.PodJobName(pod)
+		job := runmeta.PodJobName(pod)
 		if !s.printer.wants(job) {
 			continue
 		}
@@ -130,7 +130,7 @@ func (s *Streamer) Follow(ctx context.Context) error {
 		s.wg.Wait()
 	}()
 	s.streams = map[string]*logStream{}
-	factory := controller.NewInformerFactory(s.client, s.ns, s.runID)
+	factory := runmeta.NewInformerFactory(s.client, s.ns, s.runID)
 	inf := factory.Core().V1().Pods().Informer()
 	seen := func(obj interface{}) {
 		if pod, ok := obj.(*corev1.Pod); ok {
@@ -184,7 +184,7 @@ func (s *Streamer) Follow(ctx context.Context) error {
 // attach starts a followed read of each started container not read yet,
 // and bounds those whose container has terminated.
 func (s *Streamer) attach(ctx context.Context, pod *corev1.Pod) {
-	job := controller.PodJobName(pod)
+	job := runmeta.PodJobName(pod)
 	if !s.printer.wants(job) {
 		return
 	}

@@ -18,8 +18,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // Namespace prefixes every series: jobernetes_...
@@ -27,7 +27,7 @@ const Namespace = "jobernetes"
 
 // States always present in jobernetes_run_jobs (0 when no Job is in it);
 // other states a future version reports appear when first seen.
-var States = []string{"waiting", "running", "succeeded", "failed", "skipped"}
+var States = runmeta.States
 
 // Results of jobernetes_run_result, one-hot.
 var Results = []string{record.ResultRunning, record.ResultSucceeded, record.ResultFailed}
@@ -147,7 +147,7 @@ func (r *Run) Seed(states map[string]string) {
 func (r *Run) Registry() *prometheus.Registry { return r.reg }
 
 // Observe takes one transition of the run (controller.Options.OnTransition).
-func (r *Run) Observe(t controller.Transition) {
+func (r *Run) Observe(t runmeta.Transition) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !t.Time.IsZero() && t.Elapsed >= 0 {
@@ -163,12 +163,12 @@ func (r *Run) Observe(t controller.Transition) {
 	r.states[t.Name] = t.State
 	r.jobs.WithLabelValues(t.State).Inc()
 	switch t.State {
-	case "running":
+	case runmeta.StateRunning:
 		r.created[t.Name] = t.Time
 		if t.Reaction > 0 {
 			r.reaction.Observe(t.Reaction.Seconds())
 		}
-	case "waiting":
+	case runmeta.StateWaiting:
 	default: // finished, whatever the state's name
 		if c, ok := r.created[t.Name]; ok && !t.Time.IsZero() {
 			r.jobDuration.WithLabelValues(t.State).Observe(t.Time.Sub(c).Seconds())
@@ -178,7 +178,7 @@ func (r *Run) Observe(t controller.Transition) {
 }
 
 // Finish freezes the run's duration and sets its result.
-func (r *Run) Finish(res *controller.Result) {
+func (r *Run) Finish(res *runmeta.Result) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.finished = res.Finished

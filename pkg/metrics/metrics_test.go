@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // scrape GETs /metrics and parses the text format.
@@ -97,9 +97,9 @@ func TestRunMetrics(t *testing.T) {
 
 	tr := func(sec float64, name, state string, reaction time.Duration) {
 		at := start.Add(time.Duration(sec * float64(time.Second)))
-		r.Observe(controller.Transition{Time: at, Elapsed: at.Sub(start), Job: strings.TrimSuffix(name, "-1"), Name: name, State: state, Reaction: reaction})
+		r.Observe(runmeta.Transition{Time: at, Elapsed: at.Sub(start), Job: strings.TrimSuffix(name, "-1"), Name: name, State: state, Reaction: reaction})
 	}
-	r.Observe(controller.Transition{Time: start, Phase: "p", State: "started"}) // phases are not counted
+	r.Observe(runmeta.Transition{Time: start, Phase: "p", State: "started"}) // phases are not counted
 	tr(0, "a-1", "running", 0)
 	tr(5, "a-1", "succeeded", 0)
 	tr(5.01, "b-1", "running", 10*time.Millisecond)
@@ -129,7 +129,7 @@ func TestRunMetrics(t *testing.T) {
 		t.Errorf("no Go runtime metrics")
 	}
 
-	r.Finish(&controller.Result{Started: start, Finished: start.Add(8 * time.Second)})
+	r.Finish(&runmeta.Result{Started: start, Finished: start.Add(8 * time.Second)})
 	now = start.Add(time.Hour)
 	mfs = scrape(t, srv.Addr())
 	if v := value(t, mfs, "jobernetes_run_duration_seconds", nil); v != 8 {

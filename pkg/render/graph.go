@@ -23,8 +23,15 @@ func GraphFormat(name string) (func(io.Writer, *config.Model), bool) {
 	return f, ok
 }
 
-// manifestCount is "1 Job" or "3 Jobs".
+// manifestCount is "1 Job" or "3 Jobs"; for a matrix decided from
+// results, where its Jobs come from.
 func manifestCount(j *config.Job) string {
+	if j.IsDynamic() {
+		return "Jobs decided at run time from " + strings.Join(j.DynamicFrom(), " x ")
+	}
+	if len(j.Matrix) > 0 {
+		return Plural(len(j.Manifests), "Job", "Jobs") + " (matrix)"
+	}
 	return Plural(len(j.Manifests), "Job", "Jobs")
 }
 
@@ -56,8 +63,11 @@ func joinNames(m *config.Model, idx []int) string {
 // not 1 and its trigger rule when not the default, e.g. "2 Jobs, all_done".
 func jobNotes(j *config.Job) string {
 	var notes []string
-	if len(j.Manifests) != 1 {
+	if len(j.Manifests) != 1 || len(j.Matrix) > 0 {
 		notes = append(notes, manifestCount(j))
+	}
+	if j.When != nil {
+		notes = append(notes, "when "+j.When.Expr)
 	}
 	if j.TriggerRule != "" && j.TriggerRule != config.RuleAllSucceeded {
 		notes = append(notes, j.TriggerRule)

@@ -24,7 +24,18 @@ func Dot(w io.Writer, m *config.Model) {
 	for p, phase := range m.Phases {
 		fmt.Fprintf(w, "    subgraph cluster_%d {\n", p)
 		fmt.Fprintf(w, "        label=%s;\n", dotString(phaseLabel(m, p)))
+		group, groups := "", 0
 		for _, j := range phase.Jobs {
+			if j.SubModel != group {
+				if group != "" {
+					fmt.Fprintln(w, "        }")
+				}
+				if group = j.SubModel; group != "" {
+					fmt.Fprintf(w, "        subgraph cluster_%d_%d {\n", p, groups)
+					fmt.Fprintf(w, "            label=%s;\n", dotString(group+" (model "+j.SubModelPath+")"))
+					groups++
+				}
+			}
 			label := j.Name
 			if notes := jobNotes(j); notes != "" {
 				label += "\n" + notes
@@ -33,6 +44,9 @@ func Dot(w io.Writer, m *config.Model) {
 			if j.Revert != nil {
 				fmt.Fprintf(w, "        r%d [label=%s, style=dashed];\n", j.Index, dotString("revert "+j.Name))
 			}
+		}
+		if group != "" {
+			fmt.Fprintln(w, "        }")
 		}
 		fmt.Fprintln(w, "    }")
 	}

@@ -34,6 +34,7 @@ type flowPhase struct {
 type flowNode struct {
 	id    int
 	label string
+	group string // a sub-model's nodes share one, drawn as a subgraph
 }
 
 type flowClass struct {
@@ -60,7 +61,11 @@ func Mermaid(w io.Writer, m *config.Model) {
 			if notes := jobNotes(j); notes != "" {
 				label += " (" + notes + ")"
 			}
-			fp.nodes = append(fp.nodes, flowNode{id: j.Index, label: label})
+			group := ""
+			if j.SubModel != "" {
+				group = j.SubModel + " (model " + j.SubModelPath + ")"
+			}
+			fp.nodes = append(fp.nodes, flowNode{id: j.Index, label: label, group: group})
 			if j.Revert != nil {
 				fp.nodes = append(fp.nodes, flowNode{id: next, label: "revert " + j.Name})
 				fc.reverts = append(fc.reverts, [2]int{j.Index, next})
@@ -93,8 +98,21 @@ func (fc *flowchart) write(w io.Writer) {
 	}
 	for p, phase := range fc.phases {
 		fmt.Fprintf(w, "    subgraph p%d [\"%s\"]\n", p, mermaidText(phase.name))
+		group, groups := "", 0
 		for _, n := range phase.nodes {
+			if n.group != group {
+				if group != "" {
+					fmt.Fprintln(w, "        end")
+				}
+				if group = n.group; group != "" {
+					fmt.Fprintf(w, "        subgraph p%dm%d [\"%s\"]\n", p, groups, mermaidText(group))
+					groups++
+				}
+			}
 			fmt.Fprintf(w, "        n%d[\"%s\"]\n", n.id, mermaidText(n.label))
+		}
+		if group != "" {
+			fmt.Fprintln(w, "        end")
 		}
 		fmt.Fprintln(w, "    end")
 	}

@@ -28,7 +28,14 @@ func Text(w io.Writer, m *config.Model) {
 		default:
 			fmt.Fprintf(tw, "phase %d/%d %s, after all of %s\n", p+1, len(m.Phases), phase.Name, m.Phases[p-1].Name)
 		}
+		group := ""
 		for _, j := range phase.Jobs {
+			if j.SubModel != group {
+				group = j.SubModel
+				if group != "" {
+					fmt.Fprintf(tw, "  %s: sub-model %s\n", group, j.SubModelPath)
+				}
+			}
 			count := manifestCount(j)
 			if j.Type == config.TypeDirectory {
 				count += " in " + j.Path
@@ -42,6 +49,9 @@ func Text(w io.Writer, m *config.Model) {
 			}
 			if j.Revert != nil {
 				cols = append(cols, "revert "+j.Revert.RelPath)
+			}
+			if j.When != nil {
+				cols = append(cols, "when "+j.When.Expr)
 			}
 			fmt.Fprintf(tw, "  %s\n", strings.Join(cols, "\t"))
 		}

@@ -12,8 +12,8 @@ import (
 	"golang.org/x/term"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/report"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // ANSI escape sequences of the live view.
@@ -108,7 +108,7 @@ func NewLiveView(w io.Writer, model *config.Model, runID string, now func() time
 	v.reset()
 	for _, j := range model.Jobs() {
 		for _, m := range j.Manifests {
-			v.addJob(j.Phase, j.Name, controller.JobName(runID, j, m))
+			v.addJob(j.Phase, j.Name, runmeta.JobName(runID, j, m))
 		}
 	}
 	return v
@@ -159,7 +159,7 @@ func (v *LiveView) Seed(st *report.RunStatus) {
 }
 
 // Observe takes one transition (controller.Options.OnTransition).
-func (v *LiveView) Observe(t controller.Transition) {
+func (v *LiveView) Observe(t runmeta.Transition) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if !t.Time.IsZero() {

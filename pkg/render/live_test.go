@@ -14,8 +14,8 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/report"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // advanced is the example model with every feature.
@@ -92,7 +92,7 @@ func TestLiveViewFrame(t *testing.T) {
 	jobName := func(job string, i int) string {
 		for _, j := range m.Jobs() {
 			if j.Name == job {
-				return controller.JobName("adv-1", j, j.Manifests[i])
+				return runmeta.JobName("adv-1", j, j.Manifests[i])
 			}
 		}
 		t.Fatalf("no job %s", job)
@@ -100,7 +100,7 @@ func TestLiveViewFrame(t *testing.T) {
 	}
 	tr := func(sec float64, job string, i int, state, reason string) {
 		now = at(sec)
-		v.Observe(controller.Transition{Time: now, Elapsed: now.Sub(runStart), Job: job, Name: jobName(job, i), State: state, Reason: reason})
+		v.Observe(runmeta.Transition{Time: now, Elapsed: now.Sub(runStart), Job: job, Name: jobName(job, i), State: state, Reason: reason})
 	}
 	tr(0, "sleep_one", 0, "running", "")
 	tr(6, "sleep_one", 0, "succeeded", "")
@@ -174,11 +174,11 @@ func TestLiveViewRedrawsOnPTY(t *testing.T) {
 	v := NewLiveView(tty, m, "adv-1", time.Now)
 	v.Start(20 * time.Millisecond)
 	first := m.Jobs()[0]
-	name := controller.JobName("adv-1", first, first.Manifests[0])
-	v.Observe(controller.Transition{Time: time.Now(), Job: first.Name, Name: name, State: "running"})
+	name := runmeta.JobName("adv-1", first, first.Manifests[0])
+	v.Observe(runmeta.Transition{Time: time.Now(), Job: first.Name, Name: name, State: "running"})
 	time.Sleep(150 * time.Millisecond)
 	_, _ = io.WriteString(v, "[   +0.1s] created   start_sleep/sleep_one (Job x)\nwarning: a foreign Job\n")
-	v.Observe(controller.Transition{Time: time.Now(), Job: first.Name, Name: name, State: "succeeded"})
+	v.Observe(runmeta.Transition{Time: time.Now(), Job: first.Name, Name: name, State: "succeeded"})
 	time.Sleep(150 * time.Millisecond)
 	v.Close()
 	tty.Close()
@@ -219,8 +219,8 @@ func TestLiveViewSeed(t *testing.T) {
 		{Phase: "one", Job: "a", KubernetesJob: "a-attempt2", State: "succeeded", CreatedAt: ptr(at(1)), FinishedAt: ptr(at(5))},
 		{Phase: "one", Job: "b", KubernetesJob: "b-attempt2", State: "waiting"},
 	}})
-	v.Observe(controller.Transition{Time: at(29), Elapsed: 29 * time.Second, Phase: "one", Job: "b", Name: "b-attempt2", State: "running"})
-	v.Observe(controller.Transition{Time: at(29), Elapsed: 29 * time.Second, Phase: "one", Job: "a", Name: "revert-a-x", State: "running"})
+	v.Observe(runmeta.Transition{Time: at(29), Elapsed: 29 * time.Second, Phase: "one", Job: "b", Name: "b-attempt2", State: "running"})
+	v.Observe(runmeta.Transition{Time: at(29), Elapsed: 29 * time.Second, Phase: "one", Job: "a", Name: "revert-a-x", State: "running"})
 	got := ansi.ReplaceAllString(v.frameLocked(), "")
 	want := `jobernetes run adv-1  +30s  1/3 Jobs succeeded, 2 running
 STATE       ELAPSED  PHASE  JOB

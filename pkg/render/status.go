@@ -106,9 +106,31 @@ func StatusText(w io.Writer, st *report.RunStatus, now time.Time) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.Phase, job, j.KubernetesJob, j.State, started, dur, reason)
 	}
 	FlushTable(w, tw, buf)
+	writeResults(w, st)
 	writeDiagnosis(w, st)
 	if st.Message != "" {
 		fmt.Fprintf(w, "\n%s\n", st.Message)
+	}
+}
+
+// writeResults lists the results Jobs wrote (docs/dataflow.md), one line
+// each, as compact JSON.
+func writeResults(w io.Writer, st *report.RunStatus) {
+	first := true
+	for _, j := range st.Jobs {
+		if len(j.Results) == 0 {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w, "\nresults:")
+			first = false
+		}
+		var b bytes.Buffer
+		if json.Compact(&b, j.Results) != nil {
+			b.Reset()
+			b.Write(j.Results)
+		}
+		fmt.Fprintf(w, "  %s/%s (Job %s): %s\n", j.Phase, j.Job, j.KubernetesJob, b.String())
 	}
 }
 

@@ -1,14 +1,16 @@
 package report
 
 import (
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // JUnit XML, as CI servers (Jenkins, GitLab, GitHub actions that publish
@@ -37,17 +39,23 @@ type junitTestSuite struct {
 	Cases      []junitTestCase `xml:"testcase"`
 }
 
+type junitProperties struct {
+	List []junitProperty `xml:"property"`
+}
+
 type junitProperty struct {
 	Name  string `xml:"name,attr"`
 	Value string `xml:"value,attr"`
 }
 
 type junitTestCase struct {
-	Classname string        `xml:"classname,attr"`
-	Name      string        `xml:"name,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitMessage `xml:"failure,omitempty"`
-	Skipped   *junitMessage `xml:"skipped,omitempty"`
+	Classname string `xml:"classname,attr"`
+	Name      string `xml:"name,attr"`
+	Time      string `xml:"time,attr"`
+	// Properties are the results the Job wrote: results.KEY = JSON.
+	Properties *junitProperties `xml:"properties,omitempty"`
+	Failure    *junitMessage    `xml:"failure,omitempty"`
+	Skipped    *junitMessage    `xml:"skipped,omitempty"`
 }
 
 type junitMessage struct {
@@ -60,7 +68,7 @@ type junitMessage struct {
 // time = the Job's run seconds; a failed Job is a <failure> with its reason
 // and message, a Job that never ran (or ended in another state, such as
 // skipped) is <skipped>.
-func newJUnit(res *controller.Result, model string) *junitTestSuites {
+func newJUnit(res *runmeta.Result, model string) *junitTestSuites {
 	wall := fmt.Sprintf("%.3f", seconds(res.Finished.Sub(res.Started)))
 	result := record.ResultFailed
 	if res.Succeeded {
@@ -78,7 +86,8 @@ func newJUnit(res *controller.Result, model string) *junitTestSuites {
 		},
 	}
 	for _, j := range res.Jobs {
-		tc := junitTestCase{Classname: j.Phase, Name: j.Job + "/" + j.Name, Time: fmt.Sprintf("%.3f", seconds(j.Run))}
+		tc := junitTestCase{Classname: j.Phase, Name: j.Job + "/" + j.Name, Time: fmt.Sprintf("%.3f", seconds(j.Run)),
+			Properties: resultProperties(j.Results)}
 		switch j.State {
 		case StateSucceeded:
 		case StateFailed:
@@ -114,7 +123,7 @@ func newJUnit(res *controller.Result, model string) *junitTestSuites {
 }
 
 // WriteJUnitXML writes res as JUnit XML.
-func WriteJUnitXML(w io.Writer, res *controller.Result, model string) error {
+func WriteJUnitXML(w io.Writer, res *runmeta.Result, model string) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
@@ -129,7 +138,7 @@ func WriteJUnitXML(w io.Writer, res *controller.Result, model string) error {
 
 // WriteJUnitFile writes the report next to path and renames it into place,
 // so that a reader never sees half a file.
-func WriteJUnitFile(path string, res *controller.Result, model string) error {
+func WriteJUnitFile(path string, res *runmeta.Result, model string) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".junit-*.xml")
 	if err != nil {
 		return err
@@ -164,4 +173,22 @@ func CheckJUnitPath(path string) error {
 		return fmt.Errorf("--junit %s: is a folder", path)
 	}
 	return nil
+}
+
+// resultProperties are a Job's results as JUnit properties, keys sorted.
+func resultProperties(raw json.RawMessage) *junitProperties {
+	var obj map[string]json.RawMessage
+	if len(raw) == 0 || json.Unmarshal(raw, &obj) != nil {
+		return nil
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]junitProperty, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, junitProperty{Name: "results." + k, Value: string(obj[k])})
+	}
+	return &junitProperties{List: out}
 }

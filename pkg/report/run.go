@@ -1,12 +1,13 @@
 package report
 
 import (
+	"encoding/json"
 	"math"
 	"strings"
 	"time"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // RunReport is what `jobernetes run -o json` prints on stdout when the run
@@ -73,10 +74,12 @@ type JobReport struct {
 	// Pods: for a failed Job, why its pods failed (pod, container, exit
 	// code, reason, termination message), oldest first, at most 3.
 	Pods []record.PodFailure `json:"pods,omitempty"`
+	// Results: the declared results it wrote (docs/dataflow.md).
+	Results json.RawMessage `json:"results,omitempty"`
 }
 
 // NewRunReport is the report of a run that has ended.
-func NewRunReport(res *controller.Result, model string) *RunReport {
+func NewRunReport(res *runmeta.Result, model string) *RunReport {
 	r := &RunReport{
 		APIVersion: StatusAPIVersion, Kind: "RunReport",
 		RunID: res.RunID, Namespace: res.Namespace, Model: model,
@@ -110,13 +113,13 @@ func NewRunReport(res *controller.Result, model string) *RunReport {
 	return r
 }
 
-func jobReport(j controller.JobReport) JobReport {
+func jobReport(j runmeta.JobReport) JobReport {
 	return JobReport{
 		Phase: j.Phase, Job: j.Job, KubernetesJob: j.Name, State: j.State,
 		CreatedAt: timeOrNil(j.Created), FinishedAt: timeOrNil(j.Finished),
 		WaitSeconds: seconds(j.Wait), RunSeconds: seconds(j.Run), TotalSeconds: seconds(j.Total),
 		Reason: j.Reason, Message: j.Message, Attempt: max(j.Attempt, 1), KeptRunning: j.KeptRunning,
-		Pods: j.Pods,
+		Pods: j.Pods, Results: j.Results,
 	}
 }
 

@@ -20,19 +20,20 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
-// Job states as status, the live view and the reports name them. Other
-// states (a later controller may add some, such as skipped) are shown as
-// they come.
+// Job states as status, the live view and the reports name them (defined
+// once, in pkg/runmeta). Other states (a later controller may add some) are
+// shown as they come.
 const (
-	StateWaiting   = "waiting"
-	StateRunning   = "running"
-	StateSucceeded = "succeeded"
-	StateFailed    = "failed"
-	StateSkipped   = "skipped"
+	StateWaiting   = runmeta.StateWaiting
+	StateRunning   = runmeta.StateRunning
+	StateSucceeded = runmeta.StateSucceeded
+	StateFailed    = runmeta.StateFailed
+	StateSkipped   = runmeta.StateSkipped
+	StateDeleted   = runmeta.StateDeleted
 )
 
 // StatusAPIVersion versions the JSON of `jobernetes status -o json`: fields
@@ -108,12 +109,12 @@ type JobStatus struct {
 func GetRunStatus(ctx context.Context, client kubernetes.Interface, ns, runID string, now time.Time) (*RunStatus, error) {
 	run, err := record.Get(ctx, client, ns, runID)
 	if err != nil {
-		return nil, controller.RecordReadError(err)
+		return nil, runmeta.RecordReadError(err)
 	}
-	sel := labels.SelectorFromSet(labels.Set{controller.LabelRun: runID}).String()
+	sel := labels.SelectorFromSet(labels.Set{runmeta.LabelRun: runID}).String()
 	list, err := client.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
-		return nil, controller.ClusterError("list Jobs", err)
+		return nil, runmeta.ClusterError("list Jobs", err)
 	}
 	jobs := make([]*batchv1.Job, len(list.Items))
 	for i := range list.Items {
@@ -136,19 +137,19 @@ func GetRunStatus(ctx context.Context, client kubernetes.Interface, ns, runID st
 func addPodDiagnosis(st *RunStatus, pods []corev1.Pod, now time.Time) {
 	byJob := map[string][]*corev1.Pod{}
 	for i := range pods {
-		byJob[controller.PodJobName(&pods[i])] = append(byJob[controller.PodJobName(&pods[i])], &pods[i])
+		byJob[runmeta.PodJobName(&pods[i])] = append(byJob[runmeta.PodJobName(&pods[i])], &pods[i])
 	}
 	for i := range st.Jobs {
 		js := &st.Jobs[i]
 		switch {
-		case js.State == "running":
+		case js.State == StateRunning:
 			for _, pod := range byJob[js.KubernetesJob] {
-				if reason, msg := controller.PodWaiting(pod); reason != "" && now.Sub(pod.CreationTimestamp.Time) >= controller.PendingAfter {
+				if reason, msg := runmeta.PodWaiting(pod); reason != "" && now.Sub(pod.CreationTimestamp.Time) >= runmeta.PendingAfter {
 					js.Waiting = reason + ": " + msg
 				}
 			}
-		case js.State == "failed" && js.Pods == nil:
-			js.Pods = controller.PodFailures(byJob[js.KubernetesJob])
+		case js.State == StateFailed && js.Pods == nil:
+			js.Pods = runmeta.PodFailures(byJob[js.KubernetesJob])
 		}
 	}
 }
@@ -234,7 +235,7 @@ func (b *statusBuilder) madeAtRunTime(job string) []string {
 		}
 	}
 	for name, j := range b.jobs {
-		if _, revert := j.Labels[controller.LabelRevert]; !revert && j.Labels[controller.LabelJob] == job {
+		if _, revert := j.Labels[runmeta.LabelRevert]; !revert && j.Labels[runmeta.LabelJob] == job {
 			seen[name] = true
 		}
 	}
@@ -285,8 +286,8 @@ func (b *statusBuilder) unplanned(revert bool) []JobStatus {
 		}
 	}
 	for name, j := range b.jobs {
-		if _, ok := j.Labels[controller.LabelRevert]; ok == revert && !b.planned[name] && b.rec.Jobs[name] == nil {
-			add(j.Labels[controller.LabelPhase], j.Labels[controller.LabelJob], name)
+		if _, ok := j.Labels[runmeta.LabelRevert]; ok == revert && !b.planned[name] && b.rec.Jobs[name] == nil {
+			add(j.Labels[runmeta.LabelPhase], j.Labels[runmeta.LabelJob], name)
 		}
 	}
 	sort.Slice(out, func(i, k int) bool {
@@ -305,13 +306,13 @@ func (b *statusBuilder) unplanned(revert bool) []JobStatus {
 // recorded) or else from the Job itself; neither means it is waiting.
 func fillJobStatus(js *JobStatus, jr *record.JobRecord, j *batchv1.Job, jobsRead bool, now time.Time) {
 	if js.State == "" {
-		js.State = "waiting"
+		js.State = StateWaiting
 	}
 	switch {
 	case jr != nil && jr.Attempt > 0:
 		js.Attempt = jr.Attempt
-	case j != nil && j.Labels[controller.LabelAttempt] != "":
-		js.Attempt, _ = strconv.Atoi(j.Labels[controller.LabelAttempt])
+	case j != nil && j.Labels[runmeta.LabelAttempt] != "":
+		js.Attempt, _ = strconv.Atoi(j.Labels[runmeta.LabelAttempt])
 	case jr != nil || j != nil:
 		js.Attempt = 1
 	}
@@ -320,7 +321,7 @@ func fillJobStatus(js *JobStatus, jr *record.JobRecord, j *batchv1.Job, jobsRead
 		case !jobsRead:
 			js.State, js.CreatedAt = StateRunning, timePtr(jr.CreatedAt)
 		case j == nil:
-			js.State, js.CreatedAt = "deleted", timePtr(jr.CreatedAt)
+			js.State, js.CreatedAt = StateDeleted, timePtr(jr.CreatedAt)
 			return
 		}
 		jr = nil // not final: the Job itself says more
@@ -334,14 +335,14 @@ func fillJobStatus(js *JobStatus, jr *record.JobRecord, j *batchv1.Job, jobsRead
 	case j != nil:
 		created := j.CreationTimestamp.Time
 		js.CreatedAt = &created
-		js.State = "running"
-		if c := controller.FinishedCondition(j); c != nil {
-			t := controller.FinishTime(j, c).Time
+		js.State = StateRunning
+		if c := runmeta.FinishedCondition(j); c != nil {
+			t := runmeta.FinishTime(j, c).Time
 			js.FinishedAt = &t
 			js.Reason, js.Message = c.Reason, c.Message
-			js.State = "succeeded"
+			js.State = StateSucceeded
 			if c.Type == batchv1.JobFailed {
-				js.State = "failed"
+				js.State = StateFailed
 			}
 		}
 	}
@@ -350,7 +351,7 @@ func fillJobStatus(js *JobStatus, jr *record.JobRecord, j *batchv1.Job, jobsRead
 		if js.FinishedAt != nil {
 			end = *js.FinishedAt
 		}
-		js.DurationSeconds = controller.RoundDuration(end.Sub(*js.CreatedAt)).Seconds()
+		js.DurationSeconds = runmeta.RoundDuration(end.Sub(*js.CreatedAt)).Seconds()
 	}
 }
 
@@ -359,11 +360,11 @@ func fillJobStatus(js *JobStatus, jr *record.JobRecord, j *batchv1.Job, jobsRead
 func recordedState(result string) string {
 	switch result {
 	case record.JobSucceeded:
-		return "succeeded"
+		return StateSucceeded
 	case record.JobFailed:
-		return "failed"
+		return StateFailed
 	case record.JobSkipped:
-		return "skipped"
+		return StateSkipped
 	}
 	return strings.ToLower(result)
 }
@@ -421,10 +422,10 @@ var errForbidden = errors.New("forbidden")
 func listRuns(ctx context.Context, client kubernetes.Interface, ns string) ([]RunSummary, error) {
 	runs, err := record.List(ctx, client, ns)
 	if apierrors.IsForbidden(err) {
-		return nil, fmt.Errorf("%w: %w", errForbidden, controller.ClusterError("list run records", err))
+		return nil, fmt.Errorf("%w: %w", errForbidden, runmeta.ClusterError("list run records", err))
 	}
 	if err != nil {
-		return nil, controller.ClusterError("list run records", err)
+		return nil, runmeta.ClusterError("list run records", err)
 	}
 	out := make([]RunSummary, 0, len(runs))
 	for _, rec := range runs {

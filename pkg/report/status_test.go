@@ -11,8 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // status is read from the cluster alone: the record for cleaned-up Jobs,
@@ -43,7 +43,7 @@ func TestGetRunStatus(t *testing.T) {
 	*owner.Controller = true
 	for _, name := range []string{"b-1", "c-1", "x-1"} {
 		j := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{
-			Name: name, Namespace: "ns", Labels: map[string]string{controller.LabelRun: "r1"},
+			Name: name, Namespace: "ns", Labels: map[string]string{runmeta.LabelRun: "r1"},
 			CreationTimestamp: metav1.NewTime(now.Add(-time.Second)),
 		}}
 		if name != "x-1" { // x-1 carries the label but the run does not control it
@@ -106,7 +106,7 @@ func TestRunStatusRunningRevert(t *testing.T) {
 	isController := true
 	revertJob := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{
 		Name: "revert-a-1", Namespace: "ns", CreationTimestamp: metav1.NewTime(now),
-		Labels:          map[string]string{controller.LabelRun: "r1", controller.LabelRevert: "true"},
+		Labels:          map[string]string{runmeta.LabelRun: "r1", runmeta.LabelRevert: "true"},
 		OwnerReferences: []metav1.OwnerReference{{Kind: "ConfigMap", Name: rec.Meta.Name, UID: "uid-record", Controller: &isController}},
 	}}
 	for _, tc := range []struct {

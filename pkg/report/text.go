@@ -6,11 +6,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // WriteText prints the final report: a table of every Job, then totals.
-func WriteText(w io.Writer, r *controller.Result) {
+func WriteText(w io.Writer, r *runmeta.Result) {
 	fmt.Fprintf(w, "\n%-16s %-22s %-36s %-10s %8s %8s %8s\n", "PHASE", "JOB", "KUBERNETES JOB", "STATE", "WAIT", "RUN", "TOTAL")
 	for _, j := range r.Jobs {
 		fmt.Fprintf(w, "%-16s %-22s %-36s %-10s %8s %8s %8s\n", trunc(j.Phase, 16), trunc(j.Job, 22), trunc(j.Name, 36), j.State,
@@ -25,18 +25,18 @@ func WriteText(w io.Writer, r *controller.Result) {
 	} else {
 		fmt.Fprintf(w, "FAILED\n")
 	}
-	fmt.Fprintf(w, "wall-clock %s, summed Job time %s", controller.RoundDuration(wall), controller.RoundDuration(r.SummedTime))
+	fmt.Fprintf(w, "wall-clock %s, summed Job time %s", runmeta.RoundDuration(wall), runmeta.RoundDuration(r.SummedTime))
 	if wall > 0 {
 		fmt.Fprintf(w, " (parallelism %.1fx)", float64(r.SummedTime)/float64(wall))
 	}
-	fmt.Fprintf(w, "\ncritical path %s: %s\n", controller.RoundDuration(r.CriticalTime), strings.Join(r.CriticalPath, " -> "))
+	fmt.Fprintf(w, "\ncritical path %s: %s\n", runmeta.RoundDuration(r.CriticalTime), strings.Join(r.CriticalPath, " -> "))
 	if f := r.Failure; f != nil && f.Name != "" {
 		fmt.Fprintf(w, "failed: job %s (phase %s, Job %s): %s: %s\n", f.Job, f.Phase, f.Name, f.Reason, f.Message)
 		for _, p := range f.Pods {
 			fmt.Fprintf(w, "  %s\n", p)
 		}
 		for _, j := range r.Jobs {
-			if j.State == "failed" && j.Name != f.Name && j.Reason != "Cancelled" {
+			if j.State == StateFailed && j.Name != f.Name && j.Reason != "Cancelled" {
 				fmt.Fprintf(w, "also failed: job %s (phase %s, Job %s): %s: %s\n", j.Job, j.Phase, j.Name, j.Reason, j.Message)
 				for _, p := range j.Pods {
 					fmt.Fprintf(w, "  %s\n", p)
@@ -65,7 +65,7 @@ func WriteText(w io.Writer, r *controller.Result) {
 
 // keptJobs describes the Jobs a retry kept from an earlier attempt: each one
 // it found running, and how many had succeeded.
-func keptJobs(r *controller.Result) []string {
+func keptJobs(r *runmeta.Result) []string {
 	var out []string
 	succeeded := 0
 	for _, j := range r.Jobs {
@@ -88,7 +88,7 @@ func durCell(d time.Duration, known bool) string {
 	if !known {
 		return "-"
 	}
-	return controller.RoundDuration(d).String()
+	return runmeta.RoundDuration(d).String()
 }
 
 func trunc(s string, n int) string {

@@ -23,6 +23,7 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/report"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 	"github.com/jobernetes/jobernetes/pkg/ui/assets"
 )
 
@@ -78,7 +79,7 @@ func httpError(w http.ResponseWriter, err error) {
 // runPath reads NS and RUN from the path; false: answered already.
 func (s *Server) runPath(w http.ResponseWriter, r *http.Request) (ns, runID string, ok bool) {
 	ns, runID = r.PathValue("ns"), r.PathValue("run")
-	if err := controller.ValidateRunID(runID); err != nil {
+	if err := runmeta.ValidateRunID(runID); err != nil {
 		writeJSONBody(w, http.StatusBadRequest, map[string]string{"kind": "Error", "message": err.Error()})
 		return "", "", false
 	}
@@ -217,10 +218,10 @@ func (s *Server) logs(w http.ResponseWriter, r *http.Request) {
 		tail = min(t, 10000)
 	}
 	follow := r.URL.Query().Get("follow") == "true"
-	sel := labels.SelectorFromSet(labels.Set{controller.LabelRun: runID, "batch.kubernetes.io/job-name": job}).String()
+	sel := labels.SelectorFromSet(labels.Set{runmeta.LabelRun: runID, "batch.kubernetes.io/job-name": job}).String()
 	pods, err := s.opts.Client.CoreV1().Pods(ns).List(r.Context(), metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
-		httpError(w, controller.ClusterError("list pods", err))
+		httpError(w, runmeta.ClusterError("list pods", err))
 		return
 	}
 	items := pods.Items

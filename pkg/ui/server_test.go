@@ -18,9 +18,9 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/report"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 const testToken = "s3cret-token"
@@ -51,7 +51,7 @@ func newRun(t *testing.T) *fake.Clientset {
 	}
 	yes := true
 	j := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{
-		Name: "a-1", Namespace: "ns", Labels: map[string]string{controller.LabelRun: "r1", controller.LabelJob: "a"},
+		Name: "a-1", Namespace: "ns", Labels: map[string]string{runmeta.LabelRun: "r1", runmeta.LabelJob: "a"},
 		CreationTimestamp: metav1.NewTime(now.Add(-time.Second)),
 		OwnerReferences: []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: record.Name("r1"),
 			UID: "uid-record", Controller: &yes}},

@@ -13,8 +13,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // The server watches, it does not poll: one informer factory per namespace
@@ -35,7 +35,7 @@ func runOf(obj interface{}) string {
 	if err != nil {
 		return ""
 	}
-	return m.GetLabels()[controller.LabelRun]
+	return m.GetLabels()[runmeta.LabelRun]
 }
 
 func metaOf(obj interface{}) (metav1.Object, error) {
@@ -62,9 +62,9 @@ func indexByRun(obj interface{}) ([]string, error) {
 func strip(obj interface{}) (interface{}, error) {
 	switch obj.(type) {
 	case *corev1.Pod:
-		return controller.StripPod(obj)
+		return runmeta.StripPod(obj)
 	case *batchv1.Job:
-		return controller.StripJob(obj)
+		return runmeta.StripJob(obj)
 	}
 	return obj, nil
 }
@@ -114,7 +114,7 @@ func (w *watched) wait(ctx context.Context) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.lastErr != nil {
-		return controller.ClusterError("watch", w.lastErr)
+		return runmeta.ClusterError("watch", w.lastErr)
 	}
 	return fmt.Errorf("watch: %w", ctx.Err())
 }
@@ -145,7 +145,7 @@ func (v *views) namespace(ns string) *nsView {
 		return nv
 	}
 	f := informers.NewSharedInformerFactoryWithOptions(v.client, 0, informers.WithNamespace(ns),
-		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = controller.LabelRun }))
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = runmeta.LabelRun }))
 	nv := &nsView{ns: ns, feeds: map[string]*runFeed{}, debounce: v.debounce, now: v.now,
 		cms:  newWatched(f.Core().V1().ConfigMaps().Informer()),
 		jobs: newWatched(f.Batch().V1().Jobs().Informer()),

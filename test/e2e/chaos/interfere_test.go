@@ -15,8 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
@@ -343,7 +343,7 @@ func TestNameTakenByHand(t *testing.T) {
 				t.Fatal(err)
 			}
 			jb := m.Jobs()[1]
-			name := controller.JobName(runID, jb, jb.Manifests[0])
+			name := runmeta.JobName(runID, jb, jb.Manifests[0])
 			var labels map[string]string
 			if withLabels {
 				labels = map[string]string{labelRun: runID, "jobernetes.io/job": "b", "jobernetes.io/phase": "one"}

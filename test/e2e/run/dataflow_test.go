@@ -15,6 +15,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
 
@@ -132,6 +133,10 @@ func TestDataflowExample(t *testing.T) {
 		}
 	}
 
+	txt := jobernetes(ctx, t, "status", "--run-id", runID, "-n", ns)
+	if !strings.Contains(txt.stdout, "results:") || !strings.Contains(txt.stdout, `{"changed":"true","regions":["eu-west","us-east"]}`) {
+		t.Errorf("status text lacks detect's results:\n%s", txt.stdout)
+	}
 	st := jobernetes(ctx, t, "status", "--run-id", runID, "-n", ns, "-o", "json")
 	if st.code != 0 {
 		t.Fatalf("status exit %d: %s", st.code, st.stderr)
@@ -252,6 +257,78 @@ func TestDataflowResumeAfterSIGKILL(t *testing.T) {
 	for _, w := range []string{"https://web.eu-west.example.com", "https://api.eu-west.example.com", "https://web.us-east.example.com", "https://api.us-east.example.com"} {
 		if !strings.Contains(st.stdout, w) {
 			t.Errorf("status lacks deploy result %s", w)
+		}
+	}
+}
+
+func resultJob(msg string) string {
+	return fmt.Sprintf(`apiVersion: batch/v1
+kind: Job
+metadata:
+  name: ignored
+spec:
+  backoffLimit: 0
+  template:
+    metadata:
+      annotations:
+        test.jobernetes.io/duration: "0s"
+        test.jobernetes.io/termination-message: %q
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: main
+        image: busybox
+`, msg)
+}
+
+// Results that cannot be used fail their job with a message that names
+// the key and the container, and nothing that reads them is created: a
+// missing declared key, a message that is not JSON, a matrix over
+// max_matrix decided at run time, a matrix value that is not a list.
+func TestDataflowBadResults(t *testing.T) {
+	cp := framework.RequireCluster(t)
+	ns := cp.NewNamespace(t)
+	dir := e2eutil.WriteFiles(t, map[string]string{
+		"jobermodel.yaml": `jobernetes_config:
+  failure_policy: continue
+  max_matrix: 2
+jobernetes:
+  - phase_name: one
+    jobs:
+      - {name: missing, job_path: missing.yaml, results: [url]}
+      - {name: notjson, job_path: notjson.yaml, results: [url]}
+      - {name: many, job_path: many.yaml, results: [list, scalar]}
+      - {name: after_missing, job_path: ok.yaml, depends_on: [missing], env: {U: "$(results.missing.url)"}}
+      - {name: fan, job_path: ok.yaml, depends_on: [many], matrix: {x: "$(results.many.list)"}}
+      - {name: fan_scalar, job_path: ok.yaml, depends_on: [many], matrix: {x: "$(results.many.scalar)"}}
+`,
+		"missing.yaml": resultJob(`{"other": 1}`),
+		"notjson.yaml": resultJob(`url=http://x`),
+		"many.yaml":    resultJob(`{"list": [1, 2, 3], "scalar": "a"}`),
+		"ok.yaml":      e2eutil.JobYAML("0s", false),
+	})
+	rec := watchJobs(t, ns)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	r := jobernetes(ctx, t, "run", "-f", filepath.Join(dir, "jobermodel.yaml"), "-n", ns)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", r.code, r.stdout)
+	}
+	out := r.stdout + r.stderr
+	for _, want := range []string{
+		`declared result "url" is missing: no container of pod`,
+		`container main of pod`, `its termination message is not one JSON object`,
+		`more than 2 combinations (max_matrix 2`,
+		`matrix key x: results.many.scalar is the JSON value "a", not a JSON list`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	nodes := byNode(rec.snapshot())
+	for _, n := range []string{"after_missing", "fan", "fan_scalar"} {
+		if len(nodes[n]) != 0 {
+			t.Errorf("%s: %d Jobs created, want none", n, len(nodes[n]))
 		}
 	}
 }

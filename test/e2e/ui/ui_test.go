@@ -21,8 +21,8 @@ import (
 	"github.com/chromedp/chromedp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
@@ -267,7 +267,7 @@ func TestCancelFromPage(t *testing.T) {
 	if err != nil || head.Result != record.ResultCancelled {
 		t.Fatalf("record: %v %+v, want Cancelled", err, head)
 	}
-	jobs, err := cp.Client.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{LabelSelector: controller.LabelRun + "=stopme"})
+	jobs, err := cp.Client.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{LabelSelector: runmeta.LabelRun + "=stopme"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package controller
+package runmeta
 
 import (
 	"crypto/rand"
@@ -47,13 +47,13 @@ var b32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(bas
 // what makes a restarted orchestrator find its Jobs instead of creating them
 // again; the hash keeps names unique when the readable part is truncated.
 func JobName(runID string, job *config.Job, m *config.Manifest) string {
-	return jobName(runID, job, m, 1, false)
+	return AttemptJobName(runID, job, m, 1, false)
 }
 
-// jobName: attempt > 1 (a retry of a failed run) and revert Jobs get names
+// AttemptJobName: attempt > 1 (a retry of a failed run) and revert Jobs get names
 // of their own, so a retry never collides with the failed Jobs it keeps for
 // their logs.
-func jobName(runID string, job *config.Job, m *config.Manifest, attempt int, revert bool) string {
+func AttemptJobName(runID string, job *config.Job, m *config.Manifest, attempt int, revert bool) string {
 	base := config.SanitizeDNS(job.Name)
 	if revert {
 		base = "revert-" + base

@@ -1,4 +1,4 @@
-package controller
+package runmeta
 
 import (
 	batchv1 "k8s.io/api/batch/v1"

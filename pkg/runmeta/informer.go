@@ -1,4 +1,4 @@
-package controller
+package runmeta
 
 import (
 	"time"
@@ -62,4 +62,35 @@ func StripJob(obj interface{}) (interface{}, error) {
 			Failed:         job.Status.Failed,
 		},
 	}, nil
+}
+
+// StripPod is the pod informer's transform: at 10,000 Jobs the run holds
+// their pods too, so only what a diagnosis reads is kept.
+func StripPod(obj interface{}) (interface{}, error) {
+	pod, ok := obj.(*corev1.Pod)
+	if !ok {
+		return obj, nil
+	}
+	out := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: pod.Name, Namespace: pod.Namespace, UID: pod.UID, ResourceVersion: pod.ResourceVersion,
+			OwnerReferences: pod.OwnerReferences, CreationTimestamp: pod.CreationTimestamp,
+		},
+		Status: corev1.PodStatus{Phase: pod.Status.Phase, Reason: pod.Status.Reason, Message: pod.Status.Message},
+	}
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
+			out.Status.Conditions = append(out.Status.Conditions, corev1.PodCondition{Type: c.Type, Status: c.Status, Reason: c.Reason, Message: c.Message})
+		}
+	}
+	strip := func(in []corev1.ContainerStatus) []corev1.ContainerStatus {
+		var cs []corev1.ContainerStatus
+		for _, c := range in {
+			cs = append(cs, corev1.ContainerStatus{Name: c.Name, State: c.State})
+		}
+		return cs
+	}
+	out.Status.InitContainerStatuses = strip(pod.Status.InitContainerStatuses)
+	out.Status.ContainerStatuses = strip(pod.Status.ContainerStatuses)
+	return out, nil
 }
