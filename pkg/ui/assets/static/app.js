@@ -562,7 +562,7 @@
     if (results.length) {
       p.append(el("h3", {}, "Results"));
       for (const r of results.slice(0, 50)) {
-        p.append(el("table", { class: "kv" }, Object.keys(r.results).sort().map((k) =>
+        p.append(el("table", { class: "kv results" }, Object.keys(r.results).sort().map((k) =>
           el("tr", {}, el("td", {}, (results.length > 1 ? r.kubernetesJob + " " : "") + k), el("td", { class: "mono" }, typeof r.results[k] === "string" ? r.results[k] : JSON.stringify(r.results[k]))))));
       }
     }
