@@ -313,3 +313,56 @@ func TestAllNamespacesRefused(t *testing.T) {
 		t.Errorf("GET /api/runs: %d %s", code, body)
 	}
 }
+
+// GET never changes anything: every GET route, with the token, makes only
+// reads of the cluster.
+func TestGETChangesNothing(t *testing.T) {
+	client := newRun(t)
+	client.ClearActions() // the fixture's own writes
+	ts := newTestServer(t, client)
+	for _, path := range []string{"/", "/runs/ns/r1", "/static/app.js", "/static/app.css", "/api/runs", "/api/runs/ns/r1",
+		"/api/runs/ns/r1/timeline.svg", "/api/runs/ns/r1/logs?job=a-1", "/api/runs/ns/r1/events", "/api/events",
+		"/api/runs/ns/r1/cancel", "/api/runs/ns/r1/delete"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body) // an event stream ends with ctx
+			resp.Body.Close()
+		}
+		cancel()
+	}
+	if len(client.Actions()) == 0 {
+		t.Fatal("no read of the cluster at all")
+	}
+	for _, a := range client.Actions() {
+		switch a.GetVerb() {
+		case "get", "list", "watch":
+		default:
+			t.Errorf("a GET made %s %s", a.GetVerb(), a.GetResource().Resource)
+		}
+	}
+}
+
+// A user who may not list pods still sees the run, live (pods only add the
+// diagnosis of a running run, as for status).
+func TestPodsRefused(t *testing.T) {
+	client := newRun(t)
+	client.PrependReactor("list", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", errors.New("no pods"))
+	})
+	ts := newTestServer(t, client)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/api/runs/ns/r1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st report.RunStatus
+	if err := json.Unmarshal(<-readEvents(resp.Body), &st); err != nil || st.RunID != "r1" || len(st.Jobs) != 2 {
+		t.Fatalf("first event: %v %+v", err, st)
+	}
+}

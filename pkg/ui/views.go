@@ -95,15 +95,20 @@ func (v *views) close() { v.stop() }
 
 // watched is a started informer and how its sync went.
 type watched struct {
-	inf     cache.SharedIndexInformer
-	mu      sync.Mutex
-	lastErr error
+	inf         cache.SharedIndexInformer
+	mu          sync.Mutex
+	lastErr     error
+	onForbidden func() // stops the watch when the cluster refuses it
 }
 
 func (w *watched) watchError(_ *cache.Reflector, err error) {
 	w.mu.Lock()
 	w.lastErr = err
+	stop := w.onForbidden
 	w.mu.Unlock()
+	if stop != nil && apierrors.IsForbidden(err) {
+		stop()
+	}
 }
 
 // wait waits for the cache to sync, at most 15 s, and not at all once the
@@ -170,11 +175,18 @@ func (v *views) namespace(ns string) *nsView {
 	}
 	f := informers.NewSharedInformerFactoryWithOptions(v.client, 0, informers.WithNamespace(ns),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = runmeta.LabelRun }))
+	// Pods in a factory of their own: a user who may not list them (the
+	// diagnosis is a bonus, as for status) has that watch stopped, not
+	// retried for ever.
+	fp := informers.NewSharedInformerFactoryWithOptions(v.client, 0, informers.WithNamespace(ns),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = runmeta.LabelRun }))
+	podsCtx, stopPods := context.WithCancel(v.ctx)
 	nv := &nsView{ns: ns, feeds: map[string]*runFeed{}, debounce: v.debounce, now: v.now,
 		cms:  newWatched(f.Core().V1().ConfigMaps().Informer()),
 		jobs: newWatched(f.Batch().V1().Jobs().Informer()),
-		pods: newWatched(f.Core().V1().Pods().Informer()),
+		pods: newWatched(fp.Core().V1().Pods().Informer()),
 	}
+	nv.pods.onForbidden = stopPods
 	for _, w := range []*watched{nv.cms, nv.jobs, nv.pods} {
 		isCM := w == nv.cms
 		_, _ = w.inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -192,6 +204,7 @@ func (v *views) namespace(ns string) *nsView {
 		nv.onHead = func() { v.pokeList() }
 	}
 	f.Start(v.ctx.Done())
+	fp.Start(podsCtx.Done())
 	v.byNS[ns] = nv
 	return nv
 }
