@@ -21,7 +21,8 @@ import (
 
 // The page's API gives status's own documents, byte for byte: GET
 // /api/runs/NS/RUN is `status --run-id RUN -n NS -o json`, GET /api/runs
-// is `status -A -o json` (with -A) or `status -n NS -o json` (with -n).
+// is `status -A -o json` (with -A or -n), GET /api/runs?namespace=NS is
+// `status -n NS -o json`.
 func TestUIAPIIsStatusJSON(t *testing.T) {
 	client := statusCluster(t)
 	const run = "etl-20261127-120000-ab12"
@@ -59,8 +60,9 @@ func TestUIAPIIsStatusJSON(t *testing.T) {
 		name, got, want string
 	}{
 		{"run", get(false, "/api/runs/data/"+run), status("--run-id", run, "-n", "data", "-o", "json")},
-		{"list -A", get(true, "/api/runs"), status("-A", "-o", "json")},
-		{"list -n", get(false, "/api/runs"), status("-n", "data", "-o", "json")},
+		{"list, ui -A", get(true, "/api/runs"), status("-A", "-o", "json")},
+		{"list, ui -n", get(false, "/api/runs"), status("-A", "-o", "json")},
+		{"list of a namespace", get(false, "/api/runs?namespace=data"), status("-n", "data", "-o", "json")},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s: the API's document differs from status's:\n%s\nwant\n%s", c.name, c.got, c.want)

@@ -102,7 +102,7 @@ func TestAuth(t *testing.T) {
 		{name: "api, cookie", method: "GET", path: "/api/runs/ns/r1", cookie: cookie, want: 200},
 		{name: "api, wrong cookie", method: "GET", path: "/api/runs", cookie: &http.Cookie{Name: s.cookie, Value: "x"}, want: 401},
 		{name: "unknown run", method: "GET", path: "/api/runs/ns/nope", bearer: testToken, want: 404},
-		{name: "namespace not in view", method: "GET", path: "/api/runs/other/r1", bearer: testToken, want: 404},
+		{name: "a run of another namespace", method: "GET", path: "/api/runs/other/r1", bearer: testToken, want: 404},
 		{name: "cancel without header", method: "POST", path: "/api/runs/ns/r1/cancel", bearer: testToken, want: 403},
 		{name: "cancel with query token, no header", method: "POST", path: "/api/runs/ns/r1/cancel?token=" + testToken, want: 403},
 		{name: "cancel with cookie, no header", method: "POST", path: "/api/runs/ns/r1/cancel", cookie: cookie, want: 403},

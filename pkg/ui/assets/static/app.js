@@ -120,7 +120,7 @@
       // The live list was refused (no right to watch the records of every
       // namespace): the list as status -A reads it, once.
       setLive(false, "not live");
-      fetch("/api/runs", { credentials: "same-origin" }).then((r) => r.json()).then((doc) => {
+      fetch("/api/runs" + (VIEW_NS ? "?namespace=" + encodeURIComponent(VIEW_NS) : ""), { credentials: "same-origin" }).then((r) => r.json()).then((doc) => {
         items = doc.items || [];
         draw();
         note.hidden = false;
