@@ -39,7 +39,7 @@ install: build ## install jobernetes and the kubectl plugin name kubectl-joberne
 dist: ## release archives for linux/darwin x amd64/arm64, SHA256SUMS and the krew manifest, into _output/dist
 	hack/dist.sh "$(DIST_DIR)" "$(VERSION)" "$(LDFLAGS)" "$(RELEASE_URL)"
 
-docs: ## the command reference from the cobra commands: docs/commands (Markdown) and docs/man (man pages); a unit test fails when they are stale
+docs: ## the command reference from the cobra commands (docs/commands, docs/man) and the table of model keys in docs/model.md from the JSON Schema; unit tests fail when they are stale
 	go run ./hack/gendocs docs
 
 control-plane: ## build (or find cached) etcd, kube-apiserver, kcm, scheduler, kwok

@@ -1,12 +1,15 @@
 // Command gendocs writes the command reference (Markdown and man pages)
-// from the cobra command tree: `go run ./hack/gendocs docs` (make docs).
+// from the cobra command tree, and the table of model keys in model.md from
+// the model's JSON Schema: `go run ./hack/gendocs docs` (make docs).
 package main
 
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/jobernetes/jobernetes/pkg/cli/clidocs"
+	"github.com/jobernetes/jobernetes/pkg/config"
 )
 
 func main() {
@@ -14,7 +17,11 @@ func main() {
 	if len(os.Args) > 1 {
 		dir = os.Args[1]
 	}
-	if err := clidocs.Generate(dir); err != nil {
+	err := clidocs.Generate(dir)
+	if err == nil {
+		err = clidocs.UpdateModelKeys(filepath.Join(dir, "model.md"), config.Schema())
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "gendocs:", err)
 		os.Exit(1)
 	}

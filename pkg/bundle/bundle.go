@@ -47,7 +47,7 @@ const (
 // characters (its Jobs' names append "-" and the scheduled minute).
 const MaxNameLength = 52
 
-// Exit codes of `jobernetes run` that retrying cannot change (README,
+// Exit codes of `jobernetes run` that retrying cannot change (docs/commands.md,
 // "Commands"): the run failed, or the model is invalid. The wrapper Job fails
 // at once on them instead of running its Pod again.
 var permanentExitCodes = []int32{1, 2}

@@ -51,7 +51,7 @@ Exit codes: 0 deleted; 2 invalid usage, no such run, or the run is running
 	cmd.Flags().DurationVar(&o.timeout, "timeout", time.Minute, "how long to wait for the run's Jobs to be gone (0: do not wait)")
 	cmd.MarkFlagsMutuallyExclusive("run-id", "finished")
 	cmd.MarkFlagsOneRequired("run-id", "finished")
-	o.configFlags.AddFlags(cmd.Flags())
+	o.addFlags(cmd)
 	return cmd
 }
 
@@ -71,7 +71,7 @@ func (o *deleteOptions) run(ctx context.Context) error {
 	var running *controller.RunningError
 	if errors.As(err, &running) && o.force {
 		if _, err = controller.CancelRun(ctx, client, ns, o.runID, "deleted with --force", time.Now(), cancelTimeout); err != nil {
-			return runLookupError(err)
+			return exitError(err)
 		}
 		fmt.Fprintf(o.streams.Out, "run %s in namespace %s cancelled\n", o.runID, ns)
 		err = controller.DeleteRun(ctx, client, ns, o.runID, o.timeout)
@@ -80,7 +80,7 @@ func (o *deleteOptions) run(ctx context.Context) error {
 		return &ExitError{Code: ExitInvalid, Err: err}
 	}
 	if err != nil {
-		return runLookupError(err)
+		return exitError(err)
 	}
 	fmt.Fprintf(o.streams.Out, "run %s in namespace %s deleted\n", o.runID, ns)
 	return nil
@@ -105,7 +105,7 @@ func (o *deleteOptions) prune(ctx context.Context, client kubernetes.Interface, 
 			continue // changed since the list: not ours to delete now
 		}
 		if err != nil {
-			return runLookupError(err)
+			return exitError(err)
 		}
 		fmt.Fprintf(o.streams.Out, "run %s in namespace %s deleted (%s, finished %s)\n", r.RunID, ns, r.Result, r.FinishedAt.UTC().Format(time.RFC3339))
 		n++

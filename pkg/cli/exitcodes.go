@@ -7,10 +7,12 @@ import (
 	"strconv"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
+	"github.com/jobernetes/jobernetes/pkg/controller"
+	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/render"
 )
 
-// Exit codes, as the README ("Commands") promises them to scripts and CronJobs.
+// Exit codes, as docs/commands.md ("Commands") promises them to scripts and CronJobs.
 const (
 	ExitOK        = 0 // every job succeeded (or the command did what it was asked)
 	ExitRunFailed = 1 // the run failed: a Job failed, was deleted, or a deadline passed
@@ -37,6 +39,40 @@ func (e *ExitError) Error() string {
 }
 
 func (e *ExitError) Unwrap() error { return e.Err }
+
+// exitError is the one mapping from what the engine returns to the exit
+// code a command ends with: an *ExitError stands as it is; a run or a
+// record that is not there, or not in a state the command can act on (a
+// finished run to cancel, a running one to delete without --force, a run ID
+// bound to another model or other parameters, a cancelled run), and an
+// invalid model are usage errors (2); a run record the API server refuses
+// fails the run (1); anything else is the cluster's (3: unreachable,
+// unauthorized, forbidden, a record that cannot be read).
+func exitError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var (
+		ee        *ExitError
+		notFound  *record.NotFoundError
+		finished  *controller.FinishedError
+		running   *controller.RunningError
+		cancelled *controller.CancelledError
+		mismatch  *controller.MismatchError
+		params    *controller.ParamsMismatchError
+		invalid   *config.ValidationError
+	)
+	switch {
+	case errors.As(err, &ee):
+		return err
+	case errors.As(err, &notFound), errors.As(err, &finished), errors.As(err, &running), errors.As(err, &cancelled),
+		errors.As(err, &mismatch), errors.As(err, &params), errors.As(err, &invalid):
+		return &ExitError{Code: ExitInvalid, Err: err}
+	case errors.Is(err, controller.ErrRecordRefused):
+		return &ExitError{Code: ExitRunFailed, Err: err}
+	}
+	return &ExitError{Code: ExitCluster, Err: err}
+}
 
 // exitCode reports err on w and returns the process exit code for it.
 // commandPath names the command for the usage hint.

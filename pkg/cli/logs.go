@@ -58,7 +58,7 @@ Exit codes: 0; 2 invalid usage, no such run, or no run in the namespace;
 	cmd.Flags().StringVarP(&o.opts.Container, "container", "c", "", "only this container of each pod (default: all)")
 	cmd.Flags().BoolVar(&o.opts.Timestamps, "timestamps", false, "start every line with its RFC3339 timestamp")
 	cmd.Flags().BoolVar(&o.noColor, "no-color", false, "plain prefixes even on a terminal (so does the NO_COLOR environment variable)")
-	o.configFlags.AddFlags(cmd.Flags())
+	o.addFlags(cmd)
 	return cmd
 }
 
@@ -87,13 +87,13 @@ func (o *logsOptions) run(ctx context.Context, args []string) error {
 	}
 	st, err := report.GetRunStatus(ctx, client, ns, runID, time.Now())
 	if err != nil {
-		return runLookupError(err)
+		return exitError(err)
 	}
 	jobs, err := logstream.SelectJobs(st.Jobs, args)
 	if err != nil {
 		return &ExitError{Code: ExitInvalid, Err: err}
 	}
-	color := !o.noColor && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb" && render.TerminalFile(o.streams.Out) != nil
+	color := render.Styled(o.streams.Out, o.noColor, os.Getenv)
 	p := logstream.NewPrinter(o.streams.Out, jobs, color)
 	if err := p.SayGone(ctx, client, ns, runID); err != nil {
 		return &ExitError{Code: ExitCluster, Err: err}

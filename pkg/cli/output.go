@@ -63,7 +63,7 @@ func (f *outputOptions) open(streams genericiooptions.IOStreams, model *config.M
 	o := &runOutput{opts: *f, streams: streams, model: model, Info: streams.Out}
 	switch f.format {
 	case "text":
-		if render.LiveViewWanted(streams.Out, f.noColor, getenv) {
+		if render.Styled(streams.Out, f.noColor, getenv) {
 			o.live = render.NewLiveView(streams.Out, model, runID, time.Now)
 		}
 	default:

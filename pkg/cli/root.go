@@ -1,6 +1,6 @@
 // Package cli is the jobernetes command line: a cobra command tree whose
 // commands return *ExitError, and Execute, which turns that into the exit
-// codes of the README ("Commands").
+// codes of docs/commands.md ("Commands").
 package cli
 
 import (

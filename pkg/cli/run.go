@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,7 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -31,7 +29,7 @@ import (
 const ExitInterrupted = 130
 
 type runOptions struct {
-	configFlags   *genericclioptions.ConfigFlags
+	kubeFlags
 	streams       genericiooptions.IOStreams
 	filename      string
 	runID         string
@@ -46,14 +44,15 @@ type runOptions struct {
 	jobEvents     bool
 	env           []string
 	dryRun        string
+	segmentBytes  int    // hidden --record-segment-bytes: tests only
 	name          string // the name the command was invoked by, for hints
 }
 
 func newRunCommand(streams genericiooptions.IOStreams) *cobra.Command {
 	o := &runOptions{
-		configFlags: genericclioptions.NewConfigFlags(true),
-		streams:     streams,
-		name:        defaultName,
+		kubeFlags: newKubeFlags(),
+		streams:   streams,
+		name:      defaultName,
 	}
 	cmd := &cobra.Command{
 		Use:   "run [-f FILE] [--run-id ID] [-e KEY=VALUE]... [--dry-run=client|server]",
@@ -117,6 +116,9 @@ interrupted (resume with --run-id).`,
 		"last log lines of each failed container to show with a failed Job (0 turns off; needs pods/log get)")
 	cmd.Flags().BoolVar(&o.retryFailed, "retry-failed", false,
 		"with --run-id of a failed run: run its failed, skipped and never-run jobs again (Jobs that succeeded or still run are kept)")
+	// Tests only (test/e2e/chaos): small record segments in a small run. Hidden.
+	cmd.Flags().IntVar(&o.segmentBytes, "record-segment-bytes", 0, "bound of the run record's segments in bytes (tests; 0: the default, 256 KiB)")
+	_ = cmd.Flags().MarkHidden("record-segment-bytes")
 	cmd.Flags().BoolVar(&o.jobEvents, "job-events", true,
 		"post a Created and a Deleted Event on every Job (two writes per Job); false keeps only warnings and the run's summary Event")
 	cmd.Flags().DurationVar(&o.leaseDuration, "lease-duration", controller.DefaultLeaseDuration,
@@ -125,7 +127,7 @@ interrupted (resume with --run-id).`,
 	cmd.Flags().StringVar(&o.dryRun, "dry-run", "none",
 		`"client": validate and print the Jobs the run would create (-o text|yaml|json), contacting no cluster; "server": send each as a dry-run create, report every refusal, exit 2 if any; nothing is persisted either way`)
 	o.output.addFlags(cmd.Flags())
-	o.configFlags.AddFlags(cmd.Flags())
+	o.addFlags(cmd)
 	return cmd
 }
 
@@ -166,7 +168,7 @@ func (o *runOptions) run(ctx context.Context) error {
 		opts: controller.Options{
 			Namespace: ns, RunID: runID, Model: model, Progress: out.Progress(), Recorder: clients.recorder,
 			SkipJobEvents: !o.jobEvents, Owner: owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition,
-			Params: params, LogLines: o.logLines, CreateWorkers: o.creates,
+			Params: params, LogLines: o.logLines, CreateWorkers: o.creates, RecordSegmentBytes: o.segmentBytes,
 		},
 		watchPods: watchPods,
 	}
@@ -179,7 +181,7 @@ func (o *runOptions) run(ctx context.Context) error {
 		}
 		return o.runError(err, runID, ns)
 	}
-	controller.DeleteRunLease(context.WithoutCancel(ctx), clients.run, ns, runID)
+	controller.DeleteRunLease(ctx, clients.run, ns, runID)
 	if err := out.Finish(res); err != nil {
 		return err
 	}
@@ -211,11 +213,7 @@ func (o *runOptions) load() (model *config.Model, ns string, params map[string]s
 	if params, err = parseEnv(o.env); err != nil {
 		return nil, "", nil, err
 	}
-	nsFlag := ""
-	if o.configFlags.Namespace != nil {
-		nsFlag = *o.configFlags.Namespace
-	}
-	if model, err = config.Load(o.filename, config.LoadOptions{Namespace: nsFlag}); err != nil {
+	if model, err = config.Load(o.filename, config.LoadOptions{Namespace: o.namespaceFlag()}); err != nil {
 		return nil, "", nil, &ExitError{Code: ExitInvalid, Err: err}
 	}
 	printEnvWarnings(o.streams.ErrOut, model, params)
@@ -223,9 +221,6 @@ func (o *runOptions) load() (model *config.Model, ns string, params map[string]s
 		if err := runmeta.ValidateRunID(o.runID); err != nil {
 			return nil, "", nil, &ExitError{Code: ExitInvalid, Err: err}
 		}
-	}
-	if v, err := strconv.Atoi(os.Getenv("JOBERNETES_TEST_RECORD_SEGMENT_BYTES")); err == nil && v > 0 {
-		record.SegmentBytes = v // test-only: segment boundaries in small runs (test/e2e/chaos)
 	}
 	ns = o.namespace(model)
 	if err := checkNamespaces(model, ns); err != nil {
@@ -241,40 +236,21 @@ func canListPods(ctx context.Context, client kubernetes.Interface, ns, runID str
 	return !apierrors.IsForbidden(err) && !apierrors.IsUnauthorized(err)
 }
 
+// runError is exitError, and for an interrupted run the commands that
+// resume or stop it.
 func (o *runOptions) runError(err error, runID, ns string) error {
-	var mismatch *controller.MismatchError
-	var cancelled *controller.CancelledError
-	var paramsMismatch *controller.ParamsMismatchError
-	switch {
-	case errors.As(err, &cancelled), errors.As(err, &paramsMismatch):
-		return &ExitError{Code: ExitInvalid, Err: err}
-	case errors.Is(err, context.Canceled):
+	if errors.Is(err, context.Canceled) {
 		fmt.Fprintf(o.streams.ErrOut, "interrupted: the run's Jobs are left as they are; resume with:\n  %s run -f %s -n %s --run-id %s\nor stop it for good (deletes its running Jobs):\n  %s cancel -n %s --run-id %s\n",
 			o.name, o.filename, ns, runID, o.name, ns, runID)
 		return &ExitError{Code: ExitInterrupted, Err: err, Silent: true}
-	case errors.As(err, &mismatch):
-		return &ExitError{Code: ExitInvalid, Err: err}
-	case errors.Is(err, controller.ErrRecordRefused):
-		return &ExitError{Code: ExitRunFailed, Err: err}
-	case errors.Is(err, runmeta.ErrCluster):
-		return &ExitError{Code: ExitCluster, Err: err}
 	}
-	return &ExitError{Code: ExitCluster, Err: err}
+	return exitError(err)
 }
 
 // namespace: -n, then the model's kubernetes_namespace, then the
 // kubeconfig context's (or the Pod's) namespace, then "default".
 func (o *runOptions) namespace(model *config.Model) string {
-	if o.configFlags.Namespace != nil && *o.configFlags.Namespace != "" {
-		return *o.configFlags.Namespace
-	}
-	if model.Options.Namespace != "" {
-		return model.Options.Namespace
-	}
-	if ns, _, err := o.configFlags.ToRawKubeConfigLoader().Namespace(); err == nil && ns != "" {
-		return ns
-	}
-	return "default"
+	return o.namespaceOr(model.Options.Namespace)
 }
 
 // checkNamespaces rejects manifests that name another namespace than the

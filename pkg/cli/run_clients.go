@@ -95,7 +95,7 @@ func (o *runOptions) restConfig(model *config.Model) (*rest.Config, error) {
 	if ic := model.Options.InCluster; ic != nil && *ic {
 		cfg, err = rest.InClusterConfig()
 	} else {
-		cfg, err = o.configFlags.ToRESTConfig()
+		cfg, err = o.kubeFlags.restConfig()
 	}
 	if err != nil {
 		return nil, err
@@ -104,6 +104,6 @@ func (o *runOptions) restConfig(model *config.Model) (*rest.Config, error) {
 	if err := setContentType(cfg, o.contentType); err != nil {
 		return nil, err
 	}
-	cfg.UserAgent = "jobernetes/" + version.Version
+	cfg.UserAgent = version.UserAgent()
 	return cfg, nil
 }

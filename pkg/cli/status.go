@@ -7,30 +7,28 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/render"
 	"github.com/jobernetes/jobernetes/pkg/report"
 	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 type statusOptions struct {
-	configFlags *genericclioptions.ConfigFlags
-	streams     genericiooptions.IOStreams
-	runID       string
-	output      string
-	watch       bool
-	all         bool
-	now         func() time.Time
+	kubeFlags
+	streams genericiooptions.IOStreams
+	runID   string
+	output  string
+	watch   bool
+	all     bool
+	now     func() time.Time
 	// newClient makes the client; tests replace it with a fake clientset.
 	newClient func() (kubernetes.Interface, error)
 }
 
 func newStatusCommand(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &statusOptions{configFlags: genericclioptions.NewConfigFlags(true), streams: streams, now: time.Now}
+	o := &statusOptions{kubeFlags: newKubeFlags(), streams: streams, now: time.Now}
 	o.newClient = o.client
 	return o.command()
 }
@@ -80,7 +78,7 @@ that cannot be read).`,
 	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "output format: text, json, yaml, name, jsonpath=TEMPLATE, jsonpath-file=FILE, mermaid, svg or html")
 	cmd.Flags().BoolVarP(&o.watch, "watch", "w", false, "with --run-id: show every change until the run ends (redrawn on a terminal, one line per change when piped)")
 	cmd.Flags().BoolVarP(&o.all, "all-namespaces", "A", false, "list the runs of every namespace you can read")
-	o.configFlags.AddFlags(cmd.Flags())
+	o.addFlags(cmd)
 	return cmd
 }
 
@@ -105,12 +103,8 @@ func (o *statusOptions) run(ctx context.Context) error {
 		return o.list(ctx, client, ns, format, now)
 	}
 	st, err := report.GetRunStatus(ctx, client, ns, o.runID, now)
-	var notFound *record.NotFoundError
-	switch {
-	case errors.As(err, &notFound):
-		return &ExitError{Code: ExitInvalid, Err: err}
-	case err != nil:
-		return &ExitError{Code: ExitCluster, Err: err}
+	if err != nil {
+		return exitError(err)
 	}
 	if st.Jobs == nil {
 		st.Jobs = []report.JobStatus{}
@@ -160,9 +154,3 @@ func (o *statusOptions) list(ctx context.Context, client kubernetes.Interface, n
 	}
 	return format.List(o.streams.Out, report.NewRunList(ns, runs), now)
 }
-
-func (o *statusOptions) client() (kubernetes.Interface, error) {
-	return kubeFlags{o.configFlags}.client()
-}
-
-func (o *statusOptions) namespace() string { return kubeFlags{o.configFlags}.namespace() }

@@ -16,7 +16,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
@@ -117,7 +116,7 @@ func runStatusCmd(t *testing.T, client kubernetes.Interface, args ...string) (co
 	t.Helper()
 	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
 	o := &statusOptions{
-		configFlags: genericclioptions.NewConfigFlags(true), streams: streams,
+		kubeFlags: newKubeFlags(), streams: streams,
 		now:       func() time.Time { return statusNow },
 		newClient: func() (kubernetes.Interface, error) { return client, nil },
 	}

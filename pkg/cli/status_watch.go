@@ -2,8 +2,8 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
@@ -19,7 +19,8 @@ import (
 // watchStatus shows a run until it ends, from one informer of its Jobs and
 // one of its record (both filtered by the run's label): on a terminal the
 // status is redrawn in place on every change; piped, each change is one
-// line, like `kubectl get -w`.
+// line, like `kubectl get -w`; so too on a terminal when NO_COLOR or
+// TERM=dumb asks for plain output.
 func (o *statusOptions) watchStatus(ctx context.Context, client kubernetes.Interface, ns string) error {
 	factory := runmeta.NewInformerFactory(client, ns, o.runID)
 	jobs := factory.Batch().V1().Jobs()
@@ -53,7 +54,8 @@ func (o *statusOptions) watchStatus(ctx context.Context, client kubernetes.Inter
 		}
 	}
 	var draw func(*report.RunStatus)
-	if f := render.TerminalFile(o.streams.Out); f != nil {
+	styled := render.Styled(o.streams.Out, false, os.Getenv)
+	if styled {
 		draw = func(st *report.RunStatus) {
 			fmt.Fprint(o.streams.Out, "\x1b[H\x1b[2J") // home, clear: redraw in place
 			render.StatusText(o.streams.Out, st, o.now())
@@ -70,7 +72,7 @@ func (o *statusOptions) watchStatus(ctx context.Context, client kubernetes.Inter
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-tick.C:
-			if render.TerminalFile(o.streams.Out) == nil {
+			if !styled {
 				continue
 			}
 		case <-changed:
@@ -84,12 +86,8 @@ func (o *statusOptions) watchStatus(ctx context.Context, client kubernetes.Inter
 			return err
 		}
 		rec, err := record.FromObjects(ns, o.runID, objs) // the head and its segments
-		var notFound *record.NotFoundError
-		if errors.As(err, &notFound) {
-			return &ExitError{Code: ExitInvalid, Err: err}
-		}
 		if err != nil {
-			return &ExitError{Code: ExitCluster, Err: err}
+			return exitError(err)
 		}
 		st := report.RunStatusFrom(rec, all, o.now())
 		draw(st)

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 	apiversion "k8s.io/apimachinery/pkg/version"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/discovery"
 
@@ -25,14 +24,14 @@ type Versions struct {
 }
 
 type versionOptions struct {
-	configFlags *genericclioptions.ConfigFlags
-	streams     genericiooptions.IOStreams
-	output      string
-	clientOnly  bool
+	kubeFlags
+	streams    genericiooptions.IOStreams
+	output     string
+	clientOnly bool
 }
 
 func newVersionCommand(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &versionOptions{configFlags: genericclioptions.NewConfigFlags(true), streams: streams}
+	o := &versionOptions{kubeFlags: newKubeFlags(), streams: streams}
 	cmd := &cobra.Command{
 		Use:   "version [--client] [-o json|yaml]",
 		Short: "Print the version of this binary and of the cluster's API server",
@@ -47,7 +46,7 @@ Exit codes: 0, 2 invalid usage.`,
 	}
 	cmd.Flags().BoolVar(&o.clientOnly, "client", false, "only the client's version; no cluster is contacted")
 	cmd.Flags().StringVarP(&o.output, "output", "o", "", "output format: json or yaml (default: text)")
-	o.configFlags.AddFlags(cmd.Flags())
+	o.addFlags(cmd)
 	return cmd
 }
 
@@ -85,14 +84,13 @@ func (o *versionOptions) run() error {
 
 // serverVersion asks the kubeconfig's cluster (discovery's /version).
 func (o *versionOptions) serverVersion() (*apiversion.Info, error) {
-	cfg, err := o.configFlags.ToRESTConfig()
+	cfg, err := o.restConfig()
 	if err != nil {
 		return nil, err
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = serverVersionTimeout
 	}
-	cfg.UserAgent = "jobernetes/" + version.Version
 	// A plain discovery client: the cached one would write ~/.kube/cache.
 	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -50,6 +51,9 @@ type Options struct {
 	RecordInterval time.Duration
 	// CreateWorkers is how many creates or deletes are in flight at once.
 	CreateWorkers int
+	// RecordSegmentBytes bounds the run record's segments (record.
+	// WithSegmentBytes); 0 is record.DefaultSegmentBytes. Tests set it small.
+	RecordSegmentBytes int
 	// Now is the clock; tests may replace it.
 	Now func() time.Time
 	// RetryFailed, on a failed run, runs its failed, skipped and never-run
@@ -160,7 +164,7 @@ func NewController(ctx context.Context, client kubernetes.Interface, jobInformer
 		runID:   opts.RunID,
 		model:   opts.Model,
 		tracker: newTracker(),
-		store:   record.NewStore(client, opts.Namespace, opts.RunID, opts.Owner),
+		store:   record.NewStore(client, opts.Namespace, opts.RunID, opts.Owner, record.WithSegmentBytes(opts.RecordSegmentBytes)),
 		fatal:   make(chan error, 1),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[string](),
@@ -249,13 +253,24 @@ func (c *Controller) deleteJob(obj interface{}) {
 // cancelled. Prepare must have been called and the informer started.
 func (c *Controller) Run(ctx context.Context) (*Result, error) {
 	defer utilruntime.HandleCrash()
+	// Run returns only once its goroutines have stopped: the deferred calls
+	// run last first, so the queue is shut down and the context cancelled
+	// (the worker leaves its loop, requests in flight end), then the cache
+	// wait and the worker are waited for, then cleanup's background deletes.
+	var wg sync.WaitGroup
+	defer c.deletes.wg.Wait()
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	defer c.queue.ShutDown()
 	logger := klog.FromContext(ctx)
 
-	syncCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	synced := make(chan bool, 1)
-	go func() { synced <- cache.WaitForCacheSync(syncCtx.Done(), c.cache.jobsSynced, c.cache.podsSynced) }()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		synced <- cache.WaitForCacheSync(ctx.Done(), c.cache.jobsSynced, c.cache.podsSynced)
+	}()
 	select {
 	case err := <-c.fatal:
 		return nil, err
@@ -267,7 +282,9 @@ func (c *Controller) Run(ctx context.Context) (*Result, error) {
 	logger.V(2).Info("Job cache synced", "run", c.runID)
 
 	c.queue.Add(c.runID)
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		for c.processNextWorkItem(ctx) {
 		}
 	}()

@@ -314,8 +314,15 @@ func (c *Controller) expand(n int) {
 		c.verdict(n, unitFailed, "MatrixTooLarge", fmt.Sprintf("the matrix has more than %d combinations (max_matrix %d; lengths %v): none of its Jobs is created", limit, limit, lengths))
 		return
 	}
+	combos := config.Combinations(j.Matrix, lists)
+	if len(combos) == 0 {
+		// Recorded as one Job never created, so that status and a resume
+		// say what happened.
+		c.verdict(n, unitSucceeded, "NoJobs", "the matrix has no combinations (an empty list): the job succeeds with no Jobs")
+		return
+	}
 	nd.unexpanded = false
-	c.addRuntimeUnits(n, config.MatrixManifests(j.Template, config.Combinations(j.Matrix, lists)))
+	c.addRuntimeUnits(n, config.MatrixManifests(j.Template, combos))
 	c.markChanged(n)
 }
 

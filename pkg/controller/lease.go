@@ -145,8 +145,18 @@ func (h *leaseHolder) result(ctx context.Context) error {
 	return h.err
 }
 
-// DeleteRunLease removes a finished run's Lease (best effort).
+// leaseDeleteTimeout bounds the Lease's delete at the end of a run: the run
+// is over, and an API server that does not answer must not hold the
+// process (the record owns the Lease: the garbage collector removes it with
+// the run anyway).
+const leaseDeleteTimeout = 10 * time.Second
+
+// DeleteRunLease removes a finished run's Lease (best effort, within
+// leaseDeleteTimeout; ctx may be cancelled already: the run has ended, and
+// its Lease should still go).
 func DeleteRunLease(ctx context.Context, client kubernetes.Interface, ns, runID string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), leaseDeleteTimeout)
+	defer cancel()
 	_ = client.CoordinationV1().Leases(ns).Delete(ctx, record.Name(runID), metav1.DeleteOptions{})
 }
 

@@ -89,6 +89,10 @@ func (c *Controller) unitLine(u *unit) {
 	case unitActive:
 		c.printf("%s created   %s\n", c.stamp(), id)
 	case unitSucceeded:
+		if u.created.IsZero() { // never created: an empty matrix (dataflow.go)
+			c.printf("%s succeeded %s/%s: %s\n", c.stamp(), u.job.Phase, u.job.Name, u.message)
+			break
+		}
 		c.printf("%s succeeded %s in %s\n", c.stamp(), id, runmeta.RoundDuration(u.finished.Sub(u.created)))
 	case unitFailed:
 		c.printf("%s FAILED    %s: %s: %s\n", c.stamp(), id, u.reason, u.message)

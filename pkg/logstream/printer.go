@@ -27,6 +27,8 @@ type Printer struct {
 	prefix map[string]string // Kubernetes Job name -> prefix (coloured or not)
 }
 
+// NewPrinter prints the lines of jobs' pods to w, prefixed with their
+// phase/job, a colour per Job when color is set.
 func NewPrinter(w io.Writer, jobs []report.JobStatus, color bool) *Printer {
 	p := &Printer{w: w, jobs: jobs, prefix: make(map[string]string, len(jobs))}
 	for i, js := range jobs {

@@ -12,10 +12,10 @@ import (
 // cluster holds all of it; a final result still stands over a later
 // Created, and the head still counts the plan's Jobs.
 func TestStoreKeepsLittleOfWhatItWrote(t *testing.T) {
-	smallSegments(t, 4<<10)
+	small := smallSegments(4 << 10)
 	ctx := context.Background()
 	client := withResourceVersions(fake.NewClientset())
-	s := NewStore(client, "ns", "r1", nil)
+	s := NewStore(client, "ns", "r1", nil, small)
 	if err := s.Create(ctx, &Record{RunID: "r1", Result: ResultRunning, Plan: testPlan(500, 1), Jobs: map[string]*JobRecord{}}); err != nil {
 		t.Fatal(err)
 	}

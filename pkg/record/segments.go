@@ -33,10 +33,10 @@ const (
 	maxTailWrites = 8
 )
 
-// SegmentBytes bounds a segment, and the head's tail, gzipped. A variable
-// so that tests can make segments small (JOBERNETES_TEST_RECORD_SEGMENT_BYTES
-// in the CLI); a ConfigMap holds at most 1 MiB.
-var SegmentBytes = 256 << 10
+// DefaultSegmentBytes bounds a segment, and the head's tail, gzipped,
+// unless a test sets another bound (WithSegmentBytes); a ConfigMap holds at
+// most 1 MiB.
+const DefaultSegmentBytes = 256 << 10
 
 // headDoc is the head's run.json.
 type headDoc struct {
@@ -160,7 +160,7 @@ func decodeInto(name string, z []byte, sd *segmentDoc) error {
 // updateV2 writes change into a record of format 2: a new plan into
 // segments of its own generation first, then the head, which commits the
 // plan, the run's fields and the Job entries in one write. A tail that has
-// been written maxTailWrites times, or grown past SegmentBytes, becomes a
+// been written maxTailWrites times, or grown past the segment bound, becomes a
 // segment before the head is written without it.
 func (s *configMapStore) updateV2(ctx context.Context, change Change) error {
 	doc, err := decodeHeadDoc(s.head)
@@ -181,7 +181,7 @@ func (s *configMapStore) updateV2(ctx context.Context, change Change) error {
 		return err
 	}
 	var sealed Entries
-	if !pending.empty() && (s.tailWrites+1 >= maxTailWrites || len(tail) > SegmentBytes) {
+	if !pending.empty() && (s.tailWrites+1 >= maxTailWrites || len(tail) > s.segmentBytes) {
 		if err := s.writeSegments(ctx, segmentDoc{Entries: pending}); err != nil {
 			return err
 		}
@@ -297,7 +297,7 @@ func newlyFinished(known, jobs map[string]*JobRecord) int {
 }
 
 // writeSegments writes entries as new segments, split so that each holds
-// at most SegmentBytes. A segment index already taken (written before a
+// at most the segment bound. A segment index already taken (written before a
 // kill, and not yet known to this store) is skipped: segments are only
 // ever created, never rewritten.
 func (s *configMapStore) writeSegments(ctx context.Context, sd segmentDoc) error {
@@ -305,7 +305,7 @@ func (s *configMapStore) writeSegments(ctx context.Context, sd segmentDoc) error
 	if err != nil {
 		return err
 	}
-	if len(z) > SegmentBytes && len(sd.Plan)+len(sd.Jobs) > 1 {
+	if len(z) > s.segmentBytes && len(sd.Plan)+len(sd.Jobs) > 1 {
 		a, b := sd.split()
 		if err := s.writeSegments(ctx, a); err != nil {
 			return err

@@ -13,11 +13,8 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 )
 
-func smallSegments(t testing.TB, n int) {
-	old := SegmentBytes
-	SegmentBytes = n
-	t.Cleanup(func() { SegmentBytes = old })
-}
+// smallSegments is the option of a store whose segments hold n bytes.
+func smallSegments(n int) StoreOption { return WithSegmentBytes(n) }
 
 func testPlan(n, attempt int) []PlanJob {
 	plan := make([]PlanJob, n)
@@ -56,13 +53,13 @@ func runJobs(ctx context.Context, t testing.TB, s Store, n, batch int) {
 }
 
 // A record of many segments reads back whole with one LIST, and no object
-// of it grows past SegmentBytes: the plan and the Jobs are spread over
+// of it grows past the segment bound: the plan and the Jobs are spread over
 // segments that are written once each.
 func TestSegmentedRecordReadsBackWhole(t *testing.T) {
-	smallSegments(t, 4<<10)
+	small := smallSegments(4 << 10)
 	ctx := context.Background()
 	client := withResourceVersions(fake.NewClientset())
-	s := NewStore(client, "ns", "r1", nil)
+	s := NewStore(client, "ns", "r1", nil, small)
 	if err := s.Create(ctx, &Record{RunID: "r1", Result: ResultRunning, Plan: testPlan(2000, 1), Jobs: map[string]*JobRecord{}}); err != nil {
 		t.Fatal(err)
 	}
@@ -77,8 +74,8 @@ func TestSegmentedRecordReadsBackWhole(t *testing.T) {
 	segments := 0
 	for _, cm := range list.Items {
 		size := len(cm.BinaryData[segmentKey]) + len(cm.BinaryData[tailKey])
-		if size > SegmentBytes {
-			t.Errorf("%s holds %d bytes, over %d", cm.Name, size, SegmentBytes)
+		if size > 4<<10 {
+			t.Errorf("%s holds %d bytes, over %d", cm.Name, size, 4<<10)
 		}
 		if cm.Labels[LabelSegment] != "" {
 			segments++
@@ -114,10 +111,10 @@ func TestSegmentedRecordReadsBackWhole(t *testing.T) {
 // plan segments of a write that never got that far (a kill between them)
 // are not read, and the next write of that plan wins.
 func TestPlanWriteCommitsWithTheHead(t *testing.T) {
-	smallSegments(t, 2<<10)
+	small := smallSegments(2 << 10)
 	ctx := context.Background()
 	client := withResourceVersions(fake.NewClientset())
-	s := NewStore(client, "ns", "r1", nil)
+	s := NewStore(client, "ns", "r1", nil, small)
 	if err := s.Create(ctx, &Record{RunID: "r1", Result: ResultFailed, Plan: testPlan(300, 1)}); err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +131,7 @@ func TestPlanWriteCommitsWithTheHead(t *testing.T) {
 		t.Fatalf("after a plan write that did not commit: %s (attempt %d), want attempt 1's names", name, got.Attempt)
 	}
 	// The retry again, from a fresh store, as a resume would.
-	s2 := NewStore(client, "ns", "r1", nil)
+	s2 := NewStore(client, "ns", "r1", nil, small)
 	if _, err := s2.Load(ctx); err != nil {
 		t.Fatal(err)
 	}

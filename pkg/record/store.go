@@ -84,19 +84,39 @@ type Change struct {
 // NewStore is the store of run runID in namespace ns. owner, if set, owns a
 // record Create makes (the in-cluster wrapper Job, so that deleting it
 // removes the run).
-func NewStore(client kubernetes.Interface, ns, runID string, owner *metav1.OwnerReference) Store {
-	return &configMapStore{client: client, ns: ns, runID: runID, owner: owner}
+func NewStore(client kubernetes.Interface, ns, runID string, owner *metav1.OwnerReference, opts ...StoreOption) Store {
+	s := &configMapStore{client: client, ns: ns, runID: runID, owner: owner, segmentBytes: DefaultSegmentBytes}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// A StoreOption changes how a Store writes.
+type StoreOption func(*configMapStore)
+
+// WithSegmentBytes bounds segments (and the head's tail) to n gzipped bytes
+// instead of DefaultSegmentBytes; n <= 0 keeps the default. Tests set it
+// small, so that a run of a few Jobs spreads over many segments.
+func WithSegmentBytes(n int) StoreOption {
+	return func(s *configMapStore) {
+		if n > 0 {
+			s.segmentBytes = n
+		}
+	}
 }
 
 // configMapStore keeps a run's record in ConfigMaps: a head (the run's own
 // fields, and a tail of the latest Job entries) and segments of at most
-// SegmentBytes that the head owns, each written once: a flush rewrites the
+// DefaultSegmentBytes that the head owns, each written once: a flush rewrites the
 // head and its tail, never the whole record. A record of format 1 (one
 // ConfigMap holding everything) is still read and written as it was.
 type configMapStore struct {
 	client    kubernetes.Interface
 	ns, runID string
 	owner     *metav1.OwnerReference
+	// segmentBytes bounds a segment and the head's tail, gzipped.
+	segmentBytes int
 
 	head       *corev1.ConfigMap // as last read or written
 	rec        *Record           // the whole record, as this store knows it

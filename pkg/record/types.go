@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// Labels of a run's record objects (and of its Jobs: README, "In the cluster").
+// Labels of a run's record objects (and of its Jobs: docs/cluster.md, "In the cluster").
 const (
 	LabelRun       = "jobernetes.io/run"
 	LabelManagedBy = "app.kubernetes.io/managed-by"

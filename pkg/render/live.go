@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -33,25 +32,6 @@ var stateColors = map[string]string{
 }
 
 const otherStateColor = "\x1b[35m" // magenta: a state this version does not know
-
-// TerminalFile returns w as a terminal, or nil when it is not one.
-func TerminalFile(w io.Writer) *os.File {
-	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil
-	}
-	return f
-}
-
-// LiveViewWanted: stdout is a terminal, and neither --no-color, NO_COLOR
-// (any non-empty value, as no-color.org says) nor TERM=dumb asks for plain
-// output.
-func LiveViewWanted(out io.Writer, noColor bool, getenv func(string) string) bool {
-	if noColor || getenv("NO_COLOR") != "" || getenv("TERM") == "dumb" {
-		return false
-	}
-	return TerminalFile(out) != nil
-}
 
 // LiveView is the table `jobernetes run` redraws in place on a terminal:
 // one row per model job with its state and elapsed time, above it one line

@@ -42,7 +42,7 @@ func env(kv ...string) func(string) string {
 
 // The live view is used on a terminal only, and not when asked for plain
 // output.
-func TestLiveViewWanted(t *testing.T) {
+func TestStyled(t *testing.T) {
 	ptmx, tty, err := pty.Open()
 	if err != nil {
 		t.Skipf("no pseudo-terminal: %v", err)
@@ -76,8 +76,8 @@ func TestLiveViewWanted(t *testing.T) {
 		{"file", file, false, env(), false},
 		{"buffer", &bytes.Buffer{}, false, env(), false},
 	} {
-		if got := LiveViewWanted(tc.out, tc.noColor, tc.env); got != tc.want {
-			t.Errorf("%s: LiveViewWanted = %v, want %v", tc.name, got, tc.want)
+		if got := Styled(tc.out, tc.noColor, tc.env); got != tc.want {
+			t.Errorf("%s: Styled = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
@@ -168,7 +168,7 @@ func TestLiveViewRedrawsOnPTY(t *testing.T) {
 	}()
 
 	m := loadAdvanced(t)
-	if !LiveViewWanted(tty, false, env("TERM", "xterm")) {
+	if !Styled(tty, false, env("TERM", "xterm")) {
 		t.Fatal("a pty is not taken for a terminal")
 	}
 	v := NewLiveView(tty, m, "adv-1", time.Now)

@@ -31,6 +31,7 @@ func NewTable() (*tabwriter.Writer, *bytes.Buffer) {
 	return tabwriter.NewWriter(&buf, 0, 8, 3, ' ', 0), &buf
 }
 
+// FlushTable writes the table of NewTable to w, without trailing blanks.
 func FlushTable(w io.Writer, tw *tabwriter.Writer, buf *bytes.Buffer) {
 	_ = tw.Flush()
 	for _, line := range strings.SplitAfter(buf.String(), "\n") {
@@ -157,7 +158,7 @@ func writeDiagnosis(w io.Writer, st *report.RunStatus) {
 	}
 }
 
-// JobCounts: the run's Jobs that are done (finished, or decided never to
+// JobCounts counts the run's Jobs that are done (finished, or decided never to
 // run), and all of them; Jobs a retry replaced do not count.
 func JobCounts(st *report.RunStatus) (done, total int) {
 	for _, j := range st.Jobs {

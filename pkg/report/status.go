@@ -105,7 +105,9 @@ type JobStatus struct {
 	Results json.RawMessage `json:"results,omitempty"`
 }
 
-// GetRunStatus reads a run's record and Jobs: one GET and one LIST.
+// GetRunStatus reads a run's record and Jobs: one LIST of the record's
+// ConfigMaps (its head and segments), one LIST of its Jobs and, while the
+// run goes on, one LIST of its pods (for why a Job waits).
 func GetRunStatus(ctx context.Context, client kubernetes.Interface, ns, runID string, now time.Time) (*RunStatus, error) {
 	run, err := record.Get(ctx, client, ns, runID)
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/record"
 )
 
-// Labels every Job of a run carries (README, "In the cluster").
+// Labels every Job of a run carries (docs/cluster.md, "In the cluster").
 const (
 	LabelRun       = record.LabelRun
 	LabelJob       = "jobernetes.io/job"
@@ -50,7 +50,8 @@ func JobName(runID string, job *config.Job, m *config.Manifest) string {
 	return AttemptJobName(runID, job, m, 1, false)
 }
 
-// AttemptJobName: attempt > 1 (a retry of a failed run) and revert Jobs get names
+// AttemptJobName is JobName for an attempt and a revert Job: attempt > 1
+// (a retry of a failed run) and revert Jobs get names
 // of their own, so a retry never collides with the failed Jobs it keeps for
 // their logs.
 func AttemptJobName(runID string, job *config.Job, m *config.Manifest, attempt int, revert bool) string {

@@ -19,6 +19,10 @@ var (
 	Commit = "unknown"
 )
 
+// UserAgent is what jobernetes calls itself to the API server (its audit
+// log, its metrics): "jobernetes/VERSION".
+func UserAgent() string { return "jobernetes/" + Version }
+
 // Info is what `jobernetes version` prints.
 type Info struct {
 	Version   string `json:"version"`

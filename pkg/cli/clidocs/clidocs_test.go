@@ -4,7 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/jobernetes/jobernetes/pkg/config"
 )
 
 // The command reference in git (docs/commands, docs/man) is what the
@@ -49,4 +52,29 @@ func names(t *testing.T, dir string) []string {
 		out = append(out, e.Name())
 	}
 	return out
+}
+
+// The model reference (docs/model.md) lists every property of the model's
+// JSON Schema, with the schema's description: run make docs after changing
+// the schema.
+func TestModelReferenceListsEverySchemaProperty(t *testing.T) {
+	page, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "model.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := ModelKeys(config.Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) < 20 {
+		t.Fatalf("only %d keys read from the schema: %v", len(keys), keys)
+	}
+	for _, k := range keys {
+		if !strings.Contains(string(page), "| `"+k.Path+"` |") {
+			t.Errorf("docs/model.md does not list %s: run make docs", k.Path)
+		}
+	}
+	if !strings.Contains(string(page), modelKeysTable(keys)) {
+		t.Errorf("docs/model.md's table of keys is stale: run make docs")
+	}
 }

@@ -37,11 +37,11 @@ import (
 // remaining kills (between 5% and 65%): all kills fit in the run, spread
 // over all of it. Once the last level runs, kills land while the process
 // waits for the Lease.
-func crashLoop(t *testing.T, rng *rand.Rand, d *dag, model, ns, runID string, kills int, rec *e2eutil.Recorder, timeout time.Duration) (e2eutil.Result, int) {
+func crashLoop(t *testing.T, rng *rand.Rand, d *dag, model, ns, runID string, kills int, rec *e2eutil.Recorder, timeout time.Duration, extra ...string) (e2eutil.Result, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	args := []string{"run", "-f", model, "-n", ns, "--run-id", runID, "--lease-duration", "2s"}
+	args := append([]string{"run", "-f", model, "-n", ns, "--run-id", runID, "--lease-duration", "2s"}, extra...)
 	depth, deepest := d.depths()
 	begin := time.Now()
 	var leaseWaits []time.Duration
@@ -199,11 +199,12 @@ func TestCrashLoop(t *testing.T) {
 				t.Fatalf("the DAG has %d Jobs, want 200", d.kubernetesJobs())
 			}
 			model := d.write(t, cleanup)
+			var extra []string
 			if cleanup {
 				// Segments of 1 KiB: the run's record spreads over dozens of
 				// them (and its plan over several), so that kills land
 				// between a segment's create and the head's write too.
-				t.Setenv("JOBERNETES_TEST_RECORD_SEGMENT_BYTES", "1024")
+				extra = []string{"--record-segment-bytes", "1024"}
 			}
 			rec := e2eutil.WatchJobs(t, cp.Client, ns)
 			runID := newRunID("crash")
@@ -211,7 +212,7 @@ func TestCrashLoop(t *testing.T) {
 			if !cleanup && !full() {
 				kills = 5 // CI: the cleanup variant carries the kills
 			}
-			r, done := crashLoop(t, rng, d, model, ns, runID, kills, rec, 15*time.Minute)
+			r, done := crashLoop(t, rng, d, model, ns, runID, kills, rec, 15*time.Minute, extra...)
 			if done < kills {
 				t.Errorf("the run ended after %d kills, before the %d planned", done, kills)
 			}

@@ -123,7 +123,7 @@ func TestRunLabelEditedByHand(t *testing.T) {
 }
 
 // Someone deletes a running Job of the run while no orchestrator runs: the
-// resumed run must not create it again (README, "In the cluster": a Job of
+// resumed run must not create it again (docs/cluster.md, "In the cluster": a Job of
 // the run that disappears before finishing fails the run).
 //
 // The run record remembers created Jobs (written right behind each create),

@@ -24,7 +24,7 @@ import (
 // The ServiceAccount of the generated bundle, and of manifests/, has exactly
 // bundle.Rules in its namespace beyond what every ServiceAccount has: nothing
 // on Secrets or Pods, nothing in other namespaces, nothing cluster-scoped.
-// Both are namespace-less and applied with kubectl, as the README says.
+// Both are namespace-less and applied with kubectl, as docs/cluster.md says.
 func TestRBAC(t *testing.T) {
 	cp := framework.RequireCluster(t)
 	dir := writeFiles(t, map[string]string{
