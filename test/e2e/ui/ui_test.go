@@ -8,6 +8,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -286,6 +287,16 @@ func TestCancelFromPage(t *testing.T) {
 	}
 	if code := httpCode(t, "POST", base+"/api/runs/"+ns+"/stopme/delete", map[string]string{"Authorization": "Bearer " + token}); code != http.StatusForbidden {
 		t.Errorf("POST delete without the token header: %d, want 403", code)
+	}
+	// Delete from the page: the record goes, and with it the run's Jobs;
+	// the page goes back to the run list.
+	do(bctx, t, "delete from the page",
+		chromedp.Evaluate[chromedp.Void](`window.confirm = (q) => { window.__asked = q; return true; }`),
+		chromedp.Click(`#delete`),
+		chromedp.WaitVisible(`h1`),
+		chromedp.WaitNotPresent(`#delete`))
+	if _, err := record.GetHead(ctx, cp.Client, ns, "stopme"); !errors.Is(err, record.ErrNotFound) {
+		t.Errorf("record after the delete: %v, want not found", err)
 	}
 }
 
