@@ -366,3 +366,38 @@ func TestPodsRefused(t *testing.T) {
 		t.Fatalf("first event: %v %+v", err, st)
 	}
 }
+
+// Events of a run whose record appears a moment later (a run just
+// started) begin with its document; a run that never appears is 404.
+func TestRunEventsWaitForTheRecord(t *testing.T) {
+	client := fake.NewClientset()
+	ts := newTestServer(t, client)
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		_ = record.NewStore(client, "ns", "late", nil).Create(context.Background(),
+			&record.Record{RunID: "late", Result: record.ResultRunning, StartedAt: time.Now().UnixMilli()})
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/api/runs/ns/late/events", nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st report.RunStatus
+	if err := json.Unmarshal(<-readEvents(resp.Body), &st); err != nil || st.RunID != "late" {
+		t.Fatalf("first event: %v %+v", err, st)
+	}
+	req, _ = http.NewRequestWithContext(ctx, "GET", ts.URL+"/api/runs/ns/never/events", nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp2, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp2.Body.Close()
+	if resp2.StatusCode != http.StatusNotFound {
+		t.Errorf("events of a run that never appears: %d, want 404", resp2.StatusCode)
+	}
+}
