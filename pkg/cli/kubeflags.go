@@ -14,7 +14,7 @@ import (
 
 // kubeFlags are kubectl's cluster flags (--kubeconfig, --context, -n, ...)
 // of every command that talks to a cluster (run, status, version, logs,
-// cancel, delete): one place for the flags, the client, the user agent and
+// cancel, delete, ui): one place for the flags, the client, the user agent and
 // the namespace.
 type kubeFlags struct {
 	configFlags *genericclioptions.ConfigFlags

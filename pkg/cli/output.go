@@ -100,12 +100,20 @@ func (f *outputOptions) open(streams genericiooptions.IOStreams, model *config.M
 	return o, nil
 }
 
-// Progress is the controller's Options.Progress.
+// Progress is the controller's Options.Progress: the progress lines, unless
+// the live view shows the run (it takes transitions and notes typed).
 func (o *runOutput) Progress() io.Writer {
 	if o.live != nil {
-		return o.live
+		return io.Discard
 	}
 	return o.Info
+}
+
+// OnNote is the controller's Options.OnNote.
+func (o *runOutput) OnNote(n runmeta.Note) {
+	if o.live != nil {
+		o.live.Note(n)
+	}
 }
 
 // OnTransition is the controller's Options.OnTransition.

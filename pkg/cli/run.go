@@ -28,24 +28,29 @@ import (
 // as it is and can be resumed with its run ID (128 + SIGINT, as shells do).
 const ExitInterrupted = 130
 
-type runOptions struct {
-	kubeFlags
-	streams       genericiooptions.IOStreams
-	filename      string
-	runID         string
+// apiOptions are run's flags about its requests to the API server.
+type apiOptions struct {
 	qps           float32
 	burst         int
 	contentType   string
-	creates       int
-	leaseDuration time.Duration
-	output        outputOptions
-	retryFailed   bool
-	logLines      int
-	jobEvents     bool
-	env           []string
-	dryRun        string
-	segmentBytes  int    // hidden --record-segment-bytes: tests only
-	name          string // the name the command was invoked by, for hints
+	creates       int           // Job creates (and cleanup deletes) in flight at once
+	leaseDuration time.Duration // the run's Lease
+}
+
+type runOptions struct {
+	kubeFlags
+	streams      genericiooptions.IOStreams
+	filename     string
+	runID        string
+	api          apiOptions
+	output       outputOptions
+	retryFailed  bool
+	logLines     int
+	jobEvents    bool
+	env          []string
+	dryRun       string
+	segmentBytes int    // hidden --record-segment-bytes: tests only
+	name         string // the name the command was invoked by, for hints
 }
 
 func newRunCommand(streams genericiooptions.IOStreams) *cobra.Command {
@@ -103,14 +108,14 @@ interrupted (resume with --run-id).`,
 	// creates after a fan-out's root took 8 s, at 500 the API server's own
 	// pace (~3 s here; BENCHMARKS.md). The server's priority and fairness
 	// still protects it from a busy run.
-	cmd.Flags().Float32Var(&o.qps, "kube-api-qps", 500, "queries per second to the API server (the run's own client-side limit)")
-	cmd.Flags().IntVar(&o.burst, "kube-api-burst", 1000, "burst of queries to the API server")
+	cmd.Flags().Float32Var(&o.api.qps, "kube-api-qps", 500, "queries per second to the API server (the run's own client-side limit)")
+	cmd.Flags().IntVar(&o.api.burst, "kube-api-burst", 1000, "burst of queries to the API server")
 	// As kube-controller-manager and kube-scheduler: protobuf costs the API
 	// server (which shares the machine with the Job controller) less CPU per
 	// create than JSON (BENCHMARKS.md, "The Job controller's floor").
-	cmd.Flags().StringVar(&o.contentType, "kube-api-content-type", runtime.ContentTypeProtobuf,
+	cmd.Flags().StringVar(&o.api.contentType, "kube-api-content-type", runtime.ContentTypeProtobuf,
 		"content type of requests to the API server: "+runtime.ContentTypeProtobuf+" or "+runtime.ContentTypeJSON)
-	cmd.Flags().IntVar(&o.creates, "concurrent-creates", 16,
+	cmd.Flags().IntVar(&o.api.creates, "concurrent-creates", 16,
 		"Job creates (and cleanup's deletes) in flight at once; fewer hand a wave of ready Jobs to the Job controller at a slower pace")
 	cmd.Flags().IntVar(&o.logLines, "log-lines", 20,
 		"last log lines of each failed container to show with a failed Job (0 turns off; needs pods/log get)")
@@ -121,7 +126,7 @@ interrupted (resume with --run-id).`,
 	_ = cmd.Flags().MarkHidden("record-segment-bytes")
 	cmd.Flags().BoolVar(&o.jobEvents, "job-events", true,
 		"post a Created and a Deleted Event on every Job (two writes per Job); false keeps only warnings and the run's summary Event")
-	cmd.Flags().DurationVar(&o.leaseDuration, "lease-duration", controller.DefaultLeaseDuration,
+	cmd.Flags().DurationVar(&o.api.leaseDuration, "lease-duration", controller.DefaultLeaseDuration,
 		"how long the run's Lease outlives a killed orchestrator (a restart waits at most this long)")
 	addEnvFlag(cmd.Flags(), &o.env)
 	cmd.Flags().StringVar(&o.dryRun, "dry-run", "none",
@@ -167,8 +172,8 @@ func (o *runOptions) run(ctx context.Context) error {
 	term := &leaseTerm{o: o, clients: clients, out: out, model: model, ns: ns, runID: runID,
 		opts: controller.Options{
 			Namespace: ns, RunID: runID, Model: model, Progress: out.Progress(), Recorder: clients.recorder,
-			SkipJobEvents: !o.jobEvents, Owner: owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition,
-			Params: params, LogLines: o.logLines, CreateWorkers: o.creates, RecordSegmentBytes: o.segmentBytes,
+			SkipJobEvents: !o.jobEvents, Owner: owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition, OnNote: out.OnNote,
+			Params: params, LogLines: o.logLines, CreateWorkers: o.api.creates, RecordSegmentBytes: o.segmentBytes,
 		},
 		watchPods: watchPods,
 	}
@@ -204,10 +209,10 @@ func (o *runOptions) load() (model *config.Model, ns string, params map[string]s
 	default:
 		return nil, "", nil, &ExitError{Code: ExitInvalid, Err: fmt.Errorf("unknown --dry-run %q: use client or server", o.dryRun)}
 	}
-	if o.creates < 1 {
-		return nil, "", nil, &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--concurrent-creates %d: want 1 or more", o.creates)}
+	if o.api.creates < 1 {
+		return nil, "", nil, &ExitError{Code: ExitInvalid, Err: fmt.Errorf("--concurrent-creates %d: want 1 or more", o.api.creates)}
 	}
-	if err := setContentType(&rest.Config{}, o.contentType); err != nil {
+	if err := setContentType(&rest.Config{}, o.api.contentType); err != nil {
 		return nil, "", nil, err
 	}
 	if params, err = parseEnv(o.env); err != nil {

@@ -100,8 +100,8 @@ func (o *runOptions) restConfig(model *config.Model) (*rest.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg.QPS, cfg.Burst = o.qps, o.burst
-	if err := setContentType(cfg, o.contentType); err != nil {
+	cfg.QPS, cfg.Burst = o.api.qps, o.api.burst
+	if err := setContentType(cfg, o.api.contentType); err != nil {
 		return nil, err
 	}
 	cfg.UserAgent = version.UserAgent()

@@ -35,7 +35,7 @@ type leaseTerm struct {
 // over) stops this process acting at once; it then queues for the Lease
 // again and resumes the run, as a restart would.
 func (t *leaseTerm) runUntilDone(ctx context.Context) (*runmeta.Result, error) {
-	leaseOpts := controller.LeaseOptions{Duration: t.o.leaseDuration, Out: t.o.streams.ErrOut}
+	leaseOpts := controller.LeaseOptions{Duration: t.o.api.leaseDuration, Out: t.o.streams.ErrOut}
 	for lost := 0; ; lost++ {
 		var res *runmeta.Result
 		err := controller.WithRunLease(ctx, t.clients.lease, t.ns, t.runID, leaseOpts, func(ctx context.Context) (err error) {

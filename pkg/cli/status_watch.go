@@ -25,22 +25,9 @@ func (o *statusOptions) watchStatus(ctx context.Context, client kubernetes.Inter
 	factory := runmeta.NewInformerFactory(client, ns, o.runID)
 	jobs := factory.Batch().V1().Jobs()
 	cms := factory.Core().V1().ConfigMaps()
-	changed := make(chan struct{}, 1)
-	poke := func() {
-		select {
-		case changed <- struct{}{}:
-		default:
-		}
-	}
-	handler := cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(interface{}) { poke() },
-		UpdateFunc: func(interface{}, interface{}) { poke() },
-		DeleteFunc: func(interface{}) { poke() },
-	}
-	for _, inf := range []cache.SharedIndexInformer{jobs.Informer(), cms.Informer()} {
-		if _, err := inf.AddEventHandler(handler); err != nil {
-			return err
-		}
+	changed, poke, err := notifyChanges(jobs.Informer(), cms.Informer())
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer func() {
@@ -53,16 +40,8 @@ func (o *statusOptions) watchStatus(ctx context.Context, client kubernetes.Inter
 			return &ExitError{Code: ExitCluster, Err: fmt.Errorf("watching the run's %v: cache did not sync", typ)}
 		}
 	}
-	var draw func(*report.RunStatus)
 	styled := render.Styled(o.streams.Out, false, os.Getenv)
-	if styled {
-		draw = func(st *report.RunStatus) {
-			fmt.Fprint(o.streams.Out, "\x1b[H\x1b[2J") // home, clear: redraw in place
-			render.StatusText(o.streams.Out, st, o.now())
-		}
-	} else {
-		draw = render.NewStatusLines(o.streams.Out).Write
-	}
+	draw := o.drawer(styled)
 	// A tick redraws running durations on a terminal; piped, only changes print.
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -95,4 +74,39 @@ func (o *statusOptions) watchStatus(ctx context.Context, client kubernetes.Inter
 			return nil
 		}
 	}
+}
+
+// drawer shows each status of a watched run: redrawn in place when styled
+// (a terminal), else as lines of what changed.
+func (o *statusOptions) drawer(styled bool) func(*report.RunStatus) {
+	if !styled {
+		return render.NewStatusLines(o.streams.Out).Write
+	}
+	return func(st *report.RunStatus) {
+		fmt.Fprint(o.streams.Out, "\x1b[H\x1b[2J") // home, clear: redraw in place
+		render.StatusText(o.streams.Out, st, o.now())
+	}
+}
+
+// notifyChanges signals on changed when any of the informers sees an add,
+// update or delete (at most one signal waits); poke signals by hand.
+func notifyChanges(infs ...cache.SharedIndexInformer) (changed chan struct{}, poke func(), err error) {
+	changed = make(chan struct{}, 1)
+	poke = func() {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}
+	handler := cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(interface{}) { poke() },
+		UpdateFunc: func(interface{}, interface{}) { poke() },
+		DeleteFunc: func(interface{}) { poke() },
+	}
+	for _, inf := range infs {
+		if _, err := inf.AddEventHandler(handler); err != nil {
+			return nil, nil, err
+		}
+	}
+	return changed, poke, nil
 }

@@ -55,12 +55,12 @@ Serves until interrupted (Ctrl-C). Exit codes: 0 stopped; 2 invalid usage;
 	}
 	cmd.Flags().BoolVarP(&o.all, "all-namespaces", "A", false, "show the runs of every namespace you can read")
 	cmd.Flags().StringVar(&o.address, "address", "127.0.0.1:0", "HOST:PORT to listen on (port 0: a free one)")
-	o.configFlags.AddFlags(cmd.Flags())
+	o.addFlags(cmd)
 	return cmd
 }
 
 func (o *uiOptions) run(ctx context.Context) error {
-	if o.all && o.configFlags.Namespace != nil && *o.configFlags.Namespace != "" {
+	if o.all && o.namespaceFlag() != "" {
 		return &ExitError{Code: ExitInvalid, Err: errors.New("-n and -A do not go together")}
 	}
 	if _, _, err := net.SplitHostPort(o.address); err != nil {

@@ -66,6 +66,9 @@ type Options struct {
 	// OnTransition, if set, is called (from the worker goroutine) for every
 	// state change of a Job or a phase of the run, after its progress line.
 	OnTransition func(Transition)
+	// OnNote, if set, is called (from the worker goroutine) with every
+	// progress line that is not a state change, after it is printed.
+	OnNote func(runmeta.Note)
 	// Pods, if set, is an informer of the run's pods (from the same
 	// filtered factory as the Jobs): why a Job failed, or cannot start.
 	Pods coreinformers.PodInformer

@@ -9,8 +9,11 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	core "k8s.io/client-go/testing"
+
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // Run returns only once its goroutines (the cache wait, the worker,
@@ -55,4 +58,30 @@ func TestRunLeavesNoGoroutine(t *testing.T) {
 	}
 	f.factory.Shutdown()
 	goleak.VerifyNone(t, before)
+}
+
+// A progress line that is not a state change reaches the output typed
+// (Options.OnNote), as it is printed: the live view never reads lines back.
+func TestNotesAreTyped(t *testing.T) {
+	f := newFixture(t, testModel(t, 0, false, []string{"a"}))
+	var notes []runmeta.Note
+	var progress strings.Builder
+	f.c.opts.OnNote = func(n runmeta.Note) { notes = append(notes, n) }
+	f.c.opts.Progress = &progress
+	foreign := manifest()
+	foreign.Name, foreign.Namespace = "someone-elses", "ns"
+	foreign.Labels = map[string]string{runmeta.LabelRun: "r1"}
+	if _, err := f.client.BatchV1().Jobs("ns").Create(f.ctx, foreign, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	f.sync()
+	if len(notes) != 1 || notes[0].Kind != runmeta.NoteWarning || !strings.Contains(notes[0].Text, "someone-elses") {
+		t.Fatalf("notes %+v, want one warning about the foreign Job", notes)
+	}
+	if !strings.Contains(progress.String(), notes[0].Text) {
+		t.Errorf("the note is not printed as it is emitted:\n%s", progress.String())
+	}
+	if strings.HasPrefix(notes[0].Text, "[") { // the stamp of state lines
+		t.Errorf("a state line came as a note: %q", notes[0].Text)
+	}
 }

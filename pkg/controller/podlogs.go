@@ -12,6 +12,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // A failed container's last log lines say more than its exit code: they
@@ -46,7 +47,7 @@ func (c *Controller) fillLogTails(ctx context.Context, failures []record.PodFail
 		switch {
 		case apierrors.IsForbidden(err):
 			c.notes.logsForbidden = true
-			c.printf("warning: cannot read pod logs (%v): failed Jobs are reported without their log tail; the Role needs pods/log get\n", err)
+			c.note(runmeta.NoteWarning, "warning: cannot read pod logs (%v): failed Jobs are reported without their log tail; the Role needs pods/log get\n", err)
 			return
 		case err != nil:
 			logger.V(2).Info("No log tail for failed container", "pod", f.Pod, "container", f.Container, "err", err)

@@ -88,7 +88,7 @@ func (c *Controller) diagnose(ctx context.Context) {
 					continue
 				}
 				u.said.waiting = reason
-				c.printf("waiting: %s/%s (Job %s): pod %s %s: %s\n", u.job.Phase, u.job.Name, u.name, pod.Name, reason, msg)
+				c.note(runmeta.NoteWaiting, "waiting: %s/%s (Job %s): pod %s %s: %s\n", u.job.Phase, u.job.Name, u.name, pod.Name, reason, msg)
 				break
 			}
 		}

@@ -3,13 +3,26 @@ package controller
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"slices"
 
 	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
+// printf prints a state line of the progress (the stamped lines; their
+// typed form is the Transition).
 func (c *Controller) printf(format string, args ...interface{}) {
 	fmt.Fprintf(c.opts.Progress, format, args...)
+}
+
+// note prints a progress line that is not a state change and emits it as a
+// runmeta.Note of kind.
+func (c *Controller) note(kind, format string, args ...interface{}) {
+	text := fmt.Sprintf(format, args...)
+	_, _ = io.WriteString(c.opts.Progress, text)
+	if c.opts.OnNote != nil {
+		c.opts.OnNote(runmeta.Note{Time: c.now(), Kind: kind, Text: text})
+	}
 }
 
 func (c *Controller) stamp() string {
@@ -97,7 +110,7 @@ func (c *Controller) unitLine(u *unit) {
 	case unitFailed:
 		c.printf("%s FAILED    %s: %s: %s\n", c.stamp(), id, u.reason, u.message)
 		for _, p := range u.pods {
-			c.printf("%s", p.Text("           ")) // not a state line: the live view shows it as a note
+			c.note(runmeta.NoteDiagnosis, "%s", p.Text("           "))
 		}
 	case unitSkipped:
 		if c.nodes[u.node].units[0] != u {

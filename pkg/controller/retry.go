@@ -149,7 +149,7 @@ func (c *Controller) keepUnfinished(ctx context.Context, u *unit, name string, a
 		return false, nil // not the run's any more: the resume rules report it
 	}
 	if j.DeletionTimestamp != nil {
-		c.printf("waiting for Job %s/%s (attempt %d) to be deleted before its job %s runs again\n", c.ns, name, attempt, u.job.Name)
+		c.note(runmeta.NoteWaiting, "waiting for Job %s/%s (attempt %d) to be deleted before its job %s runs again\n", c.ns, name, attempt, u.job.Name)
 		logger.Info("Waiting for a deleted Job of an earlier attempt to be gone", "job", klog.KObj(j))
 		err := wait.PollUntilContextCancel(ctx, 250*time.Millisecond, true, func(ctx context.Context) (bool, error) {
 			cur, err := jobs.Get(ctx, name, metav1.GetOptions{})
@@ -170,9 +170,9 @@ func (c *Controller) keepUnfinished(ctx context.Context, u *unit, name string, a
 	if cond == nil {
 		u.keptRunning = true
 		u.said.state = unitActive // said here, not as "created"
-		c.printf("kept      %s/%s (Job %s): running since attempt %d\n", u.job.Phase, u.job.Name, name, attempt)
+		c.note(runmeta.NoteKept, "kept      %s/%s (Job %s): running since attempt %d\n", u.job.Phase, u.job.Name, name, attempt)
 		if have, want := j.Annotations[runmeta.AnnotationManifestHash], c.jobTmpl.manifestHash[u.manifest]; have != want {
-			c.printf("warning: %s of job %s changed since attempt %d; its running Job keeps the old spec (to run the new one, delete Job %s/%s and retry again)\n",
+			c.note(runmeta.NoteWarning, "warning: %s of job %s changed since attempt %d; its running Job keeps the old spec (to run the new one, delete Job %s/%s and retry again)\n",
 				u.manifest.RelPath, u.job.Name, attempt, c.ns, name)
 		}
 	}

@@ -264,7 +264,7 @@ func (c *Controller) reportForeign(ctx context.Context, j *batchv1.Job) {
 	c.notes.foreign[j.Name] = true
 	msg := fmt.Sprintf("Job %s/%s carries the label %s=%s but was not created by this run: ignored", c.ns, j.Name, runmeta.LabelRun, c.runID)
 	klog.FromContext(ctx).Info("Ignoring foreign Job", "job", klog.KObj(j), "run", c.runID)
-	c.printf("warning: %s\n", msg)
+	c.note(runmeta.NoteWarning, "warning: %s\n", msg)
 	if c.opts.Recorder != nil {
 		c.opts.Recorder.Event(j, "Warning", "NotAdopted", msg)
 	}

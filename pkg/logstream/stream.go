@@ -120,7 +120,6 @@ func (s *Streamer) Once(ctx context.Context) error {
 // Follow attaches to every pod's containers as they start, and returns
 // once the run has ended and every log has been read.
 func (s *Streamer) Follow(ctx context.Context) error {
-	logger := klog.FromContext(ctx)
 	ctx, cancel := context.WithCancel(ctx)
 	// Whatever the return, the streams end before Follow does: cancelled
 	// (the factory's deferred Shutdown runs first, so no handler starts
@@ -148,22 +147,8 @@ func (s *Streamer) Follow(ctx context.Context) error {
 	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
 		return fmt.Errorf("watch pods: %w", ctx.Err())
 	}
-	tick := time.NewTicker(runPollInterval)
-	defer tick.Stop()
-	for {
-		head, err := record.GetHead(ctx, s.client, s.ns, s.runID) // one GET
-		if err != nil {
-			return err
-		}
-		if head.Result != record.ResultRunning {
-			logger.V(2).Info("Run ended; draining its logs", "run", s.runID, "result", head.Result)
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-		}
+	if err := s.waitForEnd(ctx); err != nil {
+		return err
 	}
 	// The last pods may have finished after the last event handled: look
 	// once more, then every stream is either ended or bound to end.
@@ -179,6 +164,28 @@ func (s *Streamer) Follow(ctx context.Context) error {
 	s.mu.Unlock()
 	s.wg.Wait()
 	return s.result()
+}
+
+// waitForEnd returns once the run has ended, as its record's head says
+// (one GET every runPollInterval).
+func (s *Streamer) waitForEnd(ctx context.Context) error {
+	tick := time.NewTicker(runPollInterval)
+	defer tick.Stop()
+	for {
+		head, err := record.GetHead(ctx, s.client, s.ns, s.runID)
+		if err != nil {
+			return err
+		}
+		if head.Result != record.ResultRunning {
+			klog.FromContext(ctx).V(2).Info("Run ended; draining its logs", "run", s.runID, "result", head.Result)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
 }
 
 // attach starts a followed read of each started container not read yet,

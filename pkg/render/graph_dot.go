@@ -61,39 +61,47 @@ func Dot(w io.Writer, m *config.Model) {
 		}
 	}
 	for p := 1; p < len(m.Phases); p++ {
-		if isFinally(m, p) {
-			// Everything before runs first, whatever happened: one edge
-			// from the previous cluster's sinks through a point.
-			sinks, _ := phaseEnds(m, p-1)
-			_, sources := phaseEnds(m, p)
-			fmt.Fprintf(w, "    phase_%d [shape=point];\n", p)
-			for _, s := range sinks {
-				fmt.Fprintf(w, "    n%d -> phase_%d [style=dotted, arrowhead=none];\n", s, p)
-			}
-			for _, t := range sources {
-				fmt.Fprintf(w, "    phase_%d -> n%d [style=dotted, label=\"finally\"];\n", p, t)
-			}
-			continue
-		}
-		sinks, _ := phaseEnds(m, p-1)
-		_, sources := phaseEnds(m, p)
-		if len(sinks)*len(sources) <= maxDirectPhaseEdges {
-			for _, s := range sinks {
-				for _, t := range sources {
-					fmt.Fprintf(w, "    n%d -> n%d [style=dashed];\n", s, t)
-				}
-			}
-			continue
-		}
-		fmt.Fprintf(w, "    phase_%d [shape=point];\n", p)
-		for _, s := range sinks {
-			fmt.Fprintf(w, "    n%d -> phase_%d [style=dashed, arrowhead=none];\n", s, p)
-		}
-		for _, t := range sources {
-			fmt.Fprintf(w, "    phase_%d -> n%d [style=dashed];\n", p, t)
-		}
+		dotPhaseEdges(w, m, p)
 	}
 	fmt.Fprintln(w, "}")
+}
+
+// dotPhaseEdges draws the order between phase p-1 and phase p: dashed
+// edges from the one's sinks to the other's sources (through a point past
+// maxDirectPhaseEdges pairs), or dotted "finally" edges into the finally
+// phase.
+func dotPhaseEdges(w io.Writer, m *config.Model, p int) {
+	if isFinally(m, p) {
+		// Everything before runs first, whatever happened: one edge
+		// from the previous cluster's sinks through a point.
+		sinks, _ := phaseEnds(m, p-1)
+		_, sources := phaseEnds(m, p)
+		fmt.Fprintf(w, "    phase_%d [shape=point];\n", p)
+		for _, s := range sinks {
+			fmt.Fprintf(w, "    n%d -> phase_%d [style=dotted, arrowhead=none];\n", s, p)
+		}
+		for _, t := range sources {
+			fmt.Fprintf(w, "    phase_%d -> n%d [style=dotted, label=\"finally\"];\n", p, t)
+		}
+		return
+	}
+	sinks, _ := phaseEnds(m, p-1)
+	_, sources := phaseEnds(m, p)
+	if len(sinks)*len(sources) <= maxDirectPhaseEdges {
+		for _, s := range sinks {
+			for _, t := range sources {
+				fmt.Fprintf(w, "    n%d -> n%d [style=dashed];\n", s, t)
+			}
+		}
+		return
+	}
+	fmt.Fprintf(w, "    phase_%d [shape=point];\n", p)
+	for _, s := range sinks {
+		fmt.Fprintf(w, "    n%d -> phase_%d [style=dashed, arrowhead=none];\n", s, p)
+	}
+	for _, t := range sources {
+		fmt.Fprintf(w, "    phase_%d -> n%d [style=dashed];\n", p, t)
+	}
 }
 
 // dotString quotes s as a DOT string.

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -50,11 +49,16 @@ type LiveView struct {
 	byKey  map[[2]string]*liveRow // phase, job
 
 	notes    []string // lines to print above the table at the next draw
-	partial  []byte   // an unfinished progress line
 	drawn    int      // lines of the frame on screen
 	dirty    bool
 	lastDraw time.Time
 
+	loop liveLoop
+}
+
+// liveLoop is the redraw goroutine of a LiveView: Start starts it, Close
+// stops it once.
+type liveLoop struct {
 	stopOnce sync.Once
 	stop     chan struct{}
 	done     chan struct{}
@@ -174,37 +178,25 @@ func (v *LiveView) Observe(t runmeta.Transition) {
 	v.dirty = true
 }
 
-// Write takes the controller's progress lines: state changes are in the
-// table already; anything else (warnings) is printed above it.
-func (v *LiveView) Write(p []byte) (int, error) {
+// Note takes a progress line that is not a state change (controller.
+// Options.OnNote): it is printed above the table at the next draw.
+func (v *LiveView) Note(n runmeta.Note) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.partial = append(v.partial, p...)
-	for {
-		i := bytes.IndexByte(v.partial, '\n')
-		if i < 0 {
-			break
-		}
-		line := string(v.partial[:i])
-		v.partial = v.partial[i+1:]
-		if !strings.HasPrefix(line, "[") { // state lines start with the "[  +1.2s]" stamp
-			v.notes = append(v.notes, line)
-			v.dirty = true
-		}
-	}
-	return len(p), nil
+	v.notes = append(v.notes, strings.Split(strings.TrimSuffix(n.Text, "\n"), "\n")...)
+	v.dirty = true
 }
 
 // Start redraws until stopped.
 func (v *LiveView) Start(tick time.Duration) {
-	v.stop, v.done = make(chan struct{}), make(chan struct{})
+	v.loop.stop, v.loop.done = make(chan struct{}), make(chan struct{})
 	go func() {
-		defer close(v.done)
+		defer close(v.loop.done)
 		t := time.NewTicker(tick)
 		defer t.Stop()
 		for {
 			select {
-			case <-v.stop:
+			case <-v.loop.stop:
 				return
 			case <-t.C:
 				v.mu.Lock()
@@ -219,17 +211,13 @@ func (v *LiveView) Start(tick time.Duration) {
 
 // Close draws the last frame and leaves it on screen, the cursor below it.
 func (v *LiveView) Close() {
-	v.stopOnce.Do(func() {
-		if v.stop != nil {
-			close(v.stop)
-			<-v.done
+	v.loop.stopOnce.Do(func() {
+		if v.loop.stop != nil {
+			close(v.loop.stop)
+			<-v.loop.done
 		}
 		v.mu.Lock()
 		defer v.mu.Unlock()
-		if len(v.partial) > 0 {
-			v.notes = append(v.notes, string(v.partial))
-			v.partial = nil
-		}
 		v.drawLocked()
 	})
 }
@@ -296,36 +284,42 @@ func (v *LiveView) frameLocked() string {
 		last = first + avail
 	}
 	for _, r := range rows[first:last] {
-		state := aggregateState(r.states())
-		elapsed := "-"
-		if start, end, ok := r.span(now); ok {
-			elapsed = fmtClock(end.Sub(start))
-		}
-		job := r.job
-		if len(r.jobs) > 1 {
-			done := 0
-			for _, j := range r.jobs {
-				if !j.finished.IsZero() {
-					done++
-				}
-			}
-			job += fmt.Sprintf(" %d/%d", done, len(r.jobs))
-		}
-		if reason := r.reason(); reason != "" && state != report.StateSucceeded {
-			job += "  " + reason
-		}
-		color, ok := stateColors[state]
-		if !ok {
-			color = otherStateColor
-		}
-		tail := fmt.Sprintf("  %8s  %-*s  %s", elapsed, phaseW, truncName(r.phase, phaseW), job)
-		cell := fmt.Sprintf("%-*s", stateW, state)
-		lines = append(lines, color+cell+ansiReset+fitWidth(tail, width-stateW))
+		lines = append(lines, r.line(now, stateW, phaseW, width))
 	}
 	if first > 0 || last < len(rows) {
 		lines = append(lines, fitWidth(fmt.Sprintf("... %d more above, %d below", first, len(rows)-last), width))
 	}
 	return strings.Join(lines, "\n") + "\n"
+}
+
+// line is the row's line of the table: its state (coloured), elapsed
+// time, phase, job with its Jobs done, and why it did not succeed.
+func (r *liveRow) line(now time.Time, stateW, phaseW, width int) string {
+	state := aggregateState(r.states())
+	elapsed := "-"
+	if start, end, ok := r.span(now); ok {
+		elapsed = fmtClock(end.Sub(start))
+	}
+	job := r.job
+	if len(r.jobs) > 1 {
+		done := 0
+		for _, j := range r.jobs {
+			if !j.finished.IsZero() {
+				done++
+			}
+		}
+		job += fmt.Sprintf(" %d/%d", done, len(r.jobs))
+	}
+	if reason := r.reason(); reason != "" && state != report.StateSucceeded {
+		job += "  " + reason
+	}
+	color, ok := stateColors[state]
+	if !ok {
+		color = otherStateColor
+	}
+	tail := fmt.Sprintf("  %8s  %-*s  %s", elapsed, phaseW, truncName(r.phase, phaseW), job)
+	cell := fmt.Sprintf("%-*s", stateW, state)
+	return color + cell + ansiReset + fitWidth(tail, width-stateW)
 }
 
 func (r *liveRow) states() []string {

@@ -45,6 +45,18 @@ func FlushTable(w io.Writer, tw *tabwriter.Writer, buf *bytes.Buffer) {
 // StatusText prints a header with the run's result, then one row per
 // Kubernetes Job.
 func StatusText(w io.Writer, st *report.RunStatus, now time.Time) {
+	statusHeader(w, st, now)
+	statusTable(w, st)
+	writeResults(w, st)
+	writeDiagnosis(w, st)
+	if st.Message != "" {
+		fmt.Fprintf(w, "\n%s\n", st.Message)
+	}
+}
+
+// statusHeader is the run's result, counts and times, its model, params and
+// attempts, then a blank line.
+func statusHeader(w io.Writer, st *report.RunStatus, now time.Time) {
 	done, total := JobCounts(st)
 	fmt.Fprintf(w, "run %s in namespace %s: %s (%d/%d Jobs done", st.RunID, st.Namespace, st.Result, done, total)
 	if st.StartedAt != nil {
@@ -79,7 +91,10 @@ func StatusText(w io.Writer, st *report.RunStatus, now time.Time) {
 		writeAttempts(w, st.Attempts, now)
 	}
 	fmt.Fprintln(w)
+}
 
+// statusTable is one row per Kubernetes Job.
+func statusTable(w io.Writer, st *report.RunStatus) {
 	tw, buf := NewTable()
 	fmt.Fprintln(tw, "PHASE\tJOB\tKUBERNETES-JOB\tSTATE\tSTARTED\tDURATION\tREASON")
 	for _, j := range st.Jobs {
@@ -107,11 +122,6 @@ func StatusText(w io.Writer, st *report.RunStatus, now time.Time) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", j.Phase, job, j.KubernetesJob, j.State, started, dur, reason)
 	}
 	FlushTable(w, tw, buf)
-	writeResults(w, st)
-	writeDiagnosis(w, st)
-	if st.Message != "" {
-		fmt.Fprintf(w, "\n%s\n", st.Message)
-	}
 }
 
 // writeResults lists the results Jobs wrote (docs/dataflow.md), one line
@@ -248,43 +258,7 @@ func StatusMermaid(w io.Writer, st *report.RunStatus) {
 // model job, coloured by its state, with trigger rules, revert Jobs (dashed,
 // behind a dotted edge from the job they compensate) and the finally phase.
 func statusFlowchart(st *report.RunStatus) *flowchart {
-	type node struct {
-		id          int
-		phase, name string
-		deps        []string
-		rule        string
-		finally     bool
-		revertOf    string // a revert node: the job it compensates
-		states      []string
-		done        int
-		longest     float64
-		started     bool
-	}
-	var nodes []*node
-	byKey := map[[2]string]*node{}
-	for _, j := range st.Jobs {
-		if j.Replaced {
-			continue
-		}
-		key := [2]string{j.Phase, j.Job}
-		n := byKey[key]
-		if n == nil {
-			n = &node{id: len(nodes), phase: j.Phase, name: j.Job, deps: j.DependsOn, rule: j.TriggerRule, finally: j.Finally}
-			if j.Revert || strings.HasSuffix(j.Job, revertSuffix) {
-				n.revertOf = strings.TrimSuffix(j.Job, revertSuffix)
-			}
-			nodes = append(nodes, n)
-			byKey[key] = n
-		}
-		n.states = append(n.states, j.State)
-		if j.FinishedAt != nil {
-			n.done++
-		}
-		if j.CreatedAt != nil {
-			n.started = true
-			n.longest = max(n.longest, j.DurationSeconds)
-		}
-	}
+	nodes, byKey := statusNodes(st)
 	fc := &flowchart{classDefs: stateStyles}
 	classOf := map[string]int{}
 	for i, s := range stateStyles {
@@ -305,32 +279,14 @@ func statusFlowchart(st *report.RunStatus) *flowchart {
 			fc.phases[pi].name = n.phase + " (finally)"
 		}
 		state := aggregateState(n.states)
-		label := n.name
-		var notes []string
-		if len(n.states) > 1 {
-			notes = append(notes, fmt.Sprintf("%d Jobs", len(n.states)))
-		}
-		if n.rule != "" {
-			notes = append(notes, n.rule)
-		}
-		if len(notes) > 0 {
-			label += " (" + strings.Join(notes, ", ") + ")"
-		}
 		if n.revertOf != "" {
 			reverts.ids = append(reverts.ids, n.id)
 			if of := byKey[[2]string{n.phase, n.revertOf}]; of != nil {
 				fc.reverts = append(fc.reverts, [2]int{of.id, n.id})
 			}
 		}
-		label += ": " + state
-		if len(n.states) > 1 && state == report.StateRunning {
-			label += fmt.Sprintf(", %d/%d done", n.done, len(n.states))
-		}
-		if n.started {
-			label += ", " + Duration(time.Duration(n.longest*float64(time.Second)))
-		}
 		p := &fc.phases[pi]
-		p.nodes = append(p.nodes, flowNode{id: n.id, label: label})
+		p.nodes = append(p.nodes, flowNode{id: n.id, label: n.label(state)})
 		if c, ok := classOf[state]; ok {
 			fc.classes[c].ids = append(fc.classes[c].ids, n.id)
 		}
@@ -352,6 +308,76 @@ func statusFlowchart(st *report.RunStatus) *flowchart {
 	}
 	fc.classes = used
 	return fc
+}
+
+// statusNode is one model job of a run's plan, as `status -o mermaid`
+// draws it: the states of its Kubernetes Jobs and how long the longest ran.
+type statusNode struct {
+	id          int
+	phase, name string
+	deps        []string
+	rule        string
+	finally     bool
+	revertOf    string // a revert node: the job it compensates
+	states      []string
+	done        int
+	longest     float64
+	started     bool
+}
+
+// statusNodes folds the run's Jobs into one node per model job (and per
+// revert), in the order they come, leaving out Jobs a retry replaced.
+func statusNodes(st *report.RunStatus) ([]*statusNode, map[[2]string]*statusNode) {
+	var nodes []*statusNode
+	byKey := map[[2]string]*statusNode{}
+	for _, j := range st.Jobs {
+		if j.Replaced {
+			continue
+		}
+		key := [2]string{j.Phase, j.Job}
+		n := byKey[key]
+		if n == nil {
+			n = &statusNode{id: len(nodes), phase: j.Phase, name: j.Job, deps: j.DependsOn, rule: j.TriggerRule, finally: j.Finally}
+			if j.Revert || strings.HasSuffix(j.Job, revertSuffix) {
+				n.revertOf = strings.TrimSuffix(j.Job, revertSuffix)
+			}
+			nodes = append(nodes, n)
+			byKey[key] = n
+		}
+		n.states = append(n.states, j.State)
+		if j.FinishedAt != nil {
+			n.done++
+		}
+		if j.CreatedAt != nil {
+			n.started = true
+			n.longest = max(n.longest, j.DurationSeconds)
+		}
+	}
+	return nodes, byKey
+}
+
+// label is the node's text: its name, its number of Jobs and trigger rule,
+// its state (with the Jobs done while running) and its longest duration.
+func (n *statusNode) label(state string) string {
+	label := n.name
+	var notes []string
+	if len(n.states) > 1 {
+		notes = append(notes, fmt.Sprintf("%d Jobs", len(n.states)))
+	}
+	if n.rule != "" {
+		notes = append(notes, n.rule)
+	}
+	if len(notes) > 0 {
+		label += " (" + strings.Join(notes, ", ") + ")"
+	}
+	label += ": " + state
+	if len(n.states) > 1 && state == report.StateRunning {
+		label += fmt.Sprintf(", %d/%d done", n.done, len(n.states))
+	}
+	if n.started {
+		label += ", " + Duration(time.Duration(n.longest*float64(time.Second)))
+	}
+	return label
 }
 
 // aggregateState folds the states of a model job's Kubernetes Jobs into

@@ -79,26 +79,7 @@ func GanttSVG(w io.Writer, st *report.RunStatus, now time.Time) error {
 	p(`<title>jobernetes run %s</title>`+"\n", esc(st.RunID))
 	p(`<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", svgWidth, height)
 
-	// Title and subtitle.
-	title := fmt.Sprintf("run %s: %s", st.RunID, st.Result)
-	sub := []string{"namespace " + st.Namespace}
-	if st.StartedAt != nil {
-		sub = append(sub, "started "+st.StartedAt.UTC().Format(time.RFC3339))
-		if st.FinishedAt != nil {
-			sub = append(sub, "took "+Duration(st.FinishedAt.Sub(*st.StartedAt)))
-		} else {
-			sub = append(sub, "running for "+Duration(now.Sub(*st.StartedAt)))
-		}
-	}
-	if len(st.Params) > 0 {
-		kv := make([]string, 0, len(st.Params))
-		for _, k := range slices.Sorted(maps.Keys(st.Params)) {
-			kv = append(kv, k+"="+st.Params[k])
-		}
-		sub = append(sub, "params "+strings.Join(kv, " "))
-	}
-	p(`<text x="16" y="24" font-size="16" font-weight="600" fill="#1f2328">%s</text>`+"\n", esc(title))
-	p(`<text x="16" y="42" fill="#57606a">%s</text>`+"\n", esc(strings.Join(sub, ", ")))
+	svgTitle(&b, st, now)
 
 	// Time axis: ticks and grid lines.
 	top, bottom := svgHeaderH-6, height-svgFooterH
@@ -126,7 +107,41 @@ func GanttSVG(w io.Writer, st *report.RunStatus, now time.Time) error {
 		}
 	}
 
-	// Legend.
+	svgLegend(&b, height)
+	p("</svg>\n")
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// svgTitle draws the run's title and a subtitle: namespace, start, duration
+// and parameters.
+func svgTitle(b *bytes.Buffer, st *report.RunStatus, now time.Time) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	title := fmt.Sprintf("run %s: %s", st.RunID, st.Result)
+	sub := []string{"namespace " + st.Namespace}
+	if st.StartedAt != nil {
+		sub = append(sub, "started "+st.StartedAt.UTC().Format(time.RFC3339))
+		if st.FinishedAt != nil {
+			sub = append(sub, "took "+Duration(st.FinishedAt.Sub(*st.StartedAt)))
+		} else {
+			sub = append(sub, "running for "+Duration(now.Sub(*st.StartedAt)))
+		}
+	}
+	if len(st.Params) > 0 {
+		kv := make([]string, 0, len(st.Params))
+		for _, k := range slices.Sorted(maps.Keys(st.Params)) {
+			kv = append(kv, k+"="+st.Params[k])
+		}
+		sub = append(sub, "params "+strings.Join(kv, " "))
+	}
+	p(`<text x="16" y="24" font-size="16" font-weight="600" fill="#1f2328">%s</text>`+"\n", esc(title))
+	p(`<text x="16" y="42" fill="#57606a">%s</text>`+"\n", esc(strings.Join(sub, ", ")))
+}
+
+// svgLegend draws the states' colours, the critical path's outline and the
+// wait line at the foot of a chart height pixels high.
+func svgLegend(b *bytes.Buffer, height int) {
+	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	ly := height - svgFooterH + 26
 	lx := 16
 	for _, s := range []string{report.StateWaiting, report.StateRunning, report.StateSucceeded, report.StateFailed, report.StateSkipped} {
@@ -140,9 +155,6 @@ func GanttSVG(w io.Writer, st *report.RunStatus, now time.Time) error {
 	lx += 120
 	p(`<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#afb8c1" stroke-width="%d"/>`+"\n", lx, ly-4, lx+14, ly-4, svgWaitH)
 	p(`<text x="%d" y="%d" fill="#57606a">waiting for dependencies</text>`+"\n", lx+20, ly)
-	p("</svg>\n")
-	_, err := w.Write(b.Bytes())
-	return err
 }
 
 // svgRow draws one Kubernetes Job: its label, wait line and run bar.

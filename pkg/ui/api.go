@@ -76,36 +76,35 @@ func httpError(w http.ResponseWriter, err error) {
 	writeJSONBody(w, code, map[string]string{"kind": "Error", "message": err.Error()})
 }
 
-// runPath reads NS and RUN from the path; false: answered already.
+// runPath reads NS and RUN from the path; false: answered already. A run
+// of any namespace may be asked for (the user's rights decide); the
+// namespace in view is what the run list shows.
 func (s *Server) runPath(w http.ResponseWriter, r *http.Request) (ns, runID string, ok bool) {
 	ns, runID = r.PathValue("ns"), r.PathValue("run")
 	if err := runmeta.ValidateRunID(runID); err != nil {
 		writeJSONBody(w, http.StatusBadRequest, map[string]string{"kind": "Error", "message": err.Error()})
 		return "", "", false
 	}
-	if !s.inView(ns) {
-		writeJSONBody(w, http.StatusNotFound, map[string]string{"kind": "Error",
-			"message": "namespace " + ns + " is not in view (jobernetes ui -n " + ns + ", or -A)"})
-		return "", "", false
-	}
 	return ns, runID, true
 }
 
-// apiRuns is the run list: the document of `status -A -o json` (with -n
-// NS, of `status -n NS -o json`), read as status reads it.
+// apiRuns is the run list: the document of `status -A -o json` (every
+// namespace the user may read, whatever the namespace in view); with
+// ?namespace=NS, of `status -n NS -o json`. Read as status reads it.
 func (s *Server) apiRuns(w http.ResponseWriter, r *http.Request) {
+	ns := r.URL.Query().Get("namespace")
 	var runs []report.RunSummary
 	var err error
-	if s.opts.AllNamespaces {
+	if ns == "" {
 		runs, err = report.ListAllRuns(r.Context(), s.opts.Client)
 	} else {
-		runs, err = report.ListRuns(r.Context(), s.opts.Client, s.opts.Namespace)
+		runs, err = report.ListRuns(r.Context(), s.opts.Client, ns)
 	}
 	if err != nil {
 		httpError(w, err)
 		return
 	}
-	writeJSONBody(w, http.StatusOK, s.opts.RunList(s.opts.Namespace, runs))
+	writeJSONBody(w, http.StatusOK, s.opts.RunList(ns, runs))
 }
 
 // apiRun is one run: the document of `status --run-id RUN -n NS -o json`.

@@ -204,11 +204,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// inView tells whether namespace ns is one the server shows.
-func (s *Server) inView(ns string) bool {
-	return s.opts.AllNamespaces || ns == s.opts.Namespace
-}
-
 // URL is the address to print: http://HOST:PORT/?token=TOKEN, with
 // 127.0.0.1 for an unspecified host.
 func URL(addr net.Addr, token string) string {
