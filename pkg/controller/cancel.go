@@ -23,13 +23,7 @@ import (
 // created meanwhile and ends: it needs no other watch and no other right.
 
 // FinishedError says the run has already ended, with Result.
-type FinishedError struct {
-	RunID, Result string
-}
-
-func (e *FinishedError) Error() string {
-	return fmt.Sprintf("run %q has already finished (%s)", e.RunID, e.Result)
-}
+type FinishedError = runmeta.FinishedError
 
 // CancelledError says a cancelled run is resumed without --retry-failed.
 type CancelledError struct{ RunID, Message string }
@@ -197,8 +191,4 @@ func waitFor(ctx context.Context, timeout time.Duration, cond wait.ConditionWith
 }
 
 // RunningError says the run has not finished (delete refuses it without --force).
-type RunningError struct{ RunID string }
-
-func (e *RunningError) Error() string {
-	return fmt.Sprintf("run %q is still running: cancel it first, or delete it with --force", e.RunID)
-}
+type RunningError = runmeta.RunningError

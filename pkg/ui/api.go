@@ -20,7 +20,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
-	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/report"
 	"github.com/jobernetes/jobernetes/pkg/runmeta"
@@ -62,8 +61,8 @@ func writeJSONBody(w http.ResponseWriter, code int, v any) {
 // httpError maps the errors of reading and acting on runs to statuses.
 func httpError(w http.ResponseWriter, err error) {
 	var notFound *record.NotFoundError
-	var finished *controller.FinishedError
-	var running *controller.RunningError
+	var finished *runmeta.FinishedError
+	var running *runmeta.RunningError
 	code := http.StatusBadGateway // the cluster said no, or did not answer
 	switch {
 	case errors.As(err, &notFound):
@@ -167,7 +166,7 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 	if reason == "" {
 		reason = "from jobernetes ui"
 	}
-	n, err := controller.CancelRun(r.Context(), s.opts.Client, ns, runID, reason, time.Now(), s.opts.CancelTimeout)
+	n, err := s.opts.Cancel(r.Context(), s.opts.Client, ns, runID, reason, time.Now(), s.opts.CancelTimeout)
 	if err != nil {
 		httpError(w, err)
 		return
@@ -182,11 +181,11 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := controller.DeleteRun(r.Context(), s.opts.Client, ns, runID, s.opts.DeleteTimeout)
-	var running *controller.RunningError
+	err := s.opts.Delete(r.Context(), s.opts.Client, ns, runID, s.opts.DeleteTimeout)
+	var running *runmeta.RunningError
 	if errors.As(err, &running) && r.URL.Query().Get("force") == "true" {
-		if _, err = controller.CancelRun(r.Context(), s.opts.Client, ns, runID, "deleted from jobernetes ui", time.Now(), s.opts.CancelTimeout); err == nil {
-			err = controller.DeleteRun(r.Context(), s.opts.Client, ns, runID, s.opts.DeleteTimeout)
+		if _, err = s.opts.Cancel(r.Context(), s.opts.Client, ns, runID, "deleted from jobernetes ui", time.Now(), s.opts.CancelTimeout); err == nil {
+			err = s.opts.Delete(r.Context(), s.opts.Client, ns, runID, s.opts.DeleteTimeout)
 		}
 	}
 	if err != nil {

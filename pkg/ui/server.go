@@ -31,6 +31,12 @@ const TokenHeader = "X-Jobernetes-Token"
 // Options configure a Server.
 type Options struct {
 	Client kubernetes.Interface
+	// Cancel and Delete act on a run as `jobernetes cancel` and `delete`
+	// do. pkg/cli gives the orchestrator's (controller.CancelRun and
+	// DeleteRun): the page reads runs and does not import the orchestrator
+	// (docs/architecture.md).
+	Cancel func(ctx context.Context, client kubernetes.Interface, ns, runID, reason string, now time.Time, timeout time.Duration) (int, error)
+	Delete func(ctx context.Context, client kubernetes.Interface, ns, runID string, timeout time.Duration) error
 	// Namespace is the one namespace in view; AllNamespaces shows every
 	// namespace the user can read (Namespace is then ignored).
 	Namespace     string
@@ -62,8 +68,8 @@ type Server struct {
 
 // New makes a Server; Serve or Handler use it.
 func New(opts Options) (*Server, error) {
-	if opts.Client == nil || opts.Token == "" {
-		return nil, errors.New("ui: a client and a token are needed")
+	if opts.Client == nil || opts.Token == "" || opts.Cancel == nil || opts.Delete == nil {
+		return nil, errors.New("ui: a client, a token, Cancel and Delete are needed")
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

@@ -22,6 +22,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
+	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/report"
 	"github.com/jobernetes/jobernetes/pkg/runmeta"
@@ -68,7 +69,7 @@ func newRun(t *testing.T) *fake.Clientset {
 
 func newTestServer(t *testing.T, client *fake.Clientset) *httptest.Server {
 	t.Helper()
-	s, err := New(Options{Client: client, Namespace: "ns", Token: testToken, Debounce: 10 * time.Millisecond})
+	s, err := New(Options{Client: client, Namespace: "ns", Token: testToken, Cancel: controller.CancelRun, Delete: controller.DeleteRun, Debounce: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func newTestServer(t *testing.T, client *fake.Clientset) *httptest.Server {
 // in the header too; GET changes nothing.
 func TestAuth(t *testing.T) {
 	ts := newTestServer(t, newRun(t))
-	s, _ := New(Options{Client: fake.NewClientset(), Token: testToken})
+	s, _ := New(Options{Client: fake.NewClientset(), Token: testToken, Cancel: controller.CancelRun, Delete: controller.DeleteRun})
 	cookie := &http.Cookie{Name: s.cookie, Value: testToken}
 	cases := []struct {
 		name, method, path string
@@ -288,7 +289,7 @@ func TestAllNamespacesRefused(t *testing.T) {
 		}
 		return false, nil, nil
 	})
-	s, err := New(Options{Client: client, AllNamespaces: true, Token: testToken})
+	s, err := New(Options{Client: client, AllNamespaces: true, Token: testToken, Cancel: controller.CancelRun, Delete: controller.DeleteRun})
 	if err != nil {
 		t.Fatal(err)
 	}
