@@ -13,6 +13,7 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/report"
 	"github.com/jobernetes/jobernetes/pkg/runctl"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 type deleteOptions struct {
@@ -68,7 +69,7 @@ func (o *deleteOptions) run(ctx context.Context) error {
 		return o.prune(ctx, client, ns)
 	}
 	err = runctl.DeleteRun(ctx, client, ns, o.runID, o.timeout)
-	var running *runctl.RunningError
+	var running *runmeta.RunningError
 	if errors.As(err, &running) && o.force {
 		if _, err = runctl.CancelRun(ctx, client, ns, o.runID, "deleted with --force", time.Now(), cancelTimeout); err != nil {
 			return exitError(err)
@@ -99,7 +100,7 @@ func (o *deleteOptions) prune(ctx context.Context, client kubernetes.Interface, 
 			continue
 		}
 		err := runctl.DeleteRun(ctx, client, ns, r.RunID, o.timeout)
-		var running *runctl.RunningError
+		var running *runmeta.RunningError
 		var notFound *record.NotFoundError
 		if errors.As(err, &running) || errors.As(err, &notFound) {
 			continue // changed since the list: not ours to delete now

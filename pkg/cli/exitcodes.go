@@ -10,7 +10,7 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/controller"
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/render"
-	"github.com/jobernetes/jobernetes/pkg/runctl"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // Exit codes, as docs/commands.md ("Commands") promises them to scripts and CronJobs.
@@ -56,8 +56,8 @@ func exitError(err error) error {
 	var (
 		ee        *ExitError
 		notFound  *record.NotFoundError
-		finished  *runctl.FinishedError
-		running   *runctl.RunningError
+		finished  *runmeta.FinishedError
+		running   *runmeta.RunningError
 		cancelled *controller.CancelledError
 		mismatch  *controller.MismatchError
 		params    *controller.ParamsMismatchError

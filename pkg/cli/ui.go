@@ -13,6 +13,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/jobernetes/jobernetes/pkg/runctl"
 	"github.com/jobernetes/jobernetes/pkg/ui"
 )
 
@@ -96,10 +97,12 @@ func (o *uiOptions) run(ctx context.Context) error {
 }
 
 // uiServerOptions: the page's documents and drawings are status's own
-// (report.NewRunList, render.GanttSVG: ui.Options' defaults).
+// (report.NewRunList, render.GanttSVG: ui.Options' defaults); cancel and
+// delete are the commands' own (only pkg/cli imports the orchestrator).
 func uiServerOptions(client kubernetes.Interface, ns string, all bool, token string, now func() time.Time) ui.Options {
 	return ui.Options{
 		Client: client, Namespace: ns, AllNamespaces: all, Token: token, Now: now,
+		Cancel: runctl.CancelRun, Delete: runctl.DeleteRun,
 	}
 }
 

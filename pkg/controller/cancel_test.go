@@ -7,6 +7,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/runctl"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // A cancel recorded by another process ends the run at the next sync: the
@@ -22,8 +23,8 @@ func TestCancelEndsTheRun(t *testing.T) {
 	f.finish("a", true)
 	f.sync()
 
-	if err := runctl.DeleteRun(f.ctx, f.client, "ns", "r1", 0); !errors.As(err, new(*runctl.RunningError)) {
-		t.Fatalf("delete of a running run: %v, want runctl.RunningError", err)
+	if err := runctl.DeleteRun(f.ctx, f.client, "ns", "r1", 0); !errors.As(err, new(*runmeta.RunningError)) {
+		t.Fatalf("delete of a running run: %v, want runmeta.RunningError", err)
 	}
 	n, err := runctl.CancelRun(f.ctx, f.client, "ns", "r1", "bad data", f.now, time.Second)
 	if err != nil || n != 1 {
@@ -47,8 +48,8 @@ func TestCancelEndsTheRun(t *testing.T) {
 	if err != nil || rec.Result != record.ResultCancelled {
 		t.Fatalf("record result %v (%v), want Cancelled", rec.Result, err)
 	}
-	if _, err := runctl.CancelRun(f.ctx, f.client, "ns", "r1", "", f.now, time.Second); !errors.As(err, new(*runctl.FinishedError)) {
-		t.Errorf("second cancel: %v, want runctl.FinishedError", err)
+	if _, err := runctl.CancelRun(f.ctx, f.client, "ns", "r1", "", f.now, time.Second); !errors.As(err, new(*runmeta.FinishedError)) {
+		t.Errorf("second cancel: %v, want runmeta.FinishedError", err)
 	}
 
 	c, err := NewController(f.ctx, f.client, f.factory.Batch().V1().Jobs(), Options{Namespace: "ns", RunID: "r1", Model: m})

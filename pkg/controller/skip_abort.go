@@ -15,6 +15,11 @@ import (
 func (c *Controller) skip(skips []graph.Skip) {
 	for _, s := range skips {
 		msg := c.skipMessage(s)
+		if c.nodes[s.Node].unexpanded { // a matrix never decided: one unit says so
+			c.flow.decided[s.Node] = true
+			c.verdict(s.Node, unitSkipped, "Skipped", msg)
+			continue
+		}
 		for _, u := range c.nodes[s.Node].units {
 			if u.state == unitNotCreated {
 				c.setState(u, unitSkipped)

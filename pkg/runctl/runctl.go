@@ -9,7 +9,6 @@ package runctl
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -27,15 +26,6 @@ import (
 // are deleted. The orchestrator (if one runs) sees its Jobs leave its
 // watch, reads the record, finds the cancel, deletes what it may have
 // created meanwhile and ends: it needs no other watch and no other right.
-
-// FinishedError says the run has already ended, with Result.
-type FinishedError struct {
-	RunID, Result string
-}
-
-func (e *FinishedError) Error() string {
-	return fmt.Sprintf("run %q has already finished (%s)", e.RunID, e.Result)
-}
 
 // CancelRun records the cancel of a running run, deletes its active Jobs
 // (Background propagation: their pods go too) and keeps deleting any Job
@@ -58,7 +48,7 @@ func CancelRun(ctx context.Context, client kubernetes.Interface, ns, runID, reas
 	case err != nil:
 		return 0, runmeta.ClusterError("record the cancel", err)
 	case finished != "":
-		return 0, &FinishedError{RunID: runID, Result: finished}
+		return 0, &runmeta.FinishedError{RunID: runID, Result: finished}
 	}
 	uid := store.Meta().UID
 	deleted := 0
@@ -117,7 +107,7 @@ func DeleteRun(ctx context.Context, client kubernetes.Interface, ns, runID strin
 	case err != nil:
 		return runmeta.ClusterError("read run record", err)
 	case run.Result == record.ResultRunning:
-		return &RunningError{RunID: runID}
+		return &runmeta.RunningError{RunID: runID}
 	}
 	uid := run.Meta.UID
 	err = record.Delete(ctx, client, run)
@@ -144,11 +134,4 @@ func DeleteRun(ctx context.Context, client kubernetes.Interface, ns, runID strin
 
 func waitFor(ctx context.Context, timeout time.Duration, cond wait.ConditionWithContextFunc) error {
 	return wait.PollUntilContextTimeout(ctx, 250*time.Millisecond, timeout, true, cond)
-}
-
-// RunningError says the run has not finished (delete refuses it without --force).
-type RunningError struct{ RunID string }
-
-func (e *RunningError) Error() string {
-	return fmt.Sprintf("run %q is still running: cancel it first, or delete it with --force", e.RunID)
 }

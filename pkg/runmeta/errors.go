@@ -25,3 +25,21 @@ func RecordReadError(err error) error {
 	}
 	return ClusterError("read run record", err)
 }
+
+// FinishedError says the run has already ended, with Result (a cancel
+// refuses it). Here, not in the orchestrator, so that its readers (the web
+// page) can tell it without importing pkg/controller.
+type FinishedError struct {
+	RunID, Result string
+}
+
+func (e *FinishedError) Error() string {
+	return fmt.Sprintf("run %q has already finished (%s)", e.RunID, e.Result)
+}
+
+// RunningError says the run has not finished (delete refuses it without --force).
+type RunningError struct{ RunID string }
+
+func (e *RunningError) Error() string {
+	return fmt.Sprintf("run %q is still running: cancel it first, or delete it with --force", e.RunID)
+}

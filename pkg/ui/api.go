@@ -22,7 +22,6 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/report"
-	"github.com/jobernetes/jobernetes/pkg/runctl"
 	"github.com/jobernetes/jobernetes/pkg/runmeta"
 	"github.com/jobernetes/jobernetes/pkg/ui/assets"
 )
@@ -62,8 +61,8 @@ func writeJSONBody(w http.ResponseWriter, code int, v any) {
 // httpError maps the errors of reading and acting on runs to statuses.
 func httpError(w http.ResponseWriter, err error) {
 	var notFound *record.NotFoundError
-	var finished *runctl.FinishedError
-	var running *runctl.RunningError
+	var finished *runmeta.FinishedError
+	var running *runmeta.RunningError
 	code := http.StatusBadGateway // the cluster said no, or did not answer
 	switch {
 	case errors.As(err, &notFound):
@@ -76,36 +75,35 @@ func httpError(w http.ResponseWriter, err error) {
 	writeJSONBody(w, code, map[string]string{"kind": "Error", "message": err.Error()})
 }
 
-// runPath reads NS and RUN from the path; false: answered already.
+// runPath reads NS and RUN from the path; false: answered already. A run
+// of any namespace may be asked for (the user's rights decide); the
+// namespace in view is what the run list shows.
 func (s *Server) runPath(w http.ResponseWriter, r *http.Request) (ns, runID string, ok bool) {
 	ns, runID = r.PathValue("ns"), r.PathValue("run")
 	if err := runmeta.ValidateRunID(runID); err != nil {
 		writeJSONBody(w, http.StatusBadRequest, map[string]string{"kind": "Error", "message": err.Error()})
 		return "", "", false
 	}
-	if !s.inView(ns) {
-		writeJSONBody(w, http.StatusNotFound, map[string]string{"kind": "Error",
-			"message": "namespace " + ns + " is not in view (jobernetes ui -n " + ns + ", or -A)"})
-		return "", "", false
-	}
 	return ns, runID, true
 }
 
-// apiRuns is the run list: the document of `status -A -o json` (with -n
-// NS, of `status -n NS -o json`), read as status reads it.
+// apiRuns is the run list: the document of `status -A -o json` (every
+// namespace the user may read, whatever the namespace in view); with
+// ?namespace=NS, of `status -n NS -o json`. Read as status reads it.
 func (s *Server) apiRuns(w http.ResponseWriter, r *http.Request) {
+	ns := r.URL.Query().Get("namespace")
 	var runs []report.RunSummary
 	var err error
-	if s.opts.AllNamespaces {
+	if ns == "" {
 		runs, err = report.ListAllRuns(r.Context(), s.opts.Client)
 	} else {
-		runs, err = report.ListRuns(r.Context(), s.opts.Client, s.opts.Namespace)
+		runs, err = report.ListRuns(r.Context(), s.opts.Client, ns)
 	}
 	if err != nil {
 		httpError(w, err)
 		return
 	}
-	writeJSONBody(w, http.StatusOK, s.opts.RunList(s.opts.Namespace, runs))
+	writeJSONBody(w, http.StatusOK, s.opts.RunList(ns, runs))
 }
 
 // apiRun is one run: the document of `status --run-id RUN -n NS -o json`.
@@ -168,7 +166,7 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 	if reason == "" {
 		reason = "from jobernetes ui"
 	}
-	n, err := runctl.CancelRun(r.Context(), s.opts.Client, ns, runID, reason, time.Now(), s.opts.CancelTimeout)
+	n, err := s.opts.Cancel(r.Context(), s.opts.Client, ns, runID, reason, time.Now(), s.opts.CancelTimeout)
 	if err != nil {
 		httpError(w, err)
 		return
@@ -183,11 +181,11 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	err := runctl.DeleteRun(r.Context(), s.opts.Client, ns, runID, s.opts.DeleteTimeout)
-	var running *runctl.RunningError
+	err := s.opts.Delete(r.Context(), s.opts.Client, ns, runID, s.opts.DeleteTimeout)
+	var running *runmeta.RunningError
 	if errors.As(err, &running) && r.URL.Query().Get("force") == "true" {
-		if _, err = runctl.CancelRun(r.Context(), s.opts.Client, ns, runID, "deleted from jobernetes ui", time.Now(), s.opts.CancelTimeout); err == nil {
-			err = runctl.DeleteRun(r.Context(), s.opts.Client, ns, runID, s.opts.DeleteTimeout)
+		if _, err = s.opts.Cancel(r.Context(), s.opts.Client, ns, runID, "deleted from jobernetes ui", time.Now(), s.opts.CancelTimeout); err == nil {
+			err = s.opts.Delete(r.Context(), s.opts.Client, ns, runID, s.opts.DeleteTimeout)
 		}
 	}
 	if err != nil {

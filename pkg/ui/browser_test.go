@@ -68,8 +68,12 @@ func TestPageInBrowser(t *testing.T) {
 	})
 	ts := newTestServer(t, client)
 
+	// A shared link without the token: the page asks for it.
 	err := chromedp.Do(ctx,
-		chromedp.Navigate(ts.URL+"/runs/ns/r1?token="+testToken),
+		chromedp.Navigate(ts.URL+"/runs/ns/r1"),
+		chromedp.WaitVisible(`input[name="token"]`),
+		chromedp.SendKeys(`input[name="token"]`, testToken),
+		chromedp.Submit(`input[name="token"]`),
 		chromedp.WaitVisible(`svg.dag g.node[data-job="a"][data-state="running"]`),
 		chromedp.WaitVisible(`svg.dag g.node[data-job="b"][data-state="waiting"]`),
 		chromedp.WaitVisible(`svg.dag g.node[data-job="c"][data-state="failed"]`),
@@ -84,6 +88,17 @@ func TestPageInBrowser(t *testing.T) {
 	imgs := run(ctx, t, chromedp.Evaluate[int](`document.querySelectorAll('img[src="x"], script:not([src])').length`))
 	if !strings.Contains(logTail, xssLine) || exitCode != "3" || imgs != 0 {
 		t.Errorf("panel: log tail %q, exit code %q, injected images %d", logTail, exitCode, imgs)
+	}
+	// A directory or matrix job is one node, unfolded on demand; a trigger
+	// rule is shown.
+	label := run(ctx, t, chromedp.TextContent(`svg.dag g.node[data-job="d"]`))
+	rule := run(ctx, t, chromedp.TextContent(`svg.dag g.node[data-job="e"]`))
+	if err := chromedp.Do(ctx, chromedp.Click(`svg.dag g.node[data-job="d"] text.toggle`)); err != nil {
+		t.Fatal(err)
+	}
+	chips := run(ctx, t, chromedp.Evaluate[int](`document.querySelectorAll('svg.dag g.node[data-job="d"] text.tag').length`))
+	if !strings.Contains(label, "d ×3") || !strings.Contains(rule, "all_done") || chips < 3 {
+		t.Errorf("group node %q, unfolded into %d rows; trigger rule node %q", label, chips, rule)
 	}
 	<-watching
 	j, _ := client.BatchV1().Jobs("ns").Get(ctx, "a-1", metav1.GetOptions{})
@@ -127,6 +142,8 @@ func addFailedJob(t *testing.T, client *fake.Clientset) {
 			{Phase: "p0", Job: "a", KubernetesJobs: []string{"a-1"}},
 			{Phase: "p0", Job: "b", DependsOn: []string{"a"}, KubernetesJobs: []string{"b-1"}},
 			{Phase: "p1", Job: "c", KubernetesJobs: []string{"c-1"}},
+			{Phase: "p1", Job: "d", KubernetesJobs: []string{"d-x", "d-y", "d-z"}},
+			{Phase: "p2", Job: "e", TriggerRule: "all_done", Finally: true, KubernetesJobs: []string{"e-1"}},
 		},
 		Jobs: map[string]*record.JobRecord{"c-1": {Job: "c", Phase: "p1", Result: record.JobFailed,
 			CreatedAt: now.Add(-5 * time.Second).UnixMilli(), FinishedAt: now.Add(-2 * time.Second).UnixMilli(),

@@ -259,6 +259,17 @@ func (s *Server) runEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	f := nv.feed(runID)
 	ch, err := f.subscribe()
+	// A run just started may not have its record yet: give it a few
+	// seconds to appear in the cache before answering 404.
+	for deadline := time.Now().Add(5 * time.Second); errors.Is(err, record.ErrNotFound) && time.Now().Before(deadline); {
+		select {
+		case <-r.Context().Done():
+			f.unsubscribe(nil)
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+		ch, err = f.subscribe()
+	}
 	if err != nil {
 		f.unsubscribe(nil)
 		httpError(w, err)

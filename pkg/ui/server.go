@@ -2,8 +2,8 @@
 // loopback from their kubeconfig, with their rights (docs/ui.md). The page
 // and the JSON API read runs with pkg/report, the same code as `status`;
 // live updates come from informers (views.go) over Server-Sent Events
-// (events.go); cancel and delete go through pkg/controller as the commands
-// do (actions.go).
+// (events.go); cancel and delete go through the functions pkg/cli gives
+// (pkg/runctl's, as the commands use; actions.go).
 package ui
 
 import (
@@ -31,6 +31,12 @@ const TokenHeader = "X-Jobernetes-Token"
 // Options configure a Server.
 type Options struct {
 	Client kubernetes.Interface
+	// Cancel and Delete act on a run as `jobernetes cancel` and `delete`
+	// do. pkg/cli gives runctl.CancelRun and runctl.DeleteRun (pkg/runctl):
+	// the page reads runs and does not import the orchestrator
+	// (docs/architecture.md).
+	Cancel func(ctx context.Context, client kubernetes.Interface, ns, runID, reason string, now time.Time, timeout time.Duration) (int, error)
+	Delete func(ctx context.Context, client kubernetes.Interface, ns, runID string, timeout time.Duration) error
 	// Namespace is the one namespace in view; AllNamespaces shows every
 	// namespace the user can read (Namespace is then ignored).
 	Namespace     string
@@ -62,8 +68,8 @@ type Server struct {
 
 // New makes a Server; Serve or Handler use it.
 func New(opts Options) (*Server, error) {
-	if opts.Client == nil || opts.Token == "" {
-		return nil, errors.New("ui: a client and a token are needed")
+	if opts.Client == nil || opts.Token == "" || opts.Cancel == nil || opts.Delete == nil {
+		return nil, errors.New("ui: a client, a token, Cancel and Delete are needed")
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -202,11 +208,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	_ = srv.Shutdown(sctx) // event streams end with ctx (BaseContext)
 	s.Close()
 	return nil
-}
-
-// inView tells whether namespace ns is one the server shows.
-func (s *Server) inView(ns string) bool {
-	return s.opts.AllNamespaces || ns == s.opts.Namespace
 }
 
 // URL is the address to print: http://HOST:PORT/?token=TOKEN, with

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,13 +14,17 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/report"
+	"github.com/jobernetes/jobernetes/pkg/runctl"
 	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
@@ -64,7 +69,7 @@ func newRun(t *testing.T) *fake.Clientset {
 
 func newTestServer(t *testing.T, client *fake.Clientset) *httptest.Server {
 	t.Helper()
-	s, err := New(Options{Client: client, Namespace: "ns", Token: testToken, Debounce: 10 * time.Millisecond})
+	s, err := New(Options{Client: client, Namespace: "ns", Token: testToken, Cancel: runctl.CancelRun, Delete: runctl.DeleteRun, Debounce: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +82,7 @@ func newTestServer(t *testing.T, client *fake.Clientset) *httptest.Server {
 // in the header too; GET changes nothing.
 func TestAuth(t *testing.T) {
 	ts := newTestServer(t, newRun(t))
-	s, _ := New(Options{Client: fake.NewClientset(), Token: testToken})
+	s, _ := New(Options{Client: fake.NewClientset(), Token: testToken, Cancel: runctl.CancelRun, Delete: runctl.DeleteRun})
 	cookie := &http.Cookie{Name: s.cookie, Value: testToken}
 	cases := []struct {
 		name, method, path string
@@ -98,7 +103,7 @@ func TestAuth(t *testing.T) {
 		{name: "api, cookie", method: "GET", path: "/api/runs/ns/r1", cookie: cookie, want: 200},
 		{name: "api, wrong cookie", method: "GET", path: "/api/runs", cookie: &http.Cookie{Name: s.cookie, Value: "x"}, want: 401},
 		{name: "unknown run", method: "GET", path: "/api/runs/ns/nope", bearer: testToken, want: 404},
-		{name: "namespace not in view", method: "GET", path: "/api/runs/other/r1", bearer: testToken, want: 404},
+		{name: "a run of another namespace", method: "GET", path: "/api/runs/other/r1", bearer: testToken, want: 404},
 		{name: "cancel without header", method: "POST", path: "/api/runs/ns/r1/cancel", bearer: testToken, want: 403},
 		{name: "cancel with query token, no header", method: "POST", path: "/api/runs/ns/r1/cancel?token=" + testToken, want: 403},
 		{name: "cancel with cookie, no header", method: "POST", path: "/api/runs/ns/r1/cancel", cookie: cookie, want: 403},
@@ -266,5 +271,134 @@ func TestURLAndLoopback(t *testing.T) {
 		if got := IsLoopback(addr); got != want {
 			t.Errorf("IsLoopback(%q) = %v", addr, got)
 		}
+	}
+}
+
+// With -A and no right to list records in every namespace, the live list
+// says so at once, and GET /api/runs lists namespace by namespace, as
+// status -A does.
+func TestAllNamespacesRefused(t *testing.T) {
+	client := newRun(t)
+	if _, err := client.CoreV1().Namespaces().Create(context.Background(),
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "ns"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	client.PrependReactor("list", "configmaps", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.GetNamespace() == "" {
+			return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "configmaps"}, "", errors.New("not cluster-wide"))
+		}
+		return false, nil, nil
+	})
+	s, err := New(Options{Client: client, AllNamespaces: true, Token: testToken, Cancel: runctl.CancelRun, Delete: runctl.DeleteRun})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	defer func() { s.Close(); ts.Close() }()
+	get := func(path string) (int, string) {
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	start := time.Now()
+	if code, body := get("/api/events"); code == 200 || !strings.Contains(body, "forbidden") || time.Since(start) > 5*time.Second {
+		t.Errorf("live list: %d %s after %v", code, body, time.Since(start))
+	}
+	if code, body := get("/api/runs"); code != 200 || !strings.Contains(body, `"runID": "r1"`) {
+		t.Errorf("GET /api/runs: %d %s", code, body)
+	}
+}
+
+// GET never changes anything: every GET route, with the token, makes only
+// reads of the cluster.
+func TestGETChangesNothing(t *testing.T) {
+	client := newRun(t)
+	client.ClearActions() // the fixture's own writes
+	ts := newTestServer(t, client)
+	for _, path := range []string{"/", "/runs/ns/r1", "/static/app.js", "/static/app.css", "/api/runs", "/api/runs/ns/r1",
+		"/api/runs/ns/r1/timeline.svg", "/api/runs/ns/r1/logs?job=a-1", "/api/runs/ns/r1/events", "/api/events",
+		"/api/runs/ns/r1/cancel", "/api/runs/ns/r1/delete"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+path, nil)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body) // an event stream ends with ctx
+			resp.Body.Close()
+		}
+		cancel()
+	}
+	if len(client.Actions()) == 0 {
+		t.Fatal("no read of the cluster at all")
+	}
+	for _, a := range client.Actions() {
+		switch a.GetVerb() {
+		case "get", "list", "watch":
+		default:
+			t.Errorf("a GET made %s %s", a.GetVerb(), a.GetResource().Resource)
+		}
+	}
+}
+
+// A user who may not list pods still sees the run, live (pods only add the
+// diagnosis of a running run, as for status).
+func TestPodsRefused(t *testing.T) {
+	client := newRun(t)
+	client.PrependReactor("list", "pods", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "", errors.New("no pods"))
+	})
+	ts := newTestServer(t, client)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/api/runs/ns/r1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st report.RunStatus
+	if err := json.Unmarshal(<-readEvents(resp.Body), &st); err != nil || st.RunID != "r1" || len(st.Jobs) != 2 {
+		t.Fatalf("first event: %v %+v", err, st)
+	}
+}
+
+// Events of a run whose record appears a moment later (a run just
+// started) begin with its document; a run that never appears is 404.
+func TestRunEventsWaitForTheRecord(t *testing.T) {
+	client := fake.NewClientset()
+	ts := newTestServer(t, client)
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		_ = record.NewStore(client, "ns", "late", nil).Create(context.Background(),
+			&record.Record{RunID: "late", Result: record.ResultRunning, StartedAt: time.Now().UnixMilli()})
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", ts.URL+"/api/runs/ns/late/events", nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st report.RunStatus
+	if err := json.Unmarshal(<-readEvents(resp.Body), &st); err != nil || st.RunID != "late" {
+		t.Fatalf("first event: %v %+v", err, st)
+	}
+	req, _ = http.NewRequestWithContext(ctx, "GET", ts.URL+"/api/runs/ns/never/events", nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp2, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp2.Body.Close()
+	if resp2.StatusCode != http.StatusNotFound {
+		t.Errorf("events of a run that never appears: %d, want 404", resp2.StatusCode)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -77,10 +78,12 @@ type views struct {
 	ctx      context.Context
 	stop     context.CancelFunc
 
-	mu    sync.Mutex
-	byNS  map[string]*nsView
-	heads *watched // -A: the heads of every namespace
-	list  *listFeed
+	mu        sync.Mutex
+	byNS      map[string]*nsView
+	heads     *watched // -A: the heads of every namespace
+	headsStop context.CancelFunc
+	headsErr  error // the cluster refused the heads of every namespace
+	list      *listFeed
 }
 
 func newViews(client kubernetes.Interface, ns string, debounce time.Duration, now func() time.Time) *views {
@@ -92,23 +95,42 @@ func (v *views) close() { v.stop() }
 
 // watched is a started informer and how its sync went.
 type watched struct {
-	inf     cache.SharedIndexInformer
-	mu      sync.Mutex
-	lastErr error
+	inf         cache.SharedIndexInformer
+	mu          sync.Mutex
+	lastErr     error
+	onForbidden func() // stops the watch when the cluster refuses it
 }
 
 func (w *watched) watchError(_ *cache.Reflector, err error) {
 	w.mu.Lock()
 	w.lastErr = err
+	stop := w.onForbidden
 	w.mu.Unlock()
+	if stop != nil && apierrors.IsForbidden(err) {
+		stop()
+	}
 }
 
-// wait waits for the cache to sync, at most 15 s: an informer that the
-// API server refuses retries for ever, and the page must hear why.
+// wait waits for the cache to sync, at most 15 s, and not at all once the
+// cluster refused the watch: an informer that the API server refuses
+// retries for ever, and the page must hear why.
 func (w *watched) wait(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	if cache.WaitForCacheSync(ctx.Done(), w.inf.HasSynced) {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !w.inf.HasSynced() {
+		if w.forbidden() {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-tick.C:
+			continue
+		}
+		break
+	}
+	if w.inf.HasSynced() {
 		return nil
 	}
 	w.mu.Lock()
@@ -117,6 +139,13 @@ func (w *watched) wait(ctx context.Context) error {
 		return runmeta.ClusterError("watch", w.lastErr)
 	}
 	return fmt.Errorf("watch: %w", ctx.Err())
+}
+
+// forbidden tells whether the cluster refused the watch.
+func (w *watched) forbidden() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return apierrors.IsForbidden(w.lastErr)
 }
 
 func newWatched(inf cache.SharedIndexInformer) *watched {
@@ -146,11 +175,18 @@ func (v *views) namespace(ns string) *nsView {
 	}
 	f := informers.NewSharedInformerFactoryWithOptions(v.client, 0, informers.WithNamespace(ns),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = runmeta.LabelRun }))
+	// Pods in a factory of their own: a user who may not list them (the
+	// diagnosis is a bonus, as for status) has that watch stopped, not
+	// retried for ever.
+	fp := informers.NewSharedInformerFactoryWithOptions(v.client, 0, informers.WithNamespace(ns),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = runmeta.LabelRun }))
+	podsCtx, stopPods := context.WithCancel(v.ctx)
 	nv := &nsView{ns: ns, feeds: map[string]*runFeed{}, debounce: v.debounce, now: v.now,
 		cms:  newWatched(f.Core().V1().ConfigMaps().Informer()),
 		jobs: newWatched(f.Batch().V1().Jobs().Informer()),
-		pods: newWatched(f.Core().V1().Pods().Informer()),
+		pods: newWatched(fp.Core().V1().Pods().Informer()),
 	}
+	nv.pods.onForbidden = stopPods
 	for _, w := range []*watched{nv.cms, nv.jobs, nv.pods} {
 		isCM := w == nv.cms
 		_, _ = w.inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -168,6 +204,7 @@ func (v *views) namespace(ns string) *nsView {
 		nv.onHead = func() { v.pokeList() }
 	}
 	f.Start(v.ctx.Done())
+	fp.Start(podsCtx.Done())
 	v.byNS[ns] = nv
 	return nv
 }
@@ -236,6 +273,9 @@ func (v *views) headsSource() (*watched, error) {
 	if v.ns != "" {
 		return nil, nil
 	}
+	if v.headsErr != nil {
+		return nil, v.headsErr
+	}
 	if v.heads == nil {
 		sel := record.LabelManagedBy + "=" + record.ManagedBy + ",!" + record.LabelSegment
 		f := informers.NewSharedInformerFactoryWithOptions(v.client, 0,
@@ -244,14 +284,31 @@ func (v *views) headsSource() (*watched, error) {
 		poke := func(interface{}) { v.pokeList() }
 		_, _ = v.heads.inf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: poke, DeleteFunc: poke,
 			UpdateFunc: func(_, o interface{}) { poke(o) }})
-		f.Start(v.ctx.Done())
+		ctx, stop := context.WithCancel(v.ctx)
+		v.headsStop = stop
+		f.Start(ctx.Done())
 	}
 	return v.heads, nil
 }
 
+// headsRefused stops the cluster-wide watch of the heads for good: the
+// cluster refused it (a user who may not list ConfigMaps in every
+// namespace). GET /api/runs still lists, one namespace at a time.
+func (v *views) headsRefused(err error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.headsStop != nil {
+		v.headsStop()
+	}
+	v.headsErr = err
+}
+
 // heads are the records' heads in view, from the caches.
 func (v *views) headObjects(ctx context.Context) ([]*corev1.ConfigMap, error) {
-	src, _ := v.headsSource()
+	src, err := v.headsSource()
+	if err != nil {
+		return nil, err
+	}
 	if src == nil {
 		nv := v.namespace(v.ns)
 		if err := nv.cms.wait(ctx); err != nil {
@@ -259,6 +316,9 @@ func (v *views) headObjects(ctx context.Context) ([]*corev1.ConfigMap, error) {
 		}
 		src = nv.cms
 	} else if err := src.wait(ctx); err != nil {
+		if src.forbidden() {
+			v.headsRefused(err)
+		}
 		return nil, err
 	}
 	var out []*corev1.ConfigMap

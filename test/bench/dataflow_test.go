@@ -12,6 +12,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
 
@@ -58,29 +59,10 @@ jobernetes:
     jobs:
       - {name: fan, job_path: job.yaml, matrix: {i: %s}}
 `, width, matrix)
-	job := func(msg string) string {
-		return fmt.Sprintf(`apiVersion: batch/v1
-kind: Job
-metadata:
-  name: x
-spec:
-  backoffLimit: 0
-  template:
-    metadata:
-      annotations:
-        test.jobernetes.io/duration: "0s"
-        test.jobernetes.io/termination-message: '%s'
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: main
-        image: busybox
-`, msg)
-	}
 	for name, content := range map[string]string{
 		"jobermodel.yaml": model,
-		"detect.yaml":     job(`{"list": ` + list + `}`),
-		"job.yaml":        job(""),
+		"detect.yaml":     e2eutil.ResultJobYAML("0s", `{"list": `+list+`}`),
+		"job.yaml":        e2eutil.ResultJobYAML("0s", ""),
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 			t.Fatal(err)

@@ -3,7 +3,6 @@ package chaos
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,26 +38,6 @@ jobernetes:
       - {name: never, job_path: plain.yaml, when: "size(results.agg.all) == 0"}
 `
 
-func flowJob(msg string) string {
-	return fmt.Sprintf(`apiVersion: batch/v1
-kind: Job
-metadata:
-  name: x
-spec:
-  backoffLimit: 0
-  template:
-    metadata:
-      annotations:
-        test.jobernetes.io/duration: "1s"
-        test.jobernetes.io/termination-message: '%s'
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: main
-        image: busybox
-`, msg)
-}
-
 // TestCrashLoopDataflow kills the orchestrator at random moments of a run
 // whose fan-out, env and conditions come from results, with cleanup on
 // (producers' Jobs are deleted once recorded) and a record of 1 KiB
@@ -71,10 +50,10 @@ func TestCrashLoopDataflow(t *testing.T) {
 	dir := t.TempDir()
 	for name, content := range map[string]string{
 		"jobermodel.yaml": dataflowModel,
-		"p0.yaml":         flowJob(`{"list": ["a", "b", "c"]}`),
-		"fan.yaml":        flowJob(`{"v": "$(JOBERNETES_MATRIX_X)-$(JOBERNETES_MATRIX_Z)"}`),
-		"agg.yaml":        flowJob(`{"all": $(ALL)}`),
-		"plain.yaml":      flowJob(""),
+		"p0.yaml":         e2eutil.ResultJobYAML("1s", `{"list": ["a", "b", "c"]}`),
+		"fan.yaml":        e2eutil.ResultJobYAML("1s", `{"v": "$(JOBERNETES_MATRIX_X)-$(JOBERNETES_MATRIX_Z)"}`),
+		"agg.yaml":        e2eutil.ResultJobYAML("1s", `{"all": $(ALL)}`),
+		"plain.yaml":      e2eutil.ResultJobYAML("1s", ""),
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 			t.Fatal(err)

@@ -57,3 +57,27 @@ func WriteFiles(t testing.TB, files map[string]string) string {
 	}
 	return dir
 }
+
+// ResultJobYAML is a Job manifest whose one pod (container "main") the test
+// bed finishes d after it runs, succeeding with msg as its termination
+// message (test/e2e/README.md: $(VAR) in msg takes VAR from the pod's env):
+// how a fake pod reports results (docs/dataflow.md).
+func ResultJobYAML(d, msg string) string {
+	return fmt.Sprintf(`apiVersion: batch/v1
+kind: Job
+metadata:
+  name: ignored
+spec:
+  backoffLimit: 0
+  template:
+    metadata:
+      annotations:
+        test.jobernetes.io/duration: %q
+        test.jobernetes.io/termination-message: %q
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: main
+        image: busybox
+`, d, msg)
+}

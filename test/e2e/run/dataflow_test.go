@@ -261,26 +261,6 @@ func TestDataflowResumeAfterSIGKILL(t *testing.T) {
 	}
 }
 
-func resultJob(msg string) string {
-	return fmt.Sprintf(`apiVersion: batch/v1
-kind: Job
-metadata:
-  name: ignored
-spec:
-  backoffLimit: 0
-  template:
-    metadata:
-      annotations:
-        test.jobernetes.io/duration: "0s"
-        test.jobernetes.io/termination-message: %q
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: main
-        image: busybox
-`, msg)
-}
-
 // Results that cannot be used fail their job with a message that names
 // the key and the container, and nothing that reads them is created: a
 // missing declared key, a message that is not JSON, a matrix over
@@ -301,12 +281,13 @@ jobernetes:
       - {name: after_missing, job_path: ok.yaml, depends_on: [missing], env: {U: "$(results.missing.url)"}}
       - {name: fan, job_path: ok.yaml, depends_on: [many], matrix: {x: "$(results.many.list)"}}
       - {name: fan_scalar, job_path: ok.yaml, depends_on: [many], matrix: {x: "$(results.many.scalar)"}}
+      - {name: fan_after_missing, job_path: ok.yaml, depends_on: [missing], matrix: {x: "$(results.missing.url)"}}
       - {name: none, job_path: many.yaml, results: [list, scalar], matrix: {x: []}}
       - {name: after_none, job_path: ok.yaml, depends_on: [none], env: {L: "$(results.none.list)"}}
 `,
-		"missing.yaml": resultJob(`{"other": 1}`),
-		"notjson.yaml": resultJob(`url=http://x`),
-		"many.yaml":    resultJob(`{"list": [1, 2, 3], "scalar": "a"}`),
+		"missing.yaml": e2eutil.ResultJobYAML("0s", `{"other": 1}`),
+		"notjson.yaml": e2eutil.ResultJobYAML("0s", `url=http://x`),
+		"many.yaml":    e2eutil.ResultJobYAML("0s", `{"list": [1, 2, 3], "scalar": "a"}`),
 		"ok.yaml":      e2eutil.JobYAML("0s", false),
 	})
 	rec := watchJobs(t, ns)
@@ -334,9 +315,41 @@ jobernetes:
 	if len(nodes["none"]) != 0 || len(nodes["after_none"]) != 1 {
 		t.Errorf("empty matrix: %d Jobs (want 0), its dependent %d (want 1)", len(nodes["none"]), len(nodes["after_none"]))
 	}
-	for _, n := range []string{"after_missing", "fan", "fan_scalar"} {
+	if !strings.Contains(out, "skipped   one/fan_after_missing") {
+		t.Errorf("a matrix decided from a failed job's results is not said skipped")
+	}
+	for _, n := range []string{"after_missing", "fan", "fan_scalar", "fan_after_missing"} {
 		if len(nodes[n]) != 0 {
 			t.Errorf("%s: %d Jobs created, want none", n, len(nodes[n]))
 		}
+	}
+}
+
+// A producer fails under failure_policy stop: the matrix that would read
+// its results is skipped (never decided), and the run ends at once, exit 1.
+func TestDataflowProducerFails(t *testing.T) {
+	cp := framework.RequireCluster(t)
+	ns := cp.NewNamespace(t)
+	dir := e2eutil.WriteFiles(t, map[string]string{
+		"jobermodel.yaml": `jobernetes:
+  - phase_name: one
+    jobs:
+      - {name: detect, job_path: fail.yaml, results: [list]}
+  - phase_name: two
+    jobs:
+      - {name: fan, job_path: ok.yaml, matrix: {x: "$(results.detect.list)"}}
+`,
+		"fail.yaml": e2eutil.JobYAML("0s", true),
+		"ok.yaml":   e2eutil.JobYAML("0s", false),
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	r := jobernetes(ctx, t, "run", "-f", filepath.Join(dir, "jobermodel.yaml"), "-n", ns)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", r.code, r.stdout)
+	}
+	st := jobernetes(ctx, t, "status", "-n", ns, "--run-id", runIDOf(t, r.stdout), "-o", "json")
+	if !strings.Contains(st.stdout, `"job": "fan"`) || !strings.Contains(st.stdout, `"state": "skipped"`) {
+		t.Errorf("status does not show fan skipped:\n%s", st.stdout)
 	}
 }

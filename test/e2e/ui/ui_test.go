@@ -8,6 +8,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -130,7 +131,7 @@ func TestRunPage(t *testing.T) {
 		"jobermodel.yaml": e2eutil.Model(false, 0, `
   - phase_name: prepare
     jobs:
-      - {name: extract, job_path: quick.yaml}
+      - {name: extract, job_path: extract.yaml, results: [rows, source]}
   - phase_name: process
     jobs:
       - {name: transform, job_path: slow.yaml}
@@ -146,6 +147,8 @@ func TestRunPage(t *testing.T) {
     jobs:
       - {name: hello, job_path: quick.yaml}
 `),
+		"extract.yaml": strings.Replace(e2eutil.JobYAML("1s", false), "        test.jobernetes.io/outcome: succeed\n",
+			"        test.jobernetes.io/outcome: succeed\n        test.jobernetes.io/termination-message: '{\"rows\": \"42\", \"source\": \"/data/in.csv\"}'\n", 1),
 		"quick.yaml":     e2eutil.JobYAML("1s", false),
 		"slow.yaml":      e2eutil.JobYAML("6s", false),
 		"fail.yaml":      failing,
@@ -198,6 +201,12 @@ func TestRunPage(t *testing.T) {
 	}
 	time.Sleep(3500 * time.Millisecond) // the timeline image reloads at most every 3 s
 	screenshot(bctx, t, "ui-run.png")
+	do(bctx, t, "a job's results in its panel", chromedp.Click(`svg.dag g.node[data-job="extract"]`),
+		chromedp.WaitVisible(`#panel table.results`))
+	if res := value(bctx, t, chromedp.TextContent(`#panel table.results`)); !strings.Contains(res, "rows42") || !strings.Contains(res, "source/data/in.csv") {
+		t.Errorf("extract's panel: results %q", res)
+	}
+	do(bctx, t, "back to the failed job", chromedp.Click(`svg.dag g.node[data-job="load"]`), chromedp.WaitVisible(`#panel pre.logtail`))
 	do(bctx, t, "the failed job's logs, streamed", chromedp.Click(`#panel button.showlogs`))
 	e2eutil.WaitFor(t, 30*time.Second, "log lines in the panel", func() bool {
 		return strings.Contains(value(bctx, t, chromedp.TextContent(`#logs`)), "error: input file /data/in.csv is empty")
@@ -278,6 +287,16 @@ func TestCancelFromPage(t *testing.T) {
 	}
 	if code := httpCode(t, "POST", base+"/api/runs/"+ns+"/stopme/delete", map[string]string{"Authorization": "Bearer " + token}); code != http.StatusForbidden {
 		t.Errorf("POST delete without the token header: %d, want 403", code)
+	}
+	// Delete from the page: the record goes, and with it the run's Jobs;
+	// the page goes back to the run list.
+	do(bctx, t, "delete from the page",
+		chromedp.Evaluate[chromedp.Void](`window.confirm = (q) => { window.__asked = q; return true; }`),
+		chromedp.Click(`#delete`),
+		chromedp.WaitVisible(`h1`),
+		chromedp.WaitNotPresent(`#delete`))
+	if _, err := record.GetHead(ctx, cp.Client, ns, "stopme"); !errors.Is(err, record.ErrNotFound) {
+		t.Errorf("record after the delete: %v, want not found", err)
 	}
 }
 

@@ -110,9 +110,24 @@
         tbody.appendChild(tr);
       }
     }
+    const note = el("p", { class: "note", id: "listnote", hidden: true });
+    main.insertBefore(note, head.nextSibling);
     const es = new EventSource("/api/events");
     es.onopen = () => setLive(true, "live");
-    es.onerror = () => setLive(false, "reconnecting…");
+    es.onerror = () => {
+      setLive(false, "reconnecting…");
+      if (es.readyState !== EventSource.CLOSED) return;
+      // The live list was refused (no right to watch the records of every
+      // namespace): the list as status -A reads it, once.
+      setLive(false, "not live");
+      fetch("/api/runs" + (VIEW_NS ? "?namespace=" + encodeURIComponent(VIEW_NS) : ""), { credentials: "same-origin" }).then((r) => r.json()).then((doc) => {
+        items = doc.items || [];
+        draw();
+        note.hidden = false;
+        note.textContent = "This list is not live (the cluster refused to let it watch the run records of every namespace): it is as of " +
+          new Date().toLocaleTimeString() + ". Reload the page to read it again.";
+      }).catch((e) => { note.hidden = false; note.textContent = "The runs cannot be read: " + e.message; });
+    };
     es.onmessage = (ev) => {
       const doc = JSON.parse(ev.data);
       items = Array.isArray(doc) ? doc : doc.items || [];
@@ -562,7 +577,7 @@
     if (results.length) {
       p.append(el("h3", {}, "Results"));
       for (const r of results.slice(0, 50)) {
-        p.append(el("table", { class: "kv" }, Object.keys(r.results).sort().map((k) =>
+        p.append(el("table", { class: "kv results" }, Object.keys(r.results).sort().map((k) =>
           el("tr", {}, el("td", {}, (results.length > 1 ? r.kubernetesJob + " " : "") + k), el("td", { class: "mono" }, typeof r.results[k] === "string" ? r.results[k] : JSON.stringify(r.results[k]))))));
       }
     }
