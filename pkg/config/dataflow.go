@@ -2,6 +2,7 @@ package config
 
 import (
 	"encoding/json"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -210,7 +211,7 @@ func (j *Job) ResultRefs() []ResultRef {
 			out = append(out, r)
 		}
 	}
-	for _, k := range sortedStringKeys(j.Env) {
+	for _, k := range slices.Sorted(maps.Keys(j.Env)) {
 		for _, r := range findRefs(j.Env[k]) {
 			if r.kind == "results" && r.bad == "" {
 				add(ResultRef{Job: r.job, Key: r.key})
@@ -228,15 +229,6 @@ func (j *Job) ResultRefs() []ResultRef {
 		}
 	}
 	return out
-}
-
-func sortedStringKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // decodeResults reads `results: [KEY...]`.
@@ -348,26 +340,14 @@ func MatrixManifests(base *Manifest, combos []Combination) []*Manifest {
 // directory job.
 func checkDataflow(raw *rawModel, m *Model, ps *problems) {
 	byName := map[string]*Job{}
-	rawOf := map[*Job]*rawJob{}
-	k := 0
-	rjs := make([]*rawJob, 0)
-	for _, rp := range raw.phases {
-		rjs = append(rjs, rp.jobs...)
-	}
 	for _, j := range m.Jobs() {
 		if _, dup := byName[j.Name]; !dup {
 			byName[j.Name] = j
 		}
-		if k < len(rjs) {
-			rawOf[j] = rjs[k]
-		}
-		k++
 	}
-	for _, j := range m.Jobs() {
-		rj := rawOf[j]
-		if rj == nil {
-			continue
-		}
+	rjs := rawJobs(raw) // in model order, as m.Jobs() before sub-models are inlined
+	for i, j := range m.Jobs() {
+		rj := rjs[i]
 		report := func(f, msg string) { ps.job(rj, "", f, msg) }
 		if j.Type == TypeDirectory {
 			if len(j.Results) > 0 {
@@ -390,7 +370,7 @@ func checkDataflow(raw *rawModel, m *Model, ps *problems) {
 				report(f, msg)
 			}
 		}
-		for _, name := range sortedStringKeys(j.Env) {
+		for _, name := range slices.Sorted(maps.Keys(j.Env)) {
 			f := rj.field.Child("env").Key(name).String()
 			for _, r := range findRefs(j.Env[name]) {
 				switch {

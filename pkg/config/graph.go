@@ -12,10 +12,7 @@ import (
 // job and the field. Empty names are reported by the decoder already; the
 // graph's EmptyName problems are dropped so that nothing is said twice.
 func buildGraph(raw *rawModel, specs []graph.PhaseSpec, ps *problems) *graph.Graph {
-	jobs := make([]*rawJob, 0)
-	for _, rp := range raw.phases {
-		jobs = append(jobs, rp.jobs...)
-	}
+	jobs := rawJobs(raw)
 	g, err := graph.Build(specs)
 	var be *graph.BuildError
 	if errors.As(err, &be) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -44,7 +45,7 @@ func loadSubModels(m *Model, raw *rawModel, opts LoadOptions, ps *problems) {
 			continue
 		}
 		pabs, _ := filepath.Abs(path)
-		if idx := indexOf(stack, pabs); idx >= 0 {
+		if idx := slices.Index(stack, pabs); idx >= 0 {
 			chain := make([]string, 0, len(stack)-idx+1)
 			for _, s := range stack[idx:] {
 				chain = append(chain, rel(m.Dir, s))
@@ -166,7 +167,7 @@ func innerJobs(outer *Job, inner *Model, outerDeps []string) []*Job {
 			j.Matrix = append([]MatrixAxis(nil), ij.Matrix...)
 			for a := range j.Matrix {
 				if f := j.Matrix[a].From; f != nil {
-					if isInner(f.Job, inner) {
+					if slices.ContainsFunc(inner.Jobs(), func(x *Job) bool { return x.Name == f.Job }) {
 						j.Matrix[a].From = &ResultRef{Job: prefix + f.Job, Key: f.Key}
 					}
 				}
@@ -177,15 +178,6 @@ func innerJobs(outer *Job, inner *Model, outerDeps []string) []*Job {
 		prev = names
 	}
 	return jobs
-}
-
-func isInner(name string, inner *Model) bool {
-	for _, j := range inner.Jobs() {
-		if j.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // renamer rewrites $(results.JOB.KEY) of inner jobs to their outer names.
@@ -221,15 +213,6 @@ func rawJobs(raw *rawModel) []*rawJob {
 		out = append(out, rp.jobs...)
 	}
 	return out
-}
-
-func indexOf(list []string, s string) int {
-	for i, x := range list {
-		if x == s {
-			return i
-		}
-	}
-	return -1
 }
 
 func rel(dir, path string) string {

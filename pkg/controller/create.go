@@ -64,7 +64,7 @@ func (c *Controller) runLabels(u *unit, base map[string]string) map[string]strin
 		l[runmeta.LabelAttempt] = strconv.Itoa(u.attempt)
 	}
 	if cb := u.manifest.Matrix; cb != nil && !u.revert {
-		l[LabelMatrix] = matrixLabel(cb)
+		l[runmeta.LabelMatrix] = strconv.Itoa(cb.Index)
 	}
 	return l
 }

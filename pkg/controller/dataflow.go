@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -31,14 +30,17 @@ type dataflow struct {
 	decided map[int]bool            // nodes whose when/matrix was settled
 	recNow  bool                    // a job waits for a result to be recorded
 	decoded map[int]map[string]any  // per node: its results decoded (cache)
+	refs    [][]config.ResultRef    // per node: the results its job reads (config.Job.ResultRefs)
 }
 
 func (c *Controller) initDataflow() {
-	c.flow = dataflow{results: map[int]json.RawMessage{}, byJob: map[string]int{}, decided: map[int]bool{}, decoded: map[int]map[string]any{}}
+	c.flow = dataflow{results: map[int]json.RawMessage{}, byJob: map[string]int{}, decided: map[int]bool{},
+		decoded: map[int]map[string]any{}, refs: make([][]config.ResultRef, len(c.nodes))}
 	for i, n := range c.nodes {
 		c.flow.byJob[n.job.Name] = i
 		j := n.job
-		if len(j.Results) > 0 || j.When != nil || len(j.Matrix) > 0 || len(j.ResultRefs()) > 0 {
+		c.flow.refs[i] = j.ResultRefs()
+		if len(j.Results) > 0 || j.When != nil || len(j.Matrix) > 0 || len(c.flow.refs[i]) > 0 {
 			c.flow.any = true
 		}
 	}
@@ -163,30 +165,28 @@ func (c *Controller) jobResults(n int) map[string]any {
 	nd := c.nodes[n]
 	out := map[string]any{}
 	matrix := len(nd.job.Matrix) > 0
-	for _, k := range nd.job.Results {
-		var list []any
-		for _, u := range nd.units {
-			raw, ok := c.flow.results[u.index]
-			if !ok {
-				continue
-			}
-			var obj map[string]any
-			d := json.NewDecoder(bytes.NewReader(raw))
-			d.UseNumber()
-			if d.Decode(&obj) != nil {
-				continue
-			}
+	if matrix {
+		for _, k := range nd.job.Results {
+			out[k] = []any{}
+		}
+	}
+	for _, u := range nd.units { // each Job's object decoded once
+		raw, ok := c.flow.results[u.index]
+		if !ok {
+			continue
+		}
+		var obj map[string]any
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		if d.Decode(&obj) != nil {
+			continue
+		}
+		for _, k := range nd.job.Results {
 			if matrix {
-				list = append(list, obj[k])
+				out[k] = append(out[k].([]any), obj[k])
 			} else {
 				out[k] = obj[k]
 			}
-		}
-		if matrix {
-			if list == nil {
-				list = []any{}
-			}
-			out[k] = list
 		}
 	}
 	c.flow.decoded[n] = out
@@ -206,7 +206,7 @@ func (c *Controller) resultOf(r config.ResultRef) (any, bool) {
 // producersRecorded: every job whose results n reads has its results in
 // the record, so that what n's Jobs get survives a kill.
 func (c *Controller) producersRecorded(n int) bool {
-	for _, r := range c.nodes[n].job.ResultRefs() {
+	for _, r := range c.flow.refs[n] {
 		p, ok := c.flow.byJob[r.Job]
 		if !ok {
 			continue
@@ -227,7 +227,7 @@ func (c *Controller) producersRecorded(n int) bool {
 func (c *Controller) settle(n int) (ready bool) {
 	nd := c.nodes[n]
 	j := nd.job
-	if c.flow.decided[n] || (j.When == nil && len(j.Matrix) == 0 && len(j.ResultRefs()) == 0) {
+	if c.flow.decided[n] || (j.When == nil && len(j.Matrix) == 0 && len(c.flow.refs[n]) == 0) {
 		return true
 	}
 	if !c.producersRecorded(n) {
@@ -383,11 +383,6 @@ func matrixEnv(cb *config.Combination) []corev1.EnvVar {
 	}
 	return out
 }
-
-// LabelMatrix is a matrix Job's index in matrix order.
-const LabelMatrix = "jobernetes.io/matrix"
-
-func matrixLabel(cb *config.Combination) string { return strconv.Itoa(cb.Index) }
 
 // recordResults is what the record keeps of u's results.
 func (c *Controller) recordResults(u *unit) json.RawMessage { return c.flow.results[u.index] }

@@ -28,7 +28,9 @@ const (
 	// LabelRevert marks a compensating Job; LabelAttempt a Job of a retry.
 	LabelRevert  = "jobernetes.io/revert"
 	LabelAttempt = "jobernetes.io/attempt"
-	ManagedBy    = record.ManagedBy
+	// LabelMatrix is a matrix Job's index in matrix order (docs/dataflow.md).
+	LabelMatrix = "jobernetes.io/matrix"
+	ManagedBy   = record.ManagedBy
 
 	// AnnotationManifest records which manifest file a Job was made from.
 	AnnotationManifest = "jobernetes.io/manifest"

@@ -15,6 +15,21 @@ func JobYAML(d string, fail bool) string {
 	if fail {
 		outcome = "fail"
 	}
+	return scriptedJob(d, outcome, "")
+}
+
+// ResultJobYAML is JobYAML's succeeding Job whose container ("main")
+// writes msg as its termination message (test/e2e/README.md: $(VAR) in msg
+// takes VAR from the pod's env): how a fake pod reports results
+// (docs/dataflow.md).
+func ResultJobYAML(d, msg string) string { return scriptedJob(d, "succeed", msg) }
+
+// scriptedJob is a Job of one pod scripted by the test bed's annotations.
+func scriptedJob(d, outcome, msg string) string {
+	message := ""
+	if msg != "" {
+		message = fmt.Sprintf("\n        test.jobernetes.io/termination-message: %q", msg)
+	}
 	return fmt.Sprintf(`apiVersion: batch/v1
 kind: Job
 metadata:
@@ -25,14 +40,14 @@ spec:
     metadata:
       annotations:
         test.jobernetes.io/duration: %q
-        test.jobernetes.io/outcome: %s
+        test.jobernetes.io/outcome: %s%s
     spec:
       restartPolicy: Never
       containers:
       - name: main
         image: busybox
         command: ["sleep", "1"]
-`, d, outcome)
+`, d, outcome, message)
 }
 
 // Model is a model file with the given options and phases (body is the
@@ -56,28 +71,4 @@ func WriteFiles(t testing.TB, files map[string]string) string {
 		}
 	}
 	return dir
-}
-
-// ResultJobYAML is a Job manifest whose one pod (container "main") the test
-// bed finishes d after it runs, succeeding with msg as its termination
-// message (test/e2e/README.md: $(VAR) in msg takes VAR from the pod's env):
-// how a fake pod reports results (docs/dataflow.md).
-func ResultJobYAML(d, msg string) string {
-	return fmt.Sprintf(`apiVersion: batch/v1
-kind: Job
-metadata:
-  name: ignored
-spec:
-  backoffLimit: 0
-  template:
-    metadata:
-      annotations:
-        test.jobernetes.io/duration: %q
-        test.jobernetes.io/termination-message: %q
-    spec:
-      restartPolicy: Never
-      containers:
-      - name: main
-        image: busybox
-`, d, msg)
 }
