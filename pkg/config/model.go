@@ -38,7 +38,7 @@ type Job struct {
 	Phase      string
 	PhaseIndex int
 	Index      int    // graph node index
-	Type       string // TypeFile or TypeDirectory
+	Type       string // TypeFile, TypeDirectory or TypeModel
 	Path       string // job_path as written
 	DependsOn  []string
 	// Manifests holds 1 manifest for a file job; for a directory job, every
