@@ -155,11 +155,9 @@ func (x option) failurePolicy(dst *string) {
 }
 
 func (x option) parallelization(dst *int) {
-	n, ok := x.v.(json.Number)
-	i, err := n.Int64()
+	n, i, ok := x.wholeNumber(" (0 = unlimited)")
 	switch {
-	case !ok || err != nil:
-		x.ps.at(x.fp.String(), "must be a whole number (0 = unlimited), not "+describe(x.v))
+	case !ok:
 	case i < 0:
 		x.ps.at(x.fp.String(), "must be 0 (unlimited) or more, not "+n.String())
 	case i > math.MaxInt32:
@@ -170,16 +168,26 @@ func (x option) parallelization(dst *int) {
 }
 
 func (x option) maxMatrix(dst *int) {
-	n, ok := x.v.(json.Number)
-	i, err := n.Int64()
+	n, i, ok := x.wholeNumber("")
 	switch {
-	case !ok || err != nil:
-		x.ps.at(x.fp.String(), "must be a whole number, not "+describe(x.v))
+	case !ok:
 	case i < 1 || i > 100000:
 		x.ps.at(x.fp.String(), "must be between 1 and 100000, not "+n.String())
 	default:
 		*dst = int(i)
 	}
+}
+
+// wholeNumber is the value as a whole number; anything else is reported,
+// with hint.
+func (x option) wholeNumber(hint string) (json.Number, int64, bool) {
+	n, ok := x.v.(json.Number)
+	i, err := n.Int64()
+	if !ok || err != nil {
+		x.ps.at(x.fp.String(), "must be a whole number"+hint+", not "+describe(x.v))
+		return n, 0, false
+	}
+	return n, i, true
 }
 
 // seconds stores a number of seconds, 0 or more.
