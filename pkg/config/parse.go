@@ -46,6 +46,11 @@ type rawJob struct {
 	revertPath  string // revert_path as written, "" when absent
 	env         map[string]string
 
+	rawDataflow
+}
+
+// rawDataflow is a job's results, when and matrix as written.
+type rawDataflow struct {
 	results  []string // declared result keys
 	when     *When    // nil when absent (or invalid)
 	whenExpr string   // as written, until compileWhens
