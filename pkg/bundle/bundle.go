@@ -69,19 +69,9 @@ type Options struct {
 // Generate returns the objects, in apply order: ServiceAccount, Role,
 // RoleBinding, the model ConfigMap, then the CronJob or the Job.
 func Generate(m *config.Model, o Options) ([]runtime.Object, error) {
-	if errs := validation.IsDNS1123Label(o.Name); len(errs) > 0 || len(o.Name) > MaxNameLength {
-		return nil, fmt.Errorf("invalid name %q: must be a DNS label (lower case letters, digits, '-') of at most %d characters", o.Name, MaxNameLength)
-	}
-	if o.Image == "" {
-		return nil, fmt.Errorf("no image: name the jobernetes image to run")
-	}
-	if o.TimeZone != "" && o.Schedule == "" {
-		return nil, fmt.Errorf("a time zone needs a schedule: only a CronJob has one")
-	}
-	if o.ServiceAccount == "" {
-		o.ServiceAccount = o.Name
-	} else if errs := validation.IsDNS1123Subdomain(o.ServiceAccount); len(errs) > 0 {
-		return nil, fmt.Errorf("invalid service account name %q: %s", o.ServiceAccount, strings.Join(errs, "; "))
+	o, err := o.checked()
+	if err != nil {
+		return nil, err
 	}
 	cm, items, err := modelConfigMap(m, o)
 	if err != nil {
@@ -91,11 +81,43 @@ func Generate(m *config.Model, o Options) ([]runtime.Object, error) {
 	for _, obj := range objs {
 		obj.(metav1.Object).SetLabels(Labels(o.Name))
 	}
-	spec := podSpec(o, items)
-	// A retried wrapper Pod keeps its Job's name, so it resumes the same run.
-	// Exit codes 1 (run failed) and 2 (invalid model) are final; others
-	// (cluster errors, an evicted Pod) are worth a retry.
-	jobSpec := batchv1.JobSpec{
+	jobSpec := wrapperJobSpec(o, podSpec(o, items))
+	if o.Schedule == "" {
+		return append(objs, &batchv1.Job{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
+			ObjectMeta: metav1.ObjectMeta{Name: o.Name, Namespace: o.Namespace, Labels: Labels(o.Name)},
+			Spec:       jobSpec,
+		}), nil
+	}
+	return append(objs, cronJob(o, jobSpec)), nil
+}
+
+// checked are the options with the service account's default filled in,
+// or why they cannot make a bundle.
+func (o Options) checked() (Options, error) {
+	if errs := validation.IsDNS1123Label(o.Name); len(errs) > 0 || len(o.Name) > MaxNameLength {
+		return o, fmt.Errorf("invalid name %q: must be a DNS label (lower case letters, digits, '-') of at most %d characters", o.Name, MaxNameLength)
+	}
+	if o.Image == "" {
+		return o, fmt.Errorf("no image: name the jobernetes image to run")
+	}
+	if o.TimeZone != "" && o.Schedule == "" {
+		return o, fmt.Errorf("a time zone needs a schedule: only a CronJob has one")
+	}
+	if o.ServiceAccount == "" {
+		o.ServiceAccount = o.Name
+	} else if errs := validation.IsDNS1123Subdomain(o.ServiceAccount); len(errs) > 0 {
+		return o, fmt.Errorf("invalid service account name %q: %s", o.ServiceAccount, strings.Join(errs, "; "))
+	}
+	return o, nil
+}
+
+// wrapperJobSpec is the spec of the Job that runs jobernetes. A retried
+// wrapper Pod keeps its Job's name, so it resumes the same run. Exit codes
+// 1 (run failed) and 2 (invalid model) are final; others (cluster errors,
+// an evicted Pod) are worth a retry.
+func wrapperJobSpec(o Options, spec corev1.PodSpec) batchv1.JobSpec {
+	return batchv1.JobSpec{
 		BackoffLimit: ptr(int32(3)),
 		PodFailurePolicy: &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{{
 			Action: batchv1.PodFailurePolicyActionFailJob,
@@ -108,14 +130,10 @@ func Generate(m *config.Model, o Options) ([]runtime.Object, error) {
 		}}},
 		Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: Labels(o.Name)}, Spec: spec},
 	}
-	if o.Schedule == "" {
-		objs = append(objs, &batchv1.Job{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
-			ObjectMeta: metav1.ObjectMeta{Name: o.Name, Namespace: o.Namespace, Labels: Labels(o.Name)},
-			Spec:       jobSpec,
-		})
-		return objs, nil
-	}
+}
+
+// cronJob runs the wrapper Job on o's schedule, one at a time.
+func cronJob(o Options, jobSpec batchv1.JobSpec) *batchv1.CronJob {
 	cj := &batchv1.CronJob{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "CronJob"},
 		ObjectMeta: metav1.ObjectMeta{Name: o.Name, Namespace: o.Namespace, Labels: Labels(o.Name)},
@@ -130,7 +148,7 @@ func Generate(m *config.Model, o Options) ([]runtime.Object, error) {
 	if o.TimeZone != "" {
 		cj.Spec.TimeZone = &o.TimeZone
 	}
-	return append(objs, cj), nil
+	return cj
 }
 
 // Labels are the labels of every generated object and of the wrapper Jobs

@@ -454,17 +454,17 @@ func runsBefore(m *Model, p, j *Job) bool {
 	return false
 }
 
-// decodeDataflow reads a job's results, when and matrix.
-func decodeDataflow(m map[string]any, job *rawJob, fp *field.Path, report func(field, msg string)) {
-	if v := m["results"]; v != nil {
-		job.results = decodeResults(v, fp.Child("results"), report)
-	}
-	if v := m["matrix"]; v != nil {
-		job.matrix = decodeMatrix(v, fp.Child("matrix"), report)
-	}
-	if v := m["when"]; v != nil {
-		if s, ok := stringValue(v, fp.Child("when"), report); ok {
-			job.whenExpr, job.hasWhen = s, true // compiled by compileWhens
-		}
+func decodeJobResults(job *rawJob, v any, fp *field.Path, report jobReport) {
+	job.results = decodeResults(v, fp.Child("results"), report.at)
+}
+
+func decodeJobMatrix(job *rawJob, v any, fp *field.Path, report jobReport) {
+	job.matrix = decodeMatrix(v, fp.Child("matrix"), report.at)
+}
+
+// decodeJobWhen keeps the expression as written: compileWhens compiles it.
+func decodeJobWhen(job *rawJob, v any, fp *field.Path, report jobReport) {
+	if s, ok := stringValue(v, fp.Child("when"), report.at); ok {
+		job.whenExpr, job.hasWhen = s, true
 	}
 }

@@ -31,13 +31,7 @@ const maxModelSize = 64 << 20
 // comes back as a *ValidationError listing every problem in model order.
 func Load(path string, opts LoadOptions) (*Model, error) {
 	ps := &problems{file: path}
-	namespace := opts.Namespace
-	if namespace != "" {
-		if msg := namespaceProblem(namespace); msg != "" {
-			ps.at("", "namespace (-n) "+msg)
-			namespace = "" // reported once; not compared with manifests
-		}
-	}
+	namespace := namespaceFlag(opts.Namespace, ps)
 	data, ok := readModel(path, ps)
 	if !ok {
 		return nil, &ValidationError{Problems: ps.sorted()}
@@ -61,33 +55,7 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 		cache:     map[string]*decoded{},
 		paths:     map[pathKey]resolved{},
 	}
-	for _, rp := range raw.phases {
-		phase := Phase{Name: rp.name}
-		for _, rj := range rp.jobs {
-			job := &Job{
-				Name:       rj.name,
-				Phase:      rp.name,
-				PhaseIndex: len(m.Phases),
-				Index:      rj.node,
-				Type:       rj.typ,
-				Path:       rj.path,
-				DependsOn:  rj.dependsOn,
-			}
-			if rj.usable && rj.typ != TypeModel {
-				job.Manifests = loader.manifests(rj, ps)
-			}
-			job.TriggerRule = rj.triggerRule
-			job.Env = rj.env
-			job.Results, job.When, job.Matrix = rj.results, rj.when, rj.matrix
-			expandStatic(job, raw.options.MaxMatrix)
-			if rj.revertPath != "" {
-				job.Revert = loader.revert(rj, ps)
-			}
-			phase.Jobs = append(phase.Jobs, job)
-			m.jobs = append(m.jobs, job)
-		}
-		m.Phases = append(m.Phases, phase)
-	}
+	loader.phases(m, raw, ps)
 	checkFailureHandling(raw, ps)
 	m.Graph = buildGraph(raw, GraphSpecs(m.Phases, raw.options.FinallyPhase), ps)
 	checkDataflow(raw, m, ps)
@@ -99,6 +67,57 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 		return nil, &ValidationError{Problems: ps.sorted()}
 	}
 	return m, nil
+}
+
+// namespaceFlag is the namespace given with -n, "" when none was given or
+// when it is not a valid name (reported once, not compared with manifests).
+func namespaceFlag(namespace string, ps *problems) string {
+	if namespace == "" {
+		return ""
+	}
+	if msg := namespaceProblem(namespace); msg != "" {
+		ps.at("", "namespace (-n) "+msg)
+		return ""
+	}
+	return namespace
+}
+
+// phases fills m's phases and jobs from the model as written, with the
+// manifests each job names.
+func (l *manifestLoader) phases(m *Model, raw *rawModel, ps *problems) {
+	for _, rp := range raw.phases {
+		phase := Phase{Name: rp.name}
+		for _, rj := range rp.jobs {
+			job := l.job(rj, len(m.Phases), raw.options.MaxMatrix, ps)
+			phase.Jobs = append(phase.Jobs, job)
+			m.jobs = append(m.jobs, job)
+		}
+		m.Phases = append(m.Phases, phase)
+	}
+}
+
+// job is the model's job of rj, phase its phase's index.
+func (l *manifestLoader) job(rj *rawJob, phase, maxMatrix int, ps *problems) *Job {
+	job := &Job{
+		Name:        rj.name,
+		Phase:       rj.phase.name,
+		PhaseIndex:  phase,
+		Index:       rj.node,
+		Type:        rj.typ,
+		Path:        rj.path,
+		DependsOn:   rj.dependsOn,
+		TriggerRule: rj.triggerRule,
+		Env:         rj.env,
+	}
+	if rj.usable && rj.typ != TypeModel {
+		job.Manifests = l.manifests(rj, ps)
+	}
+	job.Results, job.When, job.Matrix = rj.results, rj.when, rj.matrix
+	expandStatic(job, maxMatrix)
+	if rj.revertPath != "" {
+		job.Revert = l.revert(rj, ps)
+	}
+	return job
 }
 
 // readModel reads the model file, reporting why it cannot. Pipes such as

@@ -38,7 +38,7 @@ type Job struct {
 	Phase      string
 	PhaseIndex int
 	Index      int    // graph node index
-	Type       string // TypeFile or TypeDirectory
+	Type       string // TypeFile, TypeDirectory or TypeModel
 	Path       string // job_path as written
 	DependsOn  []string
 	// Manifests holds 1 manifest for a file job; for a directory job, every
@@ -55,6 +55,16 @@ type Job struct {
 	// model's jobernetes_config env.
 	Env map[string]string
 
+	Dataflow
+
+	// SubModel is, for a job of a sub-model (type: model, flattened), the
+	// outer job it runs for ("infra", or "infra.net" when nested), and
+	// SubModelPath that model's file; both empty for the model's own jobs.
+	SubModel, SubModelPath string
+}
+
+// Dataflow is what a job has of the data between jobs (docs/dataflow.md).
+type Dataflow struct {
 	// Results are the keys its Jobs write to a termination message.
 	Results []string
 	// When is its condition; nil when it has none.
@@ -65,11 +75,6 @@ type Job struct {
 	Matrix   []MatrixAxis
 	Template *Manifest
 	tooLarge int // a static matrix of more than max_matrix Jobs: how many
-
-	// SubModel is, for a job of a sub-model (type: model, flattened), the
-	// outer job it runs for ("infra", or "infra.net" when nested), and
-	// SubModelPath that model's file; both empty for the model's own jobs.
-	SubModel, SubModelPath string
 }
 
 // Manifest is one Job manifest file.

@@ -2,7 +2,9 @@ package config
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -53,8 +55,26 @@ func DefaultOptions() Options {
 	return Options{RefreshTime: 5, SSLInsecureWarnings: true, FailurePolicy: PolicyStop, MaxMatrix: DefaultMaxMatrix}
 }
 
-var optionKeys = []string{"cleanup", "env", "failure_policy", "finally_phase", "incluster", "jobname",
-	"kubernetes_namespace", "max_matrix", "parallelization", "refresh_time", "run_timeout", "ssl_insecure_warnings"}
+// optionDecoders decode the keys of jobernetes_config, one entry a key; a
+// key not here is unknown. A decoder reports what is wrong with its value
+// and then leaves the default in place.
+var optionDecoders = map[string]func(o *Options, x option){
+	"cleanup":               func(o *Options, x option) { x.bool(&o.Cleanup) },
+	"env":                   func(o *Options, x option) { o.Env = decodeEnv(x.v, x.fp, x.ps.at) },
+	"failure_policy":        func(o *Options, x option) { x.failurePolicy(&o.FailurePolicy) },
+	"finally_phase":         func(o *Options, x option) { x.string(&o.FinallyPhase, nil) },
+	"incluster":             func(o *Options, x option) { x.boolPointer(&o.InCluster) },
+	"jobname":               func(o *Options, x option) { x.string(&o.JobName, modelNameProblem) },
+	"kubernetes_namespace":  func(o *Options, x option) { x.string(&o.Namespace, namespaceProblem) },
+	"max_matrix":            func(o *Options, x option) { x.maxMatrix(&o.MaxMatrix) },
+	"parallelization":       func(o *Options, x option) { x.parallelization(&o.Parallelization) },
+	"refresh_time":          func(o *Options, x option) { x.seconds(&o.RefreshTime) },
+	"run_timeout":           func(o *Options, x option) { o.RunTimeout = durationValue(x.v, x.fp, x.ps) },
+	"ssl_insecure_warnings": func(o *Options, x option) { x.bool(&o.SSLInsecureWarnings) },
+}
+
+// optionKeys are the valid keys of jobernetes_config, sorted for messages.
+var optionKeys = slices.Sorted(maps.Keys(optionDecoders))
 
 // decodeOptions reads the jobernetes_config mapping (nil: defaults).
 func decodeOptions(v any, ps *problems) Options {
@@ -76,88 +96,112 @@ func decodeOptions(v any, ps *problems) Options {
 			// have used None, which only makes sense for incluster.
 			continue
 		}
-		switch key {
-		case "cleanup":
-			o.Cleanup, _ = boolValue(val, fp, ps)
-		case "ssl_insecure_warnings":
-			o.SSLInsecureWarnings, _ = boolValue(val, fp, ps)
-		case "incluster":
-			if b, ok := boolValue(val, fp, ps); ok {
-				o.InCluster = &b
-			}
-		case "kubernetes_namespace":
-			if s, ok := stringValue(val, fp, ps.at); ok {
-				if msg := namespaceProblem(s); msg != "" {
-					ps.at(fp.String(), msg)
-				} else {
-					o.Namespace = s
-				}
-			}
-		case "jobname":
-			if s, ok := stringValue(val, fp, ps.at); ok {
-				if msg := nameProblem("model name", s); msg != "" {
-					ps.at(fp.String(), msg)
-				} else {
-					o.JobName = s
-				}
-			}
-		case "parallelization":
-			n, ok := val.(json.Number)
-			i, err := n.Int64()
-			switch {
-			case !ok || err != nil:
-				ps.at(fp.String(), "must be a whole number (0 = unlimited), not "+describe(val))
-			case i < 0:
-				ps.at(fp.String(), "must be 0 (unlimited) or more, not "+n.String())
-			case i > math.MaxInt32:
-				ps.at(fp.String(), "is too large: "+n.String())
-			default:
-				o.Parallelization = int(i)
-			}
-		case "max_matrix":
-			n, ok := val.(json.Number)
-			i, err := n.Int64()
-			switch {
-			case !ok || err != nil:
-				ps.at(fp.String(), "must be a whole number, not "+describe(val))
-			case i < 1 || i > 100000:
-				ps.at(fp.String(), "must be between 1 and 100000, not "+n.String())
-			default:
-				o.MaxMatrix = int(i)
-			}
-		case "refresh_time":
-			n, ok := val.(json.Number)
-			f, err := n.Float64()
-			switch {
-			case !ok || err != nil:
-				ps.at(fp.String(), "must be a number of seconds, not "+describe(val))
-			case f < 0:
-				ps.at(fp.String(), "must be 0 or more, not "+n.String())
-			default:
-				o.RefreshTime = f
-			}
-		case "failure_policy":
-			if s, ok := stringValue(val, fp, ps.at); ok {
-				switch s {
-				case PolicyStop, PolicyAbort, PolicyContinue:
-					o.FailurePolicy = s
-				default:
-					ps.at(fp.String(), "Unsupported value "+strconv.Quote(s)+": must be stop (the default), abort or continue")
-				}
-			}
-		case "finally_phase":
-			if s, ok := stringValue(val, fp, ps.at); ok {
-				o.FinallyPhase = s
-			}
-		case "run_timeout":
-			o.RunTimeout = durationValue(val, fp, ps)
-		case "env":
-			o.Env = decodeEnv(val, fp, ps.at)
-		default:
+		if decode, ok := optionDecoders[key]; ok {
+			decode(&o, option{val, fp, ps})
+		} else {
 			ps.at(fp.String(), unknownKeyMessage(key, optionKeys))
 		}
 	}
 	return o
+}
+
+// option is one value written in jobernetes_config, with its field path.
+// Its methods store the value when it is valid and report it otherwise.
+type option struct {
+	v  any
+	fp *field.Path
+	ps *problems
+}
+
+func (x option) bool(dst *bool) {
+	if b, ok := boolValue(x.v, x.fp, x.ps); ok {
+		*dst = b
+	}
+}
+
+func (x option) boolPointer(dst **bool) {
+	if b, ok := boolValue(x.v, x.fp, x.ps); ok {
+		*dst = &b
+	}
+}
+
+// string stores a string that problem (when not nil) finds nothing wrong
+// with.
+func (x option) string(dst *string, problem func(string) string) {
+	s, ok := stringValue(x.v, x.fp, x.ps.at)
+	if !ok {
+		return
+	}
+	if problem != nil {
+		if msg := problem(s); msg != "" {
+			x.ps.at(x.fp.String(), msg)
+			return
+		}
+	}
+	*dst = s
+}
+
+func modelNameProblem(s string) string { return nameProblem("model name", s) }
+
+func (x option) failurePolicy(dst *string) {
+	if s, ok := stringValue(x.v, x.fp, x.ps.at); ok {
+		switch s {
+		case PolicyStop, PolicyAbort, PolicyContinue:
+			*dst = s
+		default:
+			x.ps.at(x.fp.String(), "Unsupported value "+strconv.Quote(s)+": must be stop (the default), abort or continue")
+		}
+	}
+}
+
+func (x option) parallelization(dst *int) {
+	n, i, ok := x.wholeNumber(" (0 = unlimited)")
+	switch {
+	case !ok:
+	case i < 0:
+		x.ps.at(x.fp.String(), "must be 0 (unlimited) or more, not "+n.String())
+	case i > math.MaxInt32:
+		x.ps.at(x.fp.String(), "is too large: "+n.String())
+	default:
+		*dst = int(i)
+	}
+}
+
+func (x option) maxMatrix(dst *int) {
+	n, i, ok := x.wholeNumber("")
+	switch {
+	case !ok:
+	case i < 1 || i > 100000:
+		x.ps.at(x.fp.String(), "must be between 1 and 100000, not "+n.String())
+	default:
+		*dst = int(i)
+	}
+}
+
+// wholeNumber is the value as a whole number; anything else is reported,
+// with hint.
+func (x option) wholeNumber(hint string) (json.Number, int64, bool) {
+	n, ok := x.v.(json.Number)
+	i, err := n.Int64()
+	if !ok || err != nil {
+		x.ps.at(x.fp.String(), "must be a whole number"+hint+", not "+describe(x.v))
+		return n, 0, false
+	}
+	return n, i, true
+}
+
+// seconds stores a number of seconds, 0 or more.
+func (x option) seconds(dst *float64) {
+	n, ok := x.v.(json.Number)
+	f, err := n.Float64()
+	switch {
+	case !ok || err != nil:
+		x.ps.at(x.fp.String(), "must be a number of seconds, not "+describe(x.v))
+	case f < 0:
+		x.ps.at(x.fp.String(), "must be 0 or more, not "+n.String())
+	default:
+		*dst = f
+	}
 }
 
 // durationValue accepts a Go duration ("90s", "1h30m") or a number of

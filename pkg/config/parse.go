@@ -46,6 +46,11 @@ type rawJob struct {
 	revertPath  string // revert_path as written, "" when absent
 	env         map[string]string
 
+	rawDataflow
+}
+
+// rawDataflow is a job's results, when and matrix as written.
+type rawDataflow struct {
 	results  []string // declared result keys
 	when     *When    // nil when absent (or invalid)
 	whenExpr string   // as written, until compileWhens
@@ -56,7 +61,6 @@ type rawJob struct {
 var (
 	topKeys   = []string{"jobernetes", "jobernetes_config"}
 	phaseKeys = []string{"jobs", "phase_name"}
-	jobKeys   = []string{"depends_on", "env", "job_path", "matrix", "name", "results", "revert_path", "trigger_rule", "type", "when"}
 )
 
 // parseModel decodes the model file's bytes. It returns nil when the file is
@@ -303,112 +307,165 @@ func decodePhases(v any, ps *problems) []*rawPhase {
 	return phases
 }
 
+// jobDecoders decode the keys of a job after its name, in this order, which
+// is the order of their problems; a key that is neither here nor name is
+// unknown. required, when set, is the problem of a job without the key.
+var jobDecoders = []struct {
+	key      string
+	decode   func(job *rawJob, v any, fp *field.Path, report jobReport)
+	required string
+}{
+	{"type", decodeJobType, ""},
+	{"job_path", decodeJobPath, "required: the path of the Job manifest file (or folder, with type: directory), relative to the model file's folder"},
+	{"trigger_rule", decodeTriggerRule, ""},
+	{"revert_path", decodeRevertPath, ""},
+	{"env", decodeJobEnv, ""},
+	{"results", decodeJobResults, ""},
+	{"matrix", decodeJobMatrix, ""},
+	{"when", decodeJobWhen, ""},
+	{"depends_on", decodeDependsOn, ""},
+}
+
+// jobKeys are the valid keys of a job, sorted for messages.
+var jobKeys = func() []string {
+	keys := []string{"name"}
+	for _, d := range jobDecoders {
+		keys = append(keys, d.key)
+	}
+	slices.Sort(keys)
+	return keys
+}()
+
 // decodeJob reads job index of a phase; jobsField is the phase's jobs. The
 // paths of a job's fields are built only for problems: a model holds up to
 // 100,000 jobs.
 func decodeJob(v any, ph *rawPhase, jobsField *field.Path, index int, ps *problems) *rawJob {
 	fp := jobsField.Index(index)
-	job := &rawJob{phase: ph, index: index, field: fp, typ: TypeFile}
+	job := &rawJob{phase: ph, index: index, field: fp, typ: TypeFile, triggerRule: RuleAllSucceeded}
 	m, ok := v.(map[string]any)
 	if !ok {
 		ps.job(job, "", fp.String(), "a job must be a mapping with the keys name and job_path, not "+describe(v))
 		return nil
 	}
-	report := func(f, msg string) { ps.job(job, "", f, msg) }
-	if nv := m["name"]; nv != nil {
-		if s, ok := childString(nv, fp, "name", report); ok {
-			job.name = s
-			if msg := nameProblem("job name", s); msg != "" {
-				report(fp.Child("name").String(), msg)
-			}
-		}
-	} else {
-		report(fp.Child("name").String(), "required: every job needs a name")
-	}
+	report := jobReport{ps, job}
+	decodeJobName(job, m["name"], fp, report)
 	if !knownKeys(m, jobKeys) {
 		for _, k := range sortedKeys(m) {
 			if !contains(jobKeys, k) {
-				report(fp.Child(k).String(), unknownKeyMessage(k, jobKeys))
+				report.at(fp.Child(k).String(), unknownKeyMessage(k, jobKeys))
 			}
 		}
 	}
-	typeOK := true
-	if tv := m["type"]; tv != nil {
-		tf := fp.Child("type")
-		s, ok := stringValue(tv, tf, report)
-		switch {
-		case !ok:
-			typeOK = false
-		case s != TypeFile && s != TypeDirectory && s != TypeModel:
-			report(tf.String(), "Unsupported value "+strconv.Quote(s)+": must be file (the default), directory or model")
-			typeOK = false
-		default:
-			job.typ = s
+	for _, d := range jobDecoders {
+		switch v := m[d.key]; {
+		case v != nil:
+			d.decode(job, v, fp, report)
+		case d.required != "":
+			report.at(fp.Child(d.key).String(), d.required)
 		}
 	}
-	pathOK := false
-	if pv := m["job_path"]; pv != nil {
-		if s, ok := childString(pv, fp, "job_path", report); ok {
-			if s == "" {
-				report(fp.Child("job_path").String(), "required: job_path must not be empty")
-			} else {
-				job.path, pathOK = s, true
-			}
-		}
-	} else {
-		report(fp.Child("job_path").String(), "required: the path of the Job manifest file (or folder, with type: directory), relative to the model file's folder")
-	}
-	job.usable = typeOK && pathOK
-	job.triggerRule = RuleAllSucceeded
-	if rv := m["trigger_rule"]; rv != nil {
-		rf := fp.Child("trigger_rule")
-		if s, ok := stringValue(rv, rf, report); ok {
-			switch s {
-			case RuleAllSucceeded, RuleAllDone, RuleOneFailed:
-				job.triggerRule = s
-			default:
-				report(rf.String(), "Unsupported value "+strconv.Quote(s)+": must be all_succeeded (the default), all_done or one_failed")
-			}
-		}
-	}
-	if rv := m["revert_path"]; rv != nil {
-		rf := fp.Child("revert_path")
-		if s, ok := stringValue(rv, rf, report); ok {
-			if s == "" {
-				report(rf.String(), "must not be empty: the path of the compensating Job manifest")
-			} else {
-				job.revertPath = s
-			}
-		}
-	}
-	if ev := m["env"]; ev != nil {
-		job.env = decodeEnv(ev, fp.Child("env"), report)
-	}
-	decodeDataflow(m, job, fp, report)
-	if dv := m["depends_on"]; dv != nil {
-		list, ok := dv.([]any)
-		if !ok {
-			hint := ""
-			if s, isString := dv.(string); isString {
-				hint = "; write [" + s + "]"
-			}
-			report(fp.Child("depends_on").String(), "must be a list of job names, not "+describe(dv)+hint)
-		}
-		for k, item := range list {
-			s, ok := item.(string)
-			if !ok {
-				stringValue(item, fp.Child("depends_on").Index(k), report)
-				continue
-			}
-			if s == "" {
-				report(fp.Child("depends_on").Index(k).String(), "required: a dependency must name a job")
-				continue
-			}
-			job.dependsOn = append(job.dependsOn, s)
-			job.depIndex = append(job.depIndex, k)
-		}
-	}
+	job.usable = job.typ != "" && job.path != ""
 	return job
+}
+
+// jobReport reports the problems of one job. A struct, not a closure: the
+// decoders are called through jobDecoders, and a closure passed so would be
+// allocated for each of a model's up to 100,000 jobs.
+type jobReport struct {
+	ps  *problems
+	job *rawJob
+}
+
+func (r jobReport) at(field, msg string) { r.ps.job(r.job, "", field, msg) }
+
+func decodeJobName(job *rawJob, v any, fp *field.Path, report jobReport) {
+	if v == nil {
+		report.at(fp.Child("name").String(), "required: every job needs a name")
+		return
+	}
+	if s, ok := childString(v, fp, "name", report.at); ok {
+		job.name = s
+		if msg := nameProblem("job name", s); msg != "" {
+			report.at(fp.Child("name").String(), msg)
+		}
+	}
+}
+
+// decodeJobType leaves job.typ empty when the type is wrong: the job is
+// then not usable.
+func decodeJobType(job *rawJob, v any, fp *field.Path, report jobReport) {
+	tf := fp.Child("type")
+	s, ok := stringValue(v, tf, report.at)
+	switch {
+	case !ok:
+		job.typ = ""
+	case s != TypeFile && s != TypeDirectory && s != TypeModel:
+		report.at(tf.String(), "Unsupported value "+strconv.Quote(s)+": must be file (the default), directory or model")
+		job.typ = ""
+	default:
+		job.typ = s
+	}
+}
+
+func decodeJobPath(job *rawJob, v any, fp *field.Path, report jobReport) {
+	if s, ok := childString(v, fp, "job_path", report.at); ok {
+		if s == "" {
+			report.at(fp.Child("job_path").String(), "required: job_path must not be empty")
+		} else {
+			job.path = s
+		}
+	}
+}
+
+func decodeTriggerRule(job *rawJob, v any, fp *field.Path, report jobReport) {
+	rf := fp.Child("trigger_rule")
+	if s, ok := stringValue(v, rf, report.at); ok {
+		switch s {
+		case RuleAllSucceeded, RuleAllDone, RuleOneFailed:
+			job.triggerRule = s
+		default:
+			report.at(rf.String(), "Unsupported value "+strconv.Quote(s)+": must be all_succeeded (the default), all_done or one_failed")
+		}
+	}
+}
+
+func decodeRevertPath(job *rawJob, v any, fp *field.Path, report jobReport) {
+	rf := fp.Child("revert_path")
+	if s, ok := stringValue(v, rf, report.at); ok {
+		if s == "" {
+			report.at(rf.String(), "must not be empty: the path of the compensating Job manifest")
+		} else {
+			job.revertPath = s
+		}
+	}
+}
+
+func decodeJobEnv(job *rawJob, v any, fp *field.Path, report jobReport) {
+	job.env = decodeEnv(v, fp.Child("env"), report.at)
+}
+
+func decodeDependsOn(job *rawJob, v any, fp *field.Path, report jobReport) {
+	list, ok := v.([]any)
+	if !ok {
+		hint := ""
+		if s, isString := v.(string); isString {
+			hint = "; write [" + s + "]"
+		}
+		report.at(fp.Child("depends_on").String(), "must be a list of job names, not "+describe(v)+hint)
+	}
+	for k, item := range list {
+		s, ok := item.(string)
+		if !ok {
+			stringValue(item, fp.Child("depends_on").Index(k), report.at)
+			continue
+		}
+		if s == "" {
+			report.at(fp.Child("depends_on").Index(k).String(), "required: a dependency must name a job")
+			continue
+		}
+		job.dependsOn = append(job.dependsOn, s)
+		job.depIndex = append(job.depIndex, k)
+	}
 }
 
 // childString is stringValue for the field name of parent, whose path is

@@ -23,57 +23,20 @@ import (
 const maxModelDepth = 16
 
 func loadSubModels(m *Model, raw *rawModel, opts LoadOptions, ps *problems) {
-	has := false
-	for _, j := range m.Jobs() {
-		has = has || j.Type == TypeModel
-	}
-	if !has {
+	if !slices.ContainsFunc(m.Jobs(), func(j *Job) bool { return j.Type == TypeModel }) {
 		return
 	}
 	abs, _ := filepath.Abs(m.Path)
-	stack := append(append([]string(nil), opts.stack...), abs)
+	innerOpts := LoadOptions{Namespace: opts.Namespace, confine: opts.confine, stack: append(slices.Clip(opts.stack), abs)}
 	rjs := rawJobs(raw)
 	inners := map[string]*Model{}
 	for i, j := range m.Jobs() {
 		if j.Type != TypeModel {
 			continue
 		}
-		rj := rjs[i]
-		path := filepath.Join(m.Dir, j.Path)
-		if len(j.Results) > 0 || len(j.Matrix) > 0 || j.Revert != nil {
-			ps.job(rj, "", rj.field.String(), "a job of type model cannot have results, a matrix or a revert_path")
-			continue
+		if inner := loadSubModel(m.Dir, j, rjs[i], innerOpts, ps); inner != nil {
+			inners[j.Name] = inner
 		}
-		pabs, _ := filepath.Abs(path)
-		if idx := slices.Index(stack, pabs); idx >= 0 {
-			chain := make([]string, 0, len(stack)-idx+1)
-			for _, s := range stack[idx:] {
-				chain = append(chain, rel(m.Dir, s))
-			}
-			ps.job(rj, "", rj.field.Child("job_path").String(), "cycle of model files: "+strings.Join(append(chain, rel(m.Dir, pabs)), " -> "))
-			continue
-		}
-		if len(stack) >= maxModelDepth {
-			ps.job(rj, "", rj.field.Child("job_path").String(), "models nest more than "+strconv.Itoa(maxModelDepth)+" deep")
-			continue
-		}
-		inner, err := Load(path, LoadOptions{Namespace: opts.Namespace, confine: opts.confine, stack: stack})
-		var ve *ValidationError
-		if errors.As(err, &ve) {
-			for _, p := range ve.Problems {
-				pl := placed{rj.phase.index, rj.index, p}
-				if p.File == path && p.Job != "" {
-					pl.Job = j.Name + "." + p.Job
-				}
-				ps.list = append(ps.list, pl)
-			}
-			continue
-		}
-		if err != nil {
-			ps.job(rj, "", rj.field.Child("job_path").String(), err.Error())
-			continue
-		}
-		inners[j.Name] = inner
 	}
 	if !ps.empty() {
 		return
@@ -85,6 +48,56 @@ func loadSubModels(m *Model, raw *rawModel, opts LoadOptions, ps *problems) {
 		return
 	}
 	m.Graph = g
+}
+
+// loadSubModel loads the model file that j (of type model, in the model of
+// folder dir) names; nil when it has problems, which are then in ps, placed
+// at j.
+func loadSubModel(dir string, j *Job, rj *rawJob, opts LoadOptions, ps *problems) *Model {
+	if len(j.Results) > 0 || len(j.Matrix) > 0 || j.Revert != nil {
+		ps.job(rj, "", rj.field.String(), "a job of type model cannot have results, a matrix or a revert_path")
+		return nil
+	}
+	path := filepath.Join(dir, j.Path)
+	if msg := nestingProblem(dir, path, opts.stack); msg != "" {
+		ps.job(rj, "", rj.field.Child("job_path").String(), msg)
+		return nil
+	}
+	inner, err := Load(path, opts)
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		for _, p := range ve.Problems {
+			pl := placed{rj.phase.index, rj.index, p}
+			if p.File == path && p.Job != "" {
+				pl.Job = j.Name + "." + p.Job
+			}
+			ps.list = append(ps.list, pl)
+		}
+		return nil
+	}
+	if err != nil {
+		ps.job(rj, "", rj.field.Child("job_path").String(), err.Error())
+		return nil
+	}
+	return inner
+}
+
+// nestingProblem says why the model file at path cannot be loaded by the
+// models of stack (the outermost first): it is one of them, or they nest
+// too deep.
+func nestingProblem(dir, path string, stack []string) string {
+	abs, _ := filepath.Abs(path)
+	if idx := slices.Index(stack, abs); idx >= 0 {
+		chain := make([]string, 0, len(stack)-idx+1)
+		for _, s := range stack[idx:] {
+			chain = append(chain, rel(dir, s))
+		}
+		return "cycle of model files: " + strings.Join(append(chain, rel(dir, abs)), " -> ")
+	}
+	if len(stack) >= maxModelDepth {
+		return "models nest more than " + strconv.Itoa(maxModelDepth) + " deep"
+	}
+	return ""
 }
 
 // flatten replaces every model job by its inner jobs.

@@ -90,7 +90,13 @@ type Controller struct {
 	// the informer being refused by the API server.
 	fatal chan error
 
-	// Everything below is owned by the single worker goroutine.
+	// Everything else is owned by the single worker goroutine.
+	workerState
+}
+
+// workerState is what only a Controller's worker goroutine reads and
+// writes, once NewController has built it.
+type workerState struct {
 	nodes   []*node // per graph node: its model job, its units, its revert
 	units   []*unit // every unit, node by node
 	byName  map[string]int
@@ -167,14 +173,16 @@ func NewController(ctx context.Context, client kubernetes.Interface, jobInformer
 		runID:   opts.RunID,
 		model:   opts.Model,
 		tracker: newTracker(),
-		store:   record.NewStore(client, opts.Namespace, opts.RunID, opts.Owner, record.WithSegmentBytes(opts.RecordSegmentBytes)),
 		fatal:   make(chan error, 1),
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
 			workqueue.DefaultTypedControllerRateLimiter[string](),
 			workqueue.TypedRateLimitingQueueConfig[string]{Name: "jobernetes"},
 		),
-		notes: notes{foreign: map[string]bool{}},
-		end:   runEnd{done: make(chan struct{})},
+		workerState: workerState{
+			store: record.NewStore(client, opts.Namespace, opts.RunID, opts.Owner, record.WithSegmentBytes(opts.RecordSegmentBytes)),
+			notes: notes{foreign: map[string]bool{}},
+			end:   runEnd{done: make(chan struct{})},
+		},
 	}
 	c.buildUnits()
 	c.initWork()

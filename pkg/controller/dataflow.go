@@ -128,14 +128,14 @@ func clip(s string, n int) string {
 
 // observeResults settles a completed Job of a job that declares results:
 // ok is false while its pod has not shown its termination messages yet.
-func (c *Controller) observeResults(u *unit) (ok bool) {
+func (c *Controller) observeResults(ctx context.Context, u *unit) (ok bool) {
 	if _, done := c.flow.results[u.index]; done || len(u.job.Results) == 0 || u.revert {
 		return true
 	}
 	var pods []*corev1.Pod
 	if c.cache.pods != nil {
 		pods = c.podsOf(u)
-	} else if list, err := c.client.CoreV1().Pods(c.ns).List(context.TODO(), metav1.ListOptions{LabelSelector: "batch.kubernetes.io/job-name=" + u.name}); err == nil {
+	} else if list, err := c.client.CoreV1().Pods(c.ns).List(ctx, metav1.ListOptions{LabelSelector: "batch.kubernetes.io/job-name=" + u.name}); err == nil {
 		for i := range list.Items {
 			pods = append(pods, &list.Items[i])
 		}

@@ -31,7 +31,7 @@ func PlanJobs(opts Options) ([]PlannedJob, error) {
 	if err := runmeta.ValidateRunID(opts.RunID); err != nil {
 		return nil, err
 	}
-	c := &Controller{opts: opts, ns: opts.Namespace, runID: opts.RunID, model: opts.Model, jobTmpl: jobTemplate{dryRun: true}}
+	c := &Controller{opts: opts, ns: opts.Namespace, runID: opts.RunID, model: opts.Model, workerState: workerState{jobTmpl: jobTemplate{dryRun: true}}}
 	c.buildUnits()
 	out := make([]PlannedJob, 0, len(c.units))
 	for _, u := range c.units {

@@ -85,7 +85,7 @@ func TestJobEnvInjection(t *testing.T) {
 // A retry's Jobs say which attempt they are.
 func TestJobEnvAttempt(t *testing.T) {
 	m := testModel(t, 0, false, []string{"a"})
-	c := &Controller{ns: "ns", runID: "r1", model: m, jobTmpl: jobTemplate{dryRun: true}}
+	c := &Controller{ns: "ns", runID: "r1", model: m, workerState: workerState{jobTmpl: jobTemplate{dryRun: true}}}
 	c.buildUnits()
 	c.units[0].attempt = 3
 	env := envList(c.newJob(c.units[0]).Spec.Template.Spec.Containers[0].Env)

@@ -129,7 +129,7 @@ func (c *Controller) cachedJob(ctx context.Context, name string) *batchv1.Job {
 // it was not there), the tracker, the record.
 func (c *Controller) observeUnit(ctx context.Context, u *unit, j *batchv1.Job) {
 	if j != nil {
-		c.observeJob(u, j)
+		c.observeJob(ctx, u, j)
 		return
 	}
 	if u.state == unitNotCreated && !u.inRecord.created {
@@ -159,17 +159,17 @@ func (c *Controller) observeUnit(ctx context.Context, u *unit, j *batchv1.Job) {
 	// tracker check (the store is updated before the handler clears the
 	// expectation): look again before calling it gone.
 	if j, err := c.cache.jobs.Jobs(c.ns).Get(u.name); err == nil && c.isOurs(j) {
-		c.observeJob(u, j)
+		c.observeJob(ctx, u, j)
 		return
 	}
-	c.vanished(u)
+	c.vanished(ctx, u)
 }
 
 // vanished: u's Job was seen and is not in the cache any more. Its
 // tombstone, if any, tells how it ended.
-func (c *Controller) vanished(u *unit) {
+func (c *Controller) vanished(ctx context.Context, u *unit) {
 	if last := c.tracker.lastState(u.name); last != nil && c.isOurs(last) {
-		c.observeJob(u, last)
+		c.observeJob(ctx, u, last)
 		// The informer cannot tell a delete from a Job whose run label was
 		// removed or changed: both leave the filtered watch.
 		c.gone(u, "Job %s/%s was deleted before it finished, or left the run (its label %s=%s was removed or changed), by someone other than this run")
@@ -217,7 +217,7 @@ func (c *Controller) confirmCreation(ctx context.Context, u *unit) {
 	}
 }
 
-func (c *Controller) observeJob(u *unit, j *batchv1.Job) {
+func (c *Controller) observeJob(ctx context.Context, u *unit, j *batchv1.Job) {
 	u.uid = j.UID
 	if u.created.IsZero() {
 		u.created = j.CreationTimestamp.Time
@@ -238,7 +238,7 @@ func (c *Controller) observeJob(u *unit, j *batchv1.Job) {
 	}
 	u.reason, u.message = cond.Reason, cond.Message
 	if cond.Type == batchv1.JobComplete {
-		if c.flow.any && !c.observeResults(u) {
+		if c.flow.any && !c.observeResults(ctx, u) {
 			if u.state != unitFailed {
 				c.setState(u, unitActive) // its results are not in the cache yet
 			}

@@ -40,17 +40,9 @@ func (s unitState) String() string {
 // one unit, a directory job one per manifest; the graph node succeeds when
 // all of its units have.
 type unit struct {
-	index    int
-	node     int
-	job      *config.Job
-	manifest *config.Manifest
-	name     string
-	attempt  int // the run attempt whose name it has
-
-	uid          types.UID
-	created      time.Time
-	started      time.Time
-	finished     time.Time
+	identity
+	uid types.UID
+	jobTimes
 	reason       string
 	message      string
 	reaction     time.Duration       // ready -> created, when this process created it
@@ -64,6 +56,21 @@ type unit struct {
 	// The small fields come last, together: a unit is one of the largest
 	// structures of a run (one per Job), and this order keeps it at 240
 	// bytes instead of 288 (TestUnitSize).
+}
+
+// identity is which Kubernetes Job a unit is.
+type identity struct {
+	index    int // in Controller.units
+	node     int
+	job      *config.Job
+	manifest *config.Manifest
+	name     string
+	attempt  int // the run attempt whose name it has
+}
+
+// jobTimes are a Job's times, as the cluster (or this process) saw them.
+type jobTimes struct {
+	created, started, finished time.Time
 }
 
 // said is what the progress lines have said of a unit.

@@ -7,75 +7,8 @@ package graph
 // cycle is reported: the shortest one through its lowest-indexed node,
 // following dependencies in the order written, which is deterministic.
 func (b *builder) cycles(indeg []int) {
-	g := b.g
-	n := len(g.nodes)
-	stuck := func(i int) bool { return indeg[i] > 0 }
-
-	// Iterative Tarjan, so that a chain of 100,000 nodes cannot exhaust
-	// anything but the heap.
-	const unvisited = -1
-	num := make([]int, n)
-	low := make([]int, n)
-	for i := range num {
-		num[i] = unvisited
-	}
-	onStack := make([]bool, n)
-	var stack []int
-	type frame struct{ v, next int }
-	var calls []frame
-	counter := 0
-	var comps [][]int
-	visit := func(v int) {
-		num[v], low[v] = counter, counter
-		counter++
-		stack = append(stack, v)
-		onStack[v] = true
-		calls = append(calls, frame{v: v})
-	}
-	for s := 0; s < n; s++ {
-		if !stuck(s) || num[s] != unvisited {
-			continue
-		}
-		visit(s)
-		for len(calls) > 0 {
-			f := &calls[len(calls)-1]
-			v := f.v
-			if deps := g.nodes[v].Deps; f.next < len(deps) {
-				w := deps[f.next]
-				f.next++
-				switch {
-				case !stuck(w):
-				case num[w] == unvisited:
-					visit(w)
-				case onStack[w]:
-					low[v] = min(low[v], num[w])
-				}
-				continue
-			}
-			calls = calls[:len(calls)-1]
-			if len(calls) > 0 {
-				parent := calls[len(calls)-1].v
-				low[parent] = min(low[parent], low[v])
-			}
-			if low[v] != num[v] {
-				continue
-			}
-			var comp []int
-			for {
-				w := stack[len(stack)-1]
-				stack = stack[:len(stack)-1]
-				onStack[w] = false
-				comp = append(comp, w)
-				if w == v {
-					break
-				}
-			}
-			if len(comp) > 1 {
-				comps = append(comps, comp)
-			}
-		}
-	}
-
+	n := len(b.g.nodes)
+	comps := components(b.g, func(i int) bool { return indeg[i] > 0 })
 	// comp marks each node's component (+1; 0 = none) for the path search.
 	comp := make([]int, n)
 	starts := make([]int, 0, len(comps))
@@ -92,7 +25,7 @@ func (b *builder) cycles(indeg []int) {
 		parent[i] = -1
 	}
 	for _, s := range starts {
-		b.reportCycle(shortestCycle(g, s, comp, parent))
+		b.reportCycle(shortestCycle(b.g, s, comp, parent))
 	}
 }
 

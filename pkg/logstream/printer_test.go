@@ -8,7 +8,7 @@ import (
 )
 
 func TestLogPrefixColors(t *testing.T) {
-	jobs := []report.JobStatus{{Phase: "p", Job: "a", KubernetesJob: "a-1"}, {Phase: "p", Job: "b", KubernetesJob: "b-1"}}
+	jobs := []report.JobStatus{{JobInModel: report.JobInModel{Phase: "p", Job: "a"}, KubernetesJob: "a-1"}, {JobInModel: report.JobInModel{Phase: "p", Job: "b"}, KubernetesJob: "b-1"}}
 	for _, tc := range []struct {
 		name  string
 		color bool

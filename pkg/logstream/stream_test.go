@@ -60,7 +60,7 @@ func followCluster(t *testing.T, result string) *fake.Clientset {
 func TestFollowEndsWithTheRun(t *testing.T) {
 	client := followCluster(t, record.ResultSucceeded)
 	var out syncBuffer
-	p := NewPrinter(&out, []report.JobStatus{{Phase: "p", Job: "a", KubernetesJob: "a-1"}}, false)
+	p := NewPrinter(&out, []report.JobStatus{{JobInModel: report.JobInModel{Phase: "p", Job: "a"}, KubernetesJob: "a-1"}}, false)
 	s := NewStreamer(client, "data", "r-1", p, Options{Tail: -1}, io.Discard)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

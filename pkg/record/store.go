@@ -118,19 +118,30 @@ type configMapStore struct {
 	// segmentBytes bounds a segment and the head's tail, gzipped.
 	segmentBytes int
 
-	head       *corev1.ConfigMap // as last read or written
-	rec        *Record           // the whole record, as this store knows it
-	v1         bool              // a record of format 1
-	enc        encoder           // format 1's buffers, reused by every write
-	zip        zipper            // format 2's compressor, reused by every write
-	tail       Entries           // Job entries in the head, not yet in a segment
-	tailWrites int               // head writes since the tail was last sealed
-	segments   int               // highest segment index seen or written
-	loaded     bool              // the whole record was read (or created) here
-	finished   int               // Jobs with a final result in rec (when loaded)
-	planned    int               // Jobs of the plan (when loaded): rec holds no plan once written
-	writes     int               // made by this store
-	bytes      int               // of data those writes carried
+	head *corev1.ConfigMap // as last read or written
+	rec  *Record           // the whole record, as this store knows it
+	v1   bool              // a record of format 1
+	enc  encoder           // format 1's buffers, reused by every write
+	zip  zipper            // format 2's compressor, reused by every write
+	sealing
+	loaded   bool // the whole record was read (or created) here
+	finished int  // Jobs with a final result in rec (when loaded)
+	planned  int  // Jobs of the plan (when loaded): rec holds no plan once written
+	writeStats
+}
+
+// sealing is where format 2's Job entries stand: in the head's tail, or
+// sealed into segments.
+type sealing struct {
+	tail       Entries // Job entries in the head, not yet in a segment
+	tailWrites int     // head writes since the tail was last sealed
+	segments   int     // highest segment index seen or written
+}
+
+// writeStats count a store's writes (Stats).
+type writeStats struct {
+	writes int // made by this store
+	bytes  int // of data those writes carried
 }
 
 func (s *configMapStore) Stats() (writes, bytes int) { return s.writes, s.bytes }

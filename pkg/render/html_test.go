@@ -19,7 +19,7 @@ func TestStatusHTML(t *testing.T) {
 	end := start.Add(3 * time.Second)
 	st := &report.RunStatus{APIVersion: report.StatusAPIVersion, Kind: "RunStatus", RunID: "r1", Namespace: "ns", Result: "Failed",
 		StartedAt: &start, FinishedAt: &end, Message: "</script><script>alert(1)</script>",
-		Jobs: []report.JobStatus{{Phase: "p", Job: "a", KubernetesJob: "a-1", State: "failed", CreatedAt: &start, FinishedAt: &end,
+		Jobs: []report.JobStatus{{JobInModel: report.JobInModel{Phase: "p", Job: "a"}, KubernetesJob: "a-1", State: "failed", CreatedAt: &start, FinishedAt: &end,
 			Pods: []record.PodFailure{{Pod: "a-1-x", Container: "main", ExitCode: 3, LogTail: []string{"<img src=x onerror=alert(1)>"}}}}}}
 	var b bytes.Buffer
 	if err := StatusHTML(&b, st, end); err != nil {

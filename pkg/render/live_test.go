@@ -216,8 +216,8 @@ func TestLiveViewSeed(t *testing.T) {
 	v := NewLiveView(io.Discard, loadAdvanced(t), "adv-1", func() time.Time { return now })
 	started := runStart
 	v.Seed(&report.RunStatus{StartedAt: &started, Jobs: []report.JobStatus{
-		{Phase: "one", Job: "a", KubernetesJob: "a-attempt2", State: "succeeded", CreatedAt: ptr(at(1)), FinishedAt: ptr(at(5))},
-		{Phase: "one", Job: "b", KubernetesJob: "b-attempt2", State: "waiting"},
+		{JobInModel: report.JobInModel{Phase: "one", Job: "a"}, KubernetesJob: "a-attempt2", State: "succeeded", CreatedAt: ptr(at(1)), FinishedAt: ptr(at(5))},
+		{JobInModel: report.JobInModel{Phase: "one", Job: "b"}, KubernetesJob: "b-attempt2", State: "waiting"},
 	}})
 	v.Observe(runmeta.Transition{Time: at(29), Elapsed: 29 * time.Second, Phase: "one", Job: "b", Name: "b-attempt2", State: "running"})
 	v.Observe(runmeta.Transition{Time: at(29), Elapsed: 29 * time.Second, Phase: "one", Job: "a", Name: "revert-a-x", State: "running"})

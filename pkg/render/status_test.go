@@ -13,8 +13,8 @@ import (
 // shown as it comes, and left uncoloured in Mermaid.
 func TestStatusUnknownState(t *testing.T) {
 	st := &report.RunStatus{RunID: "r", Namespace: "n", Result: "Running", Jobs: []report.JobStatus{
-		{Phase: "p", Job: "a", KubernetesJob: "a-1", State: "succeeded"},
-		{Phase: "p", Job: "b", KubernetesJob: "b-1", State: "paused", DependsOn: []string{"a"}},
+		{JobInModel: report.JobInModel{Phase: "p", Job: "a"}, KubernetesJob: "a-1", State: "succeeded"},
+		{JobInModel: report.JobInModel{Phase: "p", Job: "b", DependsOn: []string{"a"}}, KubernetesJob: "b-1", State: "paused"},
 	}}
 	var text, mm bytes.Buffer
 	StatusText(&text, st, runStart.Add(95*time.Second))
@@ -48,10 +48,10 @@ func TestAggregateState(t *testing.T) {
 
 func TestStatusMermaidReverts(t *testing.T) {
 	st := &report.RunStatus{Jobs: []report.JobStatus{
-		{Phase: "one", Job: "a", State: "succeeded"},
-		{Phase: "one", Job: "alert", DependsOn: []string{"a"}, TriggerRule: "one_failed", State: "skipped"},
-		{Phase: "two", Job: "b", Finally: true, State: "failed"},
-		{Phase: "one", Job: "a (revert)", Revert: true, State: "running"},
+		{JobInModel: report.JobInModel{Phase: "one", Job: "a"}, State: "succeeded"},
+		{JobInModel: report.JobInModel{Phase: "one", Job: "alert", DependsOn: []string{"a"}, TriggerRule: "one_failed"}, State: "skipped"},
+		{JobInModel: report.JobInModel{Phase: "two", Job: "b", Finally: true}, State: "failed"},
+		{JobInModel: report.JobInModel{Phase: "one", Job: "a (revert)", Revert: true}, State: "running"},
 	}}
 	var b bytes.Buffer
 	statusFlowchart(st).write(&b)

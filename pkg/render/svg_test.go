@@ -14,15 +14,15 @@ func at(sec float64) time.Time { return runStart.Add(time.Duration(sec * float64
 func TestSVGCriticalJobs(t *testing.T) {
 	tm := func(sec float64) *time.Time { v := at(sec); return &v }
 	st := &report.RunStatus{StartedAt: tm(0), FinishedAt: tm(30), Jobs: []report.JobStatus{
-		{Phase: "a", Job: "x", KubernetesJob: "x-1", CreatedAt: tm(0), FinishedAt: tm(5)},
-		{Phase: "b", Job: "short", KubernetesJob: "s-1", CreatedAt: tm(5), FinishedAt: tm(8)},
-		{Phase: "b", Job: "long", KubernetesJob: "l-1", CreatedAt: tm(5), FinishedAt: tm(12)},
-		{Phase: "b", Job: "after", DependsOn: []string{"short"}, KubernetesJob: "a-1", CreatedAt: tm(8), FinishedAt: tm(20)},
-		{Phase: "b", Job: "dir", KubernetesJob: "d-1", CreatedAt: tm(5), FinishedAt: tm(6)},
-		{Phase: "c", Job: "fan", KubernetesJob: "f-1", CreatedAt: tm(20), FinishedAt: tm(22)},
-		{Phase: "c", Job: "fan", KubernetesJob: "f-2", CreatedAt: tm(20), FinishedAt: tm(29)}, // the one waited for
-		{Phase: "c", Job: "fan", KubernetesJob: "f-3", CreatedAt: tm(20), FinishedAt: tm(21)},
-		{Phase: "b", Job: "x (revert)", KubernetesJob: "r-1", CreatedAt: tm(20), FinishedAt: tm(30)},
+		{JobInModel: report.JobInModel{Phase: "a", Job: "x"}, KubernetesJob: "x-1", CreatedAt: tm(0), FinishedAt: tm(5)},
+		{JobInModel: report.JobInModel{Phase: "b", Job: "short"}, KubernetesJob: "s-1", CreatedAt: tm(5), FinishedAt: tm(8)},
+		{JobInModel: report.JobInModel{Phase: "b", Job: "long"}, KubernetesJob: "l-1", CreatedAt: tm(5), FinishedAt: tm(12)},
+		{JobInModel: report.JobInModel{Phase: "b", Job: "after", DependsOn: []string{"short"}}, KubernetesJob: "a-1", CreatedAt: tm(8), FinishedAt: tm(20)},
+		{JobInModel: report.JobInModel{Phase: "b", Job: "dir"}, KubernetesJob: "d-1", CreatedAt: tm(5), FinishedAt: tm(6)},
+		{JobInModel: report.JobInModel{Phase: "c", Job: "fan"}, KubernetesJob: "f-1", CreatedAt: tm(20), FinishedAt: tm(22)},
+		{JobInModel: report.JobInModel{Phase: "c", Job: "fan"}, KubernetesJob: "f-2", CreatedAt: tm(20), FinishedAt: tm(29)}, // the one waited for
+		{JobInModel: report.JobInModel{Phase: "c", Job: "fan"}, KubernetesJob: "f-3", CreatedAt: tm(20), FinishedAt: tm(21)},
+		{JobInModel: report.JobInModel{Phase: "b", Job: "x (revert)"}, KubernetesJob: "r-1", CreatedAt: tm(20), FinishedAt: tm(30)},
 	}}
 	got := criticalJobs(st, at(30))
 	want := map[string]bool{"x-1": true, "s-1": true, "a-1": true, "f-2": true}

@@ -20,18 +20,8 @@ type RunReport struct {
 	Namespace  string `json:"namespace"`
 	Model      string `json:"model,omitempty"` // the model file, as given to -f
 	// Result is Succeeded, Failed or Cancelled.
-	Result     string    `json:"result"`
-	StartedAt  time.Time `json:"startedAt"`
-	FinishedAt time.Time `json:"finishedAt"`
-	// WallSeconds is startedAt -> finishedAt; SummedJobSeconds adds up every
-	// Job's run time; Parallelism is their ratio.
-	WallSeconds      float64 `json:"wallSeconds"`
-	SummedJobSeconds float64 `json:"summedJobSeconds"`
-	Parallelism      float64 `json:"parallelism"`
-	// CriticalPath is the chain of model jobs with the longest summed run
-	// time, CriticalPathSeconds that time.
-	CriticalPath        []string `json:"criticalPath"`
-	CriticalPathSeconds float64  `json:"criticalPathSeconds"`
+	Result string `json:"result"`
+	RunTimes
 	// Failure is the first failed Job in DAG order; absent when the run
 	// succeeded. When the run failed for another reason than a Job (a
 	// deadline), only its reason and message are set.
@@ -78,21 +68,39 @@ type JobReport struct {
 	Results json.RawMessage `json:"results,omitempty"`
 }
 
+// RunTimes are when a run ran and where its time went. In RunReport its
+// fields stand in the report itself, in this order.
+type RunTimes struct {
+	StartedAt  time.Time `json:"startedAt"`
+	FinishedAt time.Time `json:"finishedAt"`
+	// WallSeconds is startedAt -> finishedAt; SummedJobSeconds adds up every
+	// Job's run time; Parallelism is their ratio.
+	WallSeconds      float64 `json:"wallSeconds"`
+	SummedJobSeconds float64 `json:"summedJobSeconds"`
+	Parallelism      float64 `json:"parallelism"`
+	// CriticalPath is the chain of model jobs with the longest summed run
+	// time, CriticalPathSeconds that time.
+	CriticalPath        []string `json:"criticalPath"`
+	CriticalPathSeconds float64  `json:"criticalPathSeconds"`
+}
+
 // NewRunReport is the report of a run that has ended.
 func NewRunReport(res *runmeta.Result, model string) *RunReport {
 	r := &RunReport{
 		APIVersion: StatusAPIVersion, Kind: "RunReport",
 		RunID: res.RunID, Namespace: res.Namespace, Model: model,
-		Result:    record.ResultFailed,
-		StartedAt: res.Started.UTC().Truncate(time.Millisecond), FinishedAt: res.Finished.UTC().Truncate(time.Millisecond),
-		SummedJobSeconds:    seconds(res.SummedTime),
-		CriticalPath:        append([]string{}, res.CriticalPath...),
-		CriticalPathSeconds: seconds(res.CriticalTime),
-		NeverRan:            append([]string{}, res.NeverRan...),
-		Skipped:             append([]string{}, res.Skipped...),
-		FailedReverts:       append([]string{}, res.FailedReverts...),
-		Jobs:                make([]JobReport, 0, len(res.Jobs)),
-		Attempt:             max(res.Attempt, 1),
+		Result: record.ResultFailed,
+		RunTimes: RunTimes{
+			StartedAt: res.Started.UTC().Truncate(time.Millisecond), FinishedAt: res.Finished.UTC().Truncate(time.Millisecond),
+			SummedJobSeconds:    seconds(res.SummedTime),
+			CriticalPath:        append([]string{}, res.CriticalPath...),
+			CriticalPathSeconds: seconds(res.CriticalTime),
+		},
+		NeverRan:      append([]string{}, res.NeverRan...),
+		Skipped:       append([]string{}, res.Skipped...),
+		FailedReverts: append([]string{}, res.FailedReverts...),
+		Jobs:          make([]JobReport, 0, len(res.Jobs)),
+		Attempt:       max(res.Attempt, 1),
 	}
 	if res.Succeeded {
 		r.Result = record.ResultSucceeded

@@ -73,14 +73,7 @@ type AttemptStatus struct {
 
 // JobStatus is one Kubernetes Job of the run (a directory job has several).
 type JobStatus struct {
-	Phase     string   `json:"phase"`
-	Job       string   `json:"job"`
-	DependsOn []string `json:"dependsOn,omitempty"`
-	// TriggerRule is set when it is not all_succeeded; Finally marks the
-	// finally phase's jobs; Revert a compensating Job ("<job> (revert)").
-	TriggerRule   string     `json:"triggerRule,omitempty"`
-	Finally       bool       `json:"finally,omitempty"`
-	Revert        bool       `json:"revert,omitempty"`
+	JobInModel
 	KubernetesJob string     `json:"kubernetesJob"`
 	State         string     `json:"state"` // waiting, running, succeeded, failed, skipped
 	CreatedAt     *time.Time `json:"createdAt,omitempty"`
@@ -103,6 +96,19 @@ type JobStatus struct {
 	// Results are the declared results its containers wrote (a JSON
 	// object), once it succeeded and was recorded.
 	Results json.RawMessage `json:"results,omitempty"`
+}
+
+// JobInModel is the model job a Kubernetes Job runs for, as the model
+// places it. In JobStatus its fields stand in the status row itself.
+type JobInModel struct {
+	Phase     string   `json:"phase"`
+	Job       string   `json:"job"`
+	DependsOn []string `json:"dependsOn,omitempty"`
+	// TriggerRule is set when it is not all_succeeded; Finally marks the
+	// finally phase's jobs; Revert a compensating Job ("<job> (revert)").
+	TriggerRule string `json:"triggerRule,omitempty"`
+	Finally     bool   `json:"finally,omitempty"`
+	Revert      bool   `json:"revert,omitempty"`
 }
 
 // GetRunStatus reads a run's record and Jobs: one LIST of the record's
@@ -191,7 +197,7 @@ func RunStatusFrom(rec *record.Stored, all []*batchv1.Job, now time.Time) *RunSt
 		}
 		for _, name := range names {
 			b.planned[name] = true
-			js := JobStatus{Phase: pj.Phase, Job: pj.Job, DependsOn: pj.DependsOn, TriggerRule: pj.TriggerRule, Finally: pj.Finally,
+			js := JobStatus{JobInModel: JobInModel{Phase: pj.Phase, Job: pj.Job, DependsOn: pj.DependsOn, TriggerRule: pj.TriggerRule, Finally: pj.Finally},
 				KubernetesJob: name}
 			b.fill(&js)
 			st.Jobs = append(st.Jobs, js)
@@ -275,7 +281,7 @@ func matrixIndex(name string) (int, bool) {
 func (b *statusBuilder) unplanned(revert bool) []JobStatus {
 	var out []JobStatus
 	add := func(phase, job, name string) {
-		js := JobStatus{Phase: phase, Job: job, KubernetesJob: name, Revert: revert, Replaced: !revert}
+		js := JobStatus{JobInModel: JobInModel{Phase: phase, Job: job, Revert: revert}, KubernetesJob: name, Replaced: !revert}
 		if revert {
 			js.Job += " (revert)"
 		}

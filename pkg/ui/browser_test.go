@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,38 +20,15 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/render"
 	"github.com/jobernetes/jobernetes/pkg/report"
+	"github.com/jobernetes/jobernetes/pkg/ui/uitest"
 )
 
-// chromium is the browser the page tests drive: Debian's chromium
-// package (.ci/run installs it). Without it the tests skip, saying so.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("JOBERNETES_REQUIRE_BROWSER") != "" {
-		t.Fatal("no chromium on PATH, and JOBERNETES_REQUIRE_BROWSER is set")
-	}
-	t.Skip("browser test skipped: no chromium on PATH (apt-get install chromium)")
-	return ""
-}
-
-// newBrowser starts headless Chromium. A dialog (an injected alert) would
-// block the page: the test's next step would time out.
+// newBrowser starts headless Chromium for at most a minute.
 func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium(t)),
-		chromedp.NoSandbox, chromedp.WindowSize(1400, 900))
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
-	return ctx
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return uitest.NewBrowser(ctx, t)
 }
-
-const xssLine = `<img src=x onerror=alert(1)>`
 
 // The page in a real browser: the DAG shows every job, a failed job's
 // panel shows its exit code and log tail as text (an HTML log line stays
@@ -83,20 +59,20 @@ func TestPageInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logTail := run(ctx, t, chromedp.TextContent(`#panel pre.logtail`))
-	exitCode := run(ctx, t, chromedp.Text(`#panel .exitcode strong`))
-	imgs := run(ctx, t, chromedp.Evaluate[int](`document.querySelectorAll('img[src="x"], script:not([src])').length`))
-	if !strings.Contains(logTail, xssLine) || exitCode != "3" || imgs != 0 {
+	logTail := uitest.Value(ctx, t, chromedp.TextContent(`#panel pre.logtail`))
+	exitCode := uitest.Value(ctx, t, chromedp.Text(`#panel .exitcode strong`))
+	imgs := uitest.Value(ctx, t, chromedp.Evaluate[int](`document.querySelectorAll('img[src="x"], script:not([src])').length`))
+	if !strings.Contains(logTail, uitest.XSSLine) || exitCode != "3" || imgs != 0 {
 		t.Errorf("panel: log tail %q, exit code %q, injected images %d", logTail, exitCode, imgs)
 	}
 	// A directory or matrix job is one node, unfolded on demand; a trigger
 	// rule is shown.
-	label := run(ctx, t, chromedp.TextContent(`svg.dag g.node[data-job="d"]`))
-	rule := run(ctx, t, chromedp.TextContent(`svg.dag g.node[data-job="e"]`))
+	label := uitest.Value(ctx, t, chromedp.TextContent(`svg.dag g.node[data-job="d"]`))
+	rule := uitest.Value(ctx, t, chromedp.TextContent(`svg.dag g.node[data-job="e"]`))
 	if err := chromedp.Do(ctx, chromedp.Click(`svg.dag g.node[data-job="d"] text.toggle`)); err != nil {
 		t.Fatal(err)
 	}
-	chips := run(ctx, t, chromedp.Evaluate[int](`document.querySelectorAll('svg.dag g.node[data-job="d"] text.tag').length`))
+	chips := uitest.Value(ctx, t, chromedp.Evaluate[int](`document.querySelectorAll('svg.dag g.node[data-job="d"] text.tag').length`))
 	if !strings.Contains(label, "d ×3") || !strings.Contains(rule, "all_done") || chips < 3 {
 		t.Errorf("group node %q, unfolded into %d rows; trigger rule node %q", label, chips, rule)
 	}
@@ -109,26 +85,17 @@ func TestPageInBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.WaitVisible(`svg.dag g.node[data-job="a"][data-state="succeeded"]`)); err != nil {
 		t.Fatal(err)
 	}
-	if url := run(ctx, t, chromedp.Location()); strings.Contains(url, "token") {
+	if url := uitest.Value(ctx, t, chromedp.Location()); strings.Contains(url, "token") {
 		t.Errorf("the token stayed in the address bar: %s", url)
 	}
 	if dir := os.Getenv("JOBERNETES_UI_SCREENSHOTS"); dir != "" {
-		_ = os.WriteFile(dir+"/unit-run.png", run(ctx, t, chromedp.FullScreenshot(100)), 0o644)
+		_ = os.WriteFile(dir+"/unit-run.png", uitest.Value(ctx, t, chromedp.FullScreenshot(100)), 0o644)
 	}
 }
 
-// run runs one action of the browser and returns its value.
-func run[T any](ctx context.Context, t *testing.T, a chromedp.Action[T]) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
-// addFailedJob adds job c (phase p1), failed and recorded with its pod's
-// diagnosis: exit code 3 and a log tail holding HTML.
+// addFailedJob adds to run r1 job c (phase p1), failed and recorded with its
+// pod's diagnosis: exit code 3 and a log tail holding HTML; a directory job
+// d and a finally job e.
 func addFailedJob(t *testing.T, client *fake.Clientset) {
 	t.Helper()
 	ctx := context.Background()
@@ -138,18 +105,16 @@ func addFailedJob(t *testing.T, client *fake.Clientset) {
 		t.Fatal(err)
 	}
 	err := store.Update(ctx, record.Change{
-		Plan: []record.PlanJob{
-			{Phase: "p0", Job: "a", KubernetesJobs: []string{"a-1"}},
-			{Phase: "p0", Job: "b", DependsOn: []string{"a"}, KubernetesJobs: []string{"b-1"}},
-			{Phase: "p1", Job: "c", KubernetesJobs: []string{"c-1"}},
-			{Phase: "p1", Job: "d", KubernetesJobs: []string{"d-x", "d-y", "d-z"}},
-			{Phase: "p2", Job: "e", TriggerRule: "all_done", Finally: true, KubernetesJobs: []string{"e-1"}},
-		},
+		Plan: append(planR1(),
+			record.PlanJob{Phase: "p1", Job: "c", KubernetesJobs: []string{"c-1"}},
+			record.PlanJob{Phase: "p1", Job: "d", KubernetesJobs: []string{"d-x", "d-y", "d-z"}},
+			record.PlanJob{Phase: "p2", Job: "e", TriggerRule: "all_done", Finally: true, KubernetesJobs: []string{"e-1"}},
+		),
 		Jobs: map[string]*record.JobRecord{"c-1": {Job: "c", Phase: "p1", Result: record.JobFailed,
 			CreatedAt: now.Add(-5 * time.Second).UnixMilli(), FinishedAt: now.Add(-2 * time.Second).UnixMilli(),
 			Reason: "BackoffLimitExceeded", Message: "Job has reached the specified backoff limit",
 			Pods: []record.PodFailure{{Pod: "c-1-xyz", Container: "main", ExitCode: 3, Reason: "Error",
-				Message: "<script>alert(2)</script>", LogTail: []string{"starting", xssLine}}}}},
+				Message: "<script>alert(2)</script>", LogTail: []string{"starting", uitest.XSSLine}}}}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -185,13 +150,13 @@ func TestStatusHTMLInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tail := run(ctx, t, chromedp.TextContent(`#panel pre.logtail`))
-	buttons := run(ctx, t, chromedp.Evaluate[int](`document.querySelectorAll('#cancel, #delete, #logs').length`))
-	width := run(ctx, t, chromedp.Evaluate[int](`document.querySelector('#timeline img').naturalWidth`))
-	if !strings.Contains(tail, xssLine) || buttons != 0 || width == 0 {
+	tail := uitest.Value(ctx, t, chromedp.TextContent(`#panel pre.logtail`))
+	buttons := uitest.Value(ctx, t, chromedp.Evaluate[int](`document.querySelectorAll('#cancel, #delete, #logs').length`))
+	width := uitest.Value(ctx, t, chromedp.Evaluate[int](`document.querySelector('#timeline img').naturalWidth`))
+	if !strings.Contains(tail, uitest.XSSLine) || buttons != 0 || width == 0 {
 		t.Errorf("file: log tail %q, live buttons %d, timeline width %d", tail, buttons, width)
 	}
 	if dir := os.Getenv("JOBERNETES_UI_SCREENSHOTS"); dir != "" {
-		_ = os.WriteFile(dir+"/status-html.png", run(ctx, t, chromedp.FullScreenshot(100)), 0o644)
+		_ = os.WriteFile(dir+"/status-html.png", uitest.Value(ctx, t, chromedp.FullScreenshot(100)), 0o644)
 	}
 }

@@ -30,6 +30,14 @@ import (
 
 const testToken = "s3cret-token"
 
+// planR1 is the plan of run r1: a ──> b.
+func planR1() []record.PlanJob {
+	return []record.PlanJob{
+		{Phase: "p0", Job: "a", KubernetesJobs: []string{"a-1"}},
+		{Phase: "p0", Job: "b", DependsOn: []string{"a"}, KubernetesJobs: []string{"b-1"}},
+	}
+}
+
 // newRun makes run r1 in namespace ns: a ──> b, a's Job running.
 func newRun(t *testing.T) *fake.Clientset {
 	t.Helper()
@@ -38,10 +46,7 @@ func newRun(t *testing.T) *fake.Clientset {
 	now := time.Now()
 	err := record.NewStore(client, "ns", "r1", nil).Create(ctx, &record.Record{
 		RunID: "r1", Result: record.ResultRunning, StartedAt: now.Add(-10 * time.Second).UnixMilli(),
-		Plan: []record.PlanJob{
-			{Phase: "p0", Job: "a", KubernetesJobs: []string{"a-1"}},
-			{Phase: "p0", Job: "b", DependsOn: []string{"a"}, KubernetesJobs: []string{"b-1"}},
-		},
+		Plan: planR1(),
 	})
 	if err != nil {
 		t.Fatal(err)

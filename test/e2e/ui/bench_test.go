@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/ui/uitest"
 	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
@@ -29,7 +30,7 @@ func TestPageAt10000Jobs(t *testing.T) {
 		t.Skip("the 10,000-Job page benchmark runs with JOBERNETES_UI_BENCH=1")
 	}
 	cp := framework.RequireCluster(t)
-	chromium(t)
+	uitest.Chromium(t)
 	ns := cp.NewNamespace(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -60,21 +61,21 @@ func TestPageAt10000Jobs(t *testing.T) {
 	base, token := startUI(t, jn, ns)
 	pid := uiPID(t)
 	cpu0 := cpuTime(t, pid)
-	bctx := newBrowser(ctx, t)
+	bctx := uitest.NewBrowser(ctx, t)
 	do(bctx, t, "first paint", chromedp.Navigate(base+"/runs/"+ns+"/big?token="+token))
 	var painted float64
 	e2eutil.WaitFor(t, time.Minute, "the first paint", func() bool {
-		painted = value(bctx, t, chromedp.Evaluate[float64](`window.__jobernetesPainted || 0`))
+		painted = uitest.Value(bctx, t, chromedp.Evaluate[float64](`window.__jobernetesPainted || 0`))
 		return painted > 0
 	})
-	nodes := value(bctx, t, chromedp.Evaluate[int](`+document.querySelector('svg.dag').getAttribute('data-nodes')`))
+	nodes := uitest.Value(bctx, t, chromedp.Evaluate[int](`+document.querySelector('svg.dag').getAttribute('data-nodes')`))
 	if nodes != layers*width {
 		t.Fatalf("%d nodes drawn, want %d", nodes, layers*width)
 	}
-	first := value(bctx, t, chromedp.Evaluate[float64](`window.__jobernetesFirstEvent || 0`))
+	first := uitest.Value(bctx, t, chromedp.Evaluate[float64](`window.__jobernetesFirstEvent || 0`))
 	t.Logf("MEASURE ui 10000 Jobs: first paint %.0f ms after navigation (goal < 2000 ms); the whole document arrived at %.0f ms", painted, first)
 
-	drawn := value(bctx, t, chromedp.Evaluate[int](`document.querySelectorAll('svg.dag g.node').length`))
+	drawn := uitest.Value(bctx, t, chromedp.Evaluate[int](`document.querySelectorAll('svg.dag g.node').length`))
 	t.Logf("MEASURE ui 10000 Jobs: %d nodes in the DAG, %d drawn near the visible part", nodes, drawn)
 	// Updates: the orchestrator records Jobs of layer 10 as they finish;
 	// the page is scrolled to them.
@@ -83,7 +84,7 @@ func TestPageAt10000Jobs(t *testing.T) {
 	var applied, shown []time.Duration
 	for i := 0; i < 20; i++ {
 		kj := name(layers/2, i) + "-abcdefgh"
-		before := value(bctx, t, chromedp.Evaluate[string](`JSON.stringify(window.__jobernetesApplied || {})`))
+		before := uitest.Value(bctx, t, chromedp.Evaluate[string](`JSON.stringify(window.__jobernetesApplied || {})`))
 		t0 := time.Now()
 		err := store.Update(ctx, record.Change{Jobs: map[string]*record.JobRecord{kj: {Job: name(layers/2, i), Phase: "dag",
 			Result: record.JobSucceeded, CreatedAt: t0.Add(-5 * time.Second).UnixMilli(), FinishedAt: t0.UnixMilli()}}})
@@ -92,16 +93,16 @@ func TestPageAt10000Jobs(t *testing.T) {
 		}
 		sel := fmt.Sprintf(`svg.dag g.node[data-job="%s"][data-state="succeeded"]`, name(layers/2, i))
 		e2eutil.WaitFor(t, 30*time.Second, "the page shows "+kj, func() bool {
-			return value(bctx, t, chromedp.Evaluate[bool](fmt.Sprintf(`!!document.querySelector('%s')`, sel)))
+			return uitest.Value(bctx, t, chromedp.Evaluate[bool](fmt.Sprintf(`!!document.querySelector('%s')`, sel)))
 		})
 		shown = append(shown, time.Since(t0))
 		var ms float64
 		e2eutil.WaitFor(t, 5*time.Second, "the apply time", func() bool {
-			after := value(bctx, t, chromedp.Evaluate[string](`JSON.stringify(window.__jobernetesApplied || {})`))
+			after := uitest.Value(bctx, t, chromedp.Evaluate[string](`JSON.stringify(window.__jobernetesApplied || {})`))
 			if after == before {
 				return false
 			}
-			ms = value(bctx, t, chromedp.Evaluate[float64](`window.__jobernetesApplied.ms`))
+			ms = uitest.Value(bctx, t, chromedp.Evaluate[float64](`window.__jobernetesApplied.ms`))
 			return true
 		})
 		applied = append(applied, time.Duration(ms*float64(time.Millisecond)))

@@ -12,7 +12,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/runmeta"
+	"github.com/jobernetes/jobernetes/pkg/ui/uitest"
 	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
@@ -35,48 +35,11 @@ func TestMain(m *testing.M) {
 	os.Exit(e2eutil.Main(m, &binary, framework.Main))
 }
 
-const xssLine = `<img src=x onerror=alert(1)>`
-
-// chromium is the browser: without it the test skips, saying so (.ci/run
-// installs it).
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("JOBERNETES_REQUIRE_BROWSER") != "" {
-		t.Fatal("no chromium on PATH, and JOBERNETES_REQUIRE_BROWSER is set")
-	}
-	t.Skip("browser test skipped: no chromium on PATH (apt-get install chromium)")
-	return ""
-}
-
-func newBrowser(ctx context.Context, t *testing.T) context.Context {
-	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium(t)),
-		chromedp.NoSandbox, chromedp.WindowSize(1440, 900))
-	actx, cancelA := chromedp.NewExecAllocator(ctx, opts...)
-	bctx, cancelC := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelC(); cancelA() })
-	return bctx
-}
-
 func do(ctx context.Context, t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
-}
-
-func value[T any](ctx context.Context, t *testing.T, a chromedp.Action[T]) T {
-	t.Helper()
-	v, err := chromedp.Run(ctx, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
 }
 
 // startUI starts `jobernetes ui -n ns` and returns its base URL and token.
@@ -107,7 +70,7 @@ func screenshot(ctx context.Context, t *testing.T, name string) {
 	if os.Getenv("JOBERNETES_UI_DOCS") == "1" {
 		dir = filepath.Join("..", "..", "..", "docs")
 	}
-	png := value(ctx, t, chromedp.FullScreenshot(100))
+	png := uitest.Value(ctx, t, chromedp.FullScreenshot(100))
 	if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -121,10 +84,10 @@ func screenshot(ctx context.Context, t *testing.T, name string) {
 // 401 and a POST without the header is refused.
 func TestRunPage(t *testing.T) {
 	cp := framework.RequireCluster(t)
-	chromium(t)
+	uitest.Chromium(t)
 	ns := cp.NewNamespace(t)
 	jn := e2eutil.Jobernetes{Bin: binary, Kubeconfig: cp.AdminKubeconfig}
-	cp.SetContainerLogs(t, ns, map[string][]string{"main": {"loading /data/in.csv", xssLine, "error: input file /data/in.csv is empty"}})
+	cp.SetContainerLogs(t, ns, map[string][]string{"main": {"loading /data/in.csv", uitest.XSSLine, "error: input file /data/in.csv is empty"}})
 	failing := strings.Replace(e2eutil.JobYAML("1s", true), "        test.jobernetes.io/outcome: fail\n",
 		"        test.jobernetes.io/outcome: fail\n        test.jobernetes.io/exit-code: \"3\"\n", 1)
 	dir := e2eutil.WriteFiles(t, map[string]string{
@@ -173,7 +136,7 @@ func TestRunPage(t *testing.T) {
 
 	run := jn.Start(t, "run", "-f", filepath.Join(dir, "jobermodel.yaml"), "-n", ns, "--run-id", "demo")
 	other := jn.Start(t, "run", "-f", filepath.Join(dir, "hello.yaml"), "-n", ns, "--run-id", "hello")
-	bctx := newBrowser(ctx, t)
+	bctx := uitest.NewBrowser(ctx, t)
 	do(bctx, t, "run list", chromedp.Navigate(base+"/?token="+token),
 		chromedp.WaitVisible(`#runs tr[data-run="demo"]`))
 	do(bctx, t, "transform running, then succeeded, without a reload",
@@ -182,7 +145,7 @@ func TestRunPage(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](`window.__loaded = 1`),
 		chromedp.WaitVisible(`svg.dag g.node[data-job="transform"][data-state="running"]`),
 		chromedp.WaitVisible(`svg.dag g.node[data-job="transform"][data-state="succeeded"]`))
-	if loaded := value(bctx, t, chromedp.Evaluate[int](`window.__loaded || 0`)); loaded != 1 {
+	if loaded := uitest.Value(bctx, t, chromedp.Evaluate[int](`window.__loaded || 0`)); loaded != 1 {
 		t.Errorf("the page was reloaded")
 	}
 	if r := run.Wait(); r.Code != 1 {
@@ -193,25 +156,25 @@ func TestRunPage(t *testing.T) {
 		chromedp.WaitVisible(`.runhead .r-Failed`),
 		chromedp.Click(`svg.dag g.node[data-job="load"]`),
 		chromedp.WaitVisible(`#panel pre.logtail`))
-	tail := value(bctx, t, chromedp.TextContent(`#panel pre.logtail`))
-	exit := value(bctx, t, chromedp.Text(`#panel .exitcode strong`))
-	injected := value(bctx, t, chromedp.Evaluate[int](`document.querySelectorAll('img[src="x"]').length`))
-	if exit != "3" || !strings.Contains(tail, xssLine) || !strings.Contains(tail, "input file /data/in.csv is empty") || injected != 0 {
+	tail := uitest.Value(bctx, t, chromedp.TextContent(`#panel pre.logtail`))
+	exit := uitest.Value(bctx, t, chromedp.Text(`#panel .exitcode strong`))
+	injected := uitest.Value(bctx, t, chromedp.Evaluate[int](`document.querySelectorAll('img[src="x"]').length`))
+	if exit != "3" || !strings.Contains(tail, uitest.XSSLine) || !strings.Contains(tail, "input file /data/in.csv is empty") || injected != 0 {
 		t.Errorf("failed job's panel: exit code %q, log tail %q, injected images %d", exit, tail, injected)
 	}
 	time.Sleep(3500 * time.Millisecond) // the timeline image reloads at most every 3 s
 	screenshot(bctx, t, "ui-run.png")
 	do(bctx, t, "a job's results in its panel", chromedp.Click(`svg.dag g.node[data-job="extract"]`),
 		chromedp.WaitVisible(`#panel table.results`))
-	if res := value(bctx, t, chromedp.TextContent(`#panel table.results`)); !strings.Contains(res, "rows42") || !strings.Contains(res, "source/data/in.csv") {
+	if res := uitest.Value(bctx, t, chromedp.TextContent(`#panel table.results`)); !strings.Contains(res, "rows42") || !strings.Contains(res, "source/data/in.csv") {
 		t.Errorf("extract's panel: results %q", res)
 	}
 	do(bctx, t, "back to the failed job", chromedp.Click(`svg.dag g.node[data-job="load"]`), chromedp.WaitVisible(`#panel pre.logtail`))
 	do(bctx, t, "the failed job's logs, streamed", chromedp.Click(`#panel button.showlogs`))
 	e2eutil.WaitFor(t, 30*time.Second, "log lines in the panel", func() bool {
-		return strings.Contains(value(bctx, t, chromedp.TextContent(`#logs`)), "error: input file /data/in.csv is empty")
+		return strings.Contains(uitest.Value(bctx, t, chromedp.TextContent(`#logs`)), "error: input file /data/in.csv is empty")
 	})
-	if logs := value(bctx, t, chromedp.TextContent(`#logs`)); !strings.Contains(logs, xssLine) {
+	if logs := uitest.Value(bctx, t, chromedp.TextContent(`#logs`)); !strings.Contains(logs, uitest.XSSLine) {
 		t.Errorf("streamed logs lack the HTML line as text: %q", logs)
 	}
 
@@ -234,7 +197,7 @@ func TestRunPage(t *testing.T) {
 // Cancelled, its orchestrator exits 1 and its active Jobs are deleted.
 func TestCancelFromPage(t *testing.T) {
 	cp := framework.RequireCluster(t)
-	chromium(t)
+	uitest.Chromium(t)
 	ns := cp.NewNamespace(t)
 	jn := e2eutil.Jobernetes{Bin: binary, Kubeconfig: cp.AdminKubeconfig}
 	dir := e2eutil.WriteFiles(t, map[string]string{
@@ -253,7 +216,7 @@ func TestCancelFromPage(t *testing.T) {
 	defer cancel()
 	base, token := startUI(t, jn, ns)
 	run := jn.Start(t, "run", "-f", filepath.Join(dir, "jobermodel.yaml"), "-n", ns, "--run-id", "stopme")
-	bctx := newBrowser(ctx, t)
+	bctx := uitest.NewBrowser(ctx, t)
 	do(bctx, t, "run page, running",
 		chromedp.Navigate(base+"/runs/"+ns+"/stopme?token="+token),
 		chromedp.WaitVisible(`svg.dag g.node[data-job="long-a"][data-state="running"]`),
@@ -261,7 +224,7 @@ func TestCancelFromPage(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](`window.confirm = (q) => { window.__asked = q; return true; }`),
 		chromedp.Click(`#cancel`),
 		chromedp.WaitVisible(`.runhead .r-Cancelled`))
-	if asked := value(bctx, t, chromedp.Evaluate[string](`window.__asked || ""`)); !strings.Contains(asked, "stopme") {
+	if asked := uitest.Value(bctx, t, chromedp.Evaluate[string](`window.__asked || ""`)); !strings.Contains(asked, "stopme") {
 		t.Errorf("no confirmation asked before the cancel: %q", asked)
 	}
 	select {
