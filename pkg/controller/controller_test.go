@@ -100,7 +100,7 @@ type fixture struct {
 	uids    int
 }
 
-func newFixture(t *testing.T, m *config.Model) *fixture {
+func newFixture(t *testing.T, m *config.Model, with ...func(*Options)) *fixture {
 	_, ctx := ktesting.NewTestContext(t)
 	f := &fixture{t: t, ctx: ctx, client: fake.NewClientset(), now: time.Unix(1_800_000_000, 0)}
 	// The fake clientset sets no UIDs; the controller relies on them.
@@ -112,9 +112,14 @@ func newFixture(t *testing.T, m *config.Model) *fixture {
 		return false, nil, nil
 	})
 	f.factory = informers.NewSharedInformerFactory(f.client, 0)
-	c, err := NewController(ctx, f.client, f.factory.Batch().V1().Jobs(), Options{
-		Namespace: "ns", RunID: "r1", Model: m, Now: func() time.Time { return f.now },
-	})
+	opts := Options{Namespace: "ns", RunID: "r1", Model: m, Now: func() time.Time { return f.now }}
+	for _, w := range with {
+		w(&opts)
+	}
+	if opts.LogLines > 0 {
+		opts.Pods = f.factory.Core().V1().Pods()
+	}
+	c, err := NewController(ctx, f.client, f.factory.Batch().V1().Jobs(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
