@@ -132,8 +132,17 @@ func newFixture(t *testing.T, m *config.Model, with ...func(*Options)) *fixture 
 }
 
 // sync runs one sync after copying the fake server's Jobs into the lister,
-// as the informer would.
+// as the informer would, and waits for what it left running in the
+// background (the next sync joins the log tails it read).
 func (f *fixture) sync() {
+	f.t.Helper()
+	f.syncOnly()
+	f.c.deletes.wg.Wait() // cleanup's deletes run in the background
+	f.c.tails.wg.Wait()   // and so do log tail reads
+}
+
+// syncOnly runs one sync and waits for nothing it started.
+func (f *fixture) syncOnly() {
 	f.t.Helper()
 	idx := f.factory.Batch().V1().Jobs().Informer().GetIndexer()
 	for _, o := range idx.List() {
@@ -149,7 +158,6 @@ func (f *fixture) sync() {
 	if err := f.c.sync(f.ctx); err != nil {
 		f.t.Fatalf("sync: %v", err)
 	}
-	f.c.deletes.wg.Wait() // cleanup's deletes run in the background
 }
 
 // finish marks the Job of a node Complete (or Failed) on the fake server.

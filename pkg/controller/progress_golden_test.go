@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	core "k8s.io/client-go/testing"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
+	"github.com/jobernetes/jobernetes/pkg/render"
 	"github.com/jobernetes/jobernetes/pkg/runctl"
 	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
@@ -87,10 +89,7 @@ func TestProgressGolden(t *testing.T) {
 // foreign Job carries the run's label.
 func newGoldenFixture(t *testing.T, m *config.Model, seed int64) (*fixture, *bytes.Buffer) {
 	var out bytes.Buffer
-	f := newFixture(t, m, func(o *Options) {
-		o.LogLines = 2
-		o.Progress = &out
-	})
+	f := newFixture(t, m, func(o *Options) { o.LogLines = 2 }, progressTo(&out))
 	f.client.PrependReactor("create", "jobs", func(a core.Action) (bool, runtime.Object, error) {
 		name := a.(core.CreateAction).GetObject().(*batchv1.Job).Name
 		h := fnv.New32a()
@@ -143,6 +142,13 @@ func (f *fixture) failPod(name string, kind int) {
 }
 
 func ptrTrue() *bool { b := true; return &b }
+
+// progressTo writes a run's progress to w as pkg/cli does: the
+// controller's events through render.Progress.
+func progressTo(w io.Writer) func(*Options) {
+	p := render.NewProgress(w)
+	return func(o *Options) { o.OnTransition, o.OnNote, o.OnDiagnosis = p.Transition, p.Note, p.Diagnosis }
+}
 
 // compareGolden compares got with the file at path (go test -update writes it).
 func compareGolden(t *testing.T, path string, got []byte) {
