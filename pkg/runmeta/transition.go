@@ -37,7 +37,8 @@ type Transition struct {
 	DiagnosisDue bool
 }
 
-// The state of a Transition of the run itself.
+// RunCancelled is the state of a Transition of the run itself: a cancel
+// stopped it.
 const RunCancelled = "cancelled"
 
 // The states of a phase's Transition.
