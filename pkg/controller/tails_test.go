@@ -237,6 +237,13 @@ func TestRunWaitsForLogTailReads(t *testing.T) {
 	if _, err := f.client.CoreV1().Pods("ns").Create(f.ctx, pod, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	pods := f.factory.Core().V1().Pods().Informer().GetIndexer()
+	for _, ok, _ := pods.GetByKey("ns/" + pod.Name); !ok; _, ok, _ = pods.GetByKey("ns/" + pod.Name) {
+		if time.Now().After(deadline) {
+			t.Fatal("the pod never reached the run's pod cache")
+		}
+		time.Sleep(10 * time.Millisecond) // the Job's failure must find its pod there
+	}
 	j, err := f.client.BatchV1().Jobs("ns").Get(f.ctx, name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
