@@ -47,10 +47,11 @@ type runOutput struct {
 	// Info receives the human-readable lines: the run ID, the final table.
 	Info io.Writer
 
-	printer *render.ObjectPrinter // nil for -o text
-	live    *render.LiveView
-	metrics *metrics.Run
-	server  *metrics.Server
+	printer  *render.ObjectPrinter // nil for -o text
+	live     *render.LiveView
+	progress *render.Progress // the progress lines, to Info; nil with the live view
+	metrics  *metrics.Run
+	server   *metrics.Server
 }
 
 // open checks the flags and binds the metrics address, before anything is
@@ -77,6 +78,9 @@ func (f *outputOptions) open(streams genericiooptions.IOStreams, model *config.M
 		o.printer = p
 		o.Info = streams.ErrOut
 	}
+	if o.live == nil {
+		o.progress = render.NewProgress(o.Info)
+	}
 	if f.junit != "" {
 		if err := report.CheckJUnitPath(f.junit); err != nil {
 			return nil, &ExitError{Code: ExitInvalid, Err: err}
@@ -100,26 +104,33 @@ func (f *outputOptions) open(streams genericiooptions.IOStreams, model *config.M
 	return o, nil
 }
 
-// Progress is the controller's Options.Progress: the progress lines, unless
-// the live view shows the run (it takes transitions and notes typed).
-func (o *runOutput) Progress() io.Writer {
-	if o.live != nil {
-		return io.Discard
-	}
-	return o.Info
-}
+// The controller's events go to the progress lines (render.Progress), or
+// to the live view when it shows the run, and transitions to the metrics.
 
 // OnNote is the controller's Options.OnNote.
 func (o *runOutput) OnNote(n runmeta.Note) {
 	if o.live != nil {
 		o.live.Note(n)
+		return
 	}
+	o.progress.Note(n)
+}
+
+// OnDiagnosis is the controller's Options.OnDiagnosis.
+func (o *runOutput) OnDiagnosis(d runmeta.Diagnosis) {
+	if o.live != nil {
+		o.live.Diagnosis(d)
+		return
+	}
+	o.progress.Diagnosis(d)
 }
 
 // OnTransition is the controller's Options.OnTransition.
 func (o *runOutput) OnTransition(t runmeta.Transition) {
 	if o.live != nil {
 		o.live.Observe(t)
+	} else {
+		o.progress.Transition(t)
 	}
 	if o.metrics != nil {
 		o.metrics.Observe(t)
@@ -153,6 +164,15 @@ func (o *runOutput) Started(rec *record.Stored) {
 func (o *runOutput) StopLive() {
 	if o.live != nil {
 		o.live.Close()
+	}
+}
+
+// EndTerm writes the progress lines a controller left held when it stopped
+// before their diagnosis came (an interrupt, a lost Lease: a next term
+// starts over from the cluster).
+func (o *runOutput) EndTerm() {
+	if o.progress != nil {
+		o.progress.Flush()
 	}
 }
 

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/jobernetes/jobernetes/pkg/config"
 	"github.com/jobernetes/jobernetes/pkg/render"
 	"github.com/jobernetes/jobernetes/pkg/report"
 	"github.com/jobernetes/jobernetes/pkg/runmeta"
@@ -209,4 +212,33 @@ current-context: x
 		t.Fatal(err)
 	}
 	return path
+}
+
+// The controller's events become the progress lines on Info: on stdout for
+// -o text, on stderr for a machine format; a line held for a diagnosis
+// that never came goes out when the term ends.
+func TestRunOutputProgress(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			f := outputOptions{format: format, getenv: func(string) string { return "" }}
+			o, err := f.open(genericiooptions.IOStreams{Out: &out, ErrOut: &errOut}, &config.Model{}, "ns", "r1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.OnTransition(runmeta.Transition{Phase: "p", Job: "a", Name: "a-x", State: runmeta.StateRunning})
+			o.OnTransition(runmeta.Transition{Phase: "p", Job: "a", Name: "a-x", State: runmeta.StateFailed, Reason: "R", Message: "m", DiagnosisDue: true})
+			o.OnNote(runmeta.Note{Kind: runmeta.NoteWarning, Text: "warning: w\n"})
+			info := map[string]*bytes.Buffer{"text": &out, "json": &errOut}[format]
+			want := "[     +0s] created   p/a (Job a-x)\n"
+			if info.String() != want {
+				t.Fatalf("before the diagnosis: %q, want %q", info.String(), want)
+			}
+			o.EndTerm()
+			want += "[     +0s] FAILED    p/a (Job a-x): R: m\nwarning: w\n"
+			if info.String() != want {
+				t.Errorf("after the term: %q, want %q", info.String(), want)
+			}
+		})
+	}
 }

@@ -171,8 +171,9 @@ func (o *runOptions) run(ctx context.Context) error {
 	}
 	term := &leaseTerm{o: o, clients: clients, out: out, model: model, ns: ns, runID: runID,
 		opts: controller.Options{
-			Namespace: ns, RunID: runID, Model: model, Progress: out.Progress(), Recorder: clients.recorder,
-			SkipJobEvents: !o.jobEvents, Owner: owner, RetryFailed: o.retryFailed, OnTransition: out.OnTransition, OnNote: out.OnNote,
+			Namespace: ns, RunID: runID, Model: model, Recorder: clients.recorder,
+			SkipJobEvents: !o.jobEvents, Owner: owner, RetryFailed: o.retryFailed,
+			OnTransition: out.OnTransition, OnNote: out.OnNote, OnDiagnosis: out.OnDiagnosis,
 			Params: params, LogLines: o.logLines, CreateWorkers: o.api.creates, RecordSegmentBytes: o.segmentBytes,
 		},
 		watchPods: watchPods,

@@ -79,6 +79,7 @@ func (t *leaseTerm) run(ctx context.Context) (*runmeta.Result, error) {
 		t.out.Started(ctrl.Record())
 	}
 	res, err := ctrl.Run(ctx)
+	t.out.EndTerm()
 	if err == nil {
 		t.out.StopLive()
 		if err := ctrl.RecordRunEvent(ctx, res); err != nil {

@@ -190,6 +190,80 @@ func BenchmarkSyncCompletion(b *testing.B) {
 	}
 }
 
+// failEarly adds a job that fails at once to a layered model, under
+// failure_policy continue: nothing depends on it, so the run goes on with
+// all its other Jobs (BenchmarkSyncCompletion's failed-early variant).
+func failEarly(tb testing.TB, layers, width int, cleanup bool) *config.Model {
+	m := layeredModel(tb, layers, width, cleanup)
+	ph := &m.Phases[0]
+	early := *ph.Jobs[0]
+	early.Name, early.Path, early.Index, early.DependsOn = "early", "early.yaml", len(ph.Jobs), nil
+	early.Manifests = []*config.Manifest{{Path: "early.yaml", RelPath: "early.yaml", Job: manifest()}}
+	ph.Jobs = append(ph.Jobs, &early)
+	buildGraph(tb, m)
+	return withPolicy(m, config.PolicyContinue)
+}
+
+// failOne marks the active Job of model job node Failed in the lister.
+func (r *benchRun) failOne(b testing.TB, node string) {
+	for i, name := range r.active {
+		obj, ok, _ := r.indexer.GetByKey("ns/" + name)
+		if !ok || obj.(*batchv1.Job).Labels[runmeta.LabelJob] != node {
+			continue
+		}
+		r.active = append(r.active[:i:i], r.active[i+1:]...)
+		j := obj.(*batchv1.Job).DeepCopy()
+		j.ResourceVersion += "1"
+		j.Status.Conditions = append(j.Status.Conditions, batchv1.JobCondition{
+			Type: batchv1.JobFailed, Status: corev1.ConditionTrue, Reason: "BackoffLimitExceeded", LastTransitionTime: metav1.NewTime(r.now),
+		})
+		if err := r.indexer.Update(j); err != nil {
+			b.Fatal(err)
+		}
+		r.sync(b)
+		return
+	}
+	b.Fatalf("no active Job of %s", node)
+}
+
+// BenchmarkSyncCompletionAfterFailure is BenchmarkSyncCompletion's
+// failed-early variant: a job fails at the run's start under
+// failure_policy continue, and the rest of the run goes on. The sync must
+// stay as cheap as in a run where nothing failed (issue 25: it walked the
+// whole DAG on every completion from the failure on).
+func BenchmarkSyncCompletionAfterFailure(b *testing.B) {
+	for _, size := range []struct{ layers, width int }{{100, 100}, {1000, 100}} {
+		for _, cfg := range []struct {
+			name     string
+			cleanup  bool
+			interval time.Duration
+		}{{"cleanup=true/record=1s", true, time.Second}, {"cleanup=false/record=off", false, 1000 * time.Hour}} {
+			m := failEarly(b, size.layers, size.width, cfg.cleanup)
+			start := func() *benchRun {
+				r := newBenchRun(b, m, cfg.interval)
+				r.failOne(b, "early")
+				return r
+			}
+			b.Run(fmt.Sprintf("layered-%d/continue-failed-early/%s", size.layers*size.width, cfg.name), func(b *testing.B) {
+				r := start()
+				goruntime.GC()
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					if !r.completeOne(b) {
+						b.StopTimer()
+						r = start()
+						b.StartTimer()
+						r.completeOne(b)
+					}
+					r.now = r.now.Add(25 * time.Millisecond)
+					r.sync(b)
+				}
+			})
+		}
+	}
+}
+
 // BenchmarkWriteRecord is one write of the run record late in a run of
 // 10,000 Jobs, all of them recorded: the whole record is encoded again
 // (gzipped past 512 KiB) on every write, at most once per RecordInterval.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jobernetes/jobernetes/pkg/record"
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // CancelledError says a cancelled run is resumed without --retry-failed.
@@ -40,7 +41,7 @@ func (c *Controller) noteCancel(message string) {
 	}
 	c.end.cancelled = true
 	c.end.cancelMsg = message
-	c.printf("%s run %s\n", c.stamp(), message)
+	c.emit(Transition{State: runmeta.RunCancelled, Message: message})
 }
 
 // endCancelled stops a cancelled run: every Job still running is deleted,

@@ -29,7 +29,7 @@ var ErrRecordRefused = errors.New("the API server refuses the run record")
 func (c *Controller) recordAndCleanup(ctx context.Context, done bool) error {
 	var newly []*unit
 	for _, u := range c.liveUnits() {
-		if !u.inRecord.final && (u.state == unitSucceeded || u.state == unitFailed || u.state == unitSkipped) {
+		if !u.inRecord.final && !u.tailsDue && (u.state == unitSucceeded || u.state == unitFailed || u.state == unitSkipped) {
 			newly = append(newly, u)
 		}
 		if u.state == unitActive && !u.inRecord.created && u.uid != "" {

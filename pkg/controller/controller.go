@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 	"time"
 
@@ -35,8 +34,6 @@ type Options struct {
 	Namespace string
 	RunID     string
 	Model     *config.Model
-	// Progress receives one human-readable line per state change.
-	Progress io.Writer
 	// Recorder, if set, receives Events about the Jobs the run acts on.
 	Recorder toolsrecord.EventRecorder
 	// SkipJobEvents leaves out the Created and Deleted Events on every Job
@@ -64,11 +61,15 @@ type Options struct {
 	// env and are injected into every container of every Job.
 	Params map[string]string
 	// OnTransition, if set, is called (from the worker goroutine) for every
-	// state change of a Job or a phase of the run, after its progress line.
+	// state change of a Job, a phase or the run: the run's progress, which
+	// the controller never formats (pkg/render does).
 	OnTransition func(Transition)
 	// OnNote, if set, is called (from the worker goroutine) with every
-	// progress line that is not a state change, after it is printed.
+	// progress line that is not a state change.
 	OnNote func(runmeta.Note)
+	// OnDiagnosis, if set, is called (from the worker goroutine) with why a
+	// failed Job's pods failed, after its Transition (which says it is due).
+	OnDiagnosis func(runmeta.Diagnosis)
 	// Pods, if set, is an informer of the run's pods (from the same
 	// filtered factory as the Jobs): why a Job failed, or cannot start.
 	Pods coreinformers.PodInformer
@@ -107,6 +108,7 @@ type workerState struct {
 	deletes deleter      // cleanup's deletes in flight
 	jobTmpl jobTemplate  // what every Job of the run gets
 	notes   notes        // what the run has said once and need not say again
+	tails   tailReader   // failed containers' log tails, read off the sync
 	end     runEnd       // how the run ends, once it does
 	flow    dataflow     // results, and what was decided from them
 }
@@ -160,9 +162,6 @@ func NewController(ctx context.Context, client kubernetes.Interface, jobInformer
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.Progress == nil {
-		opts.Progress = io.Discard
-	}
 	if err := runmeta.ValidateRunID(opts.RunID); err != nil {
 		return nil, err
 	}
@@ -181,6 +180,7 @@ func NewController(ctx context.Context, client kubernetes.Interface, jobInformer
 		workerState: workerState{
 			store: record.NewStore(client, opts.Namespace, opts.RunID, opts.Owner, record.WithSegmentBytes(opts.RecordSegmentBytes)),
 			notes: notes{foreign: map[string]bool{}},
+			tails: tailReader{slots: make(chan struct{}, maxTailReads), bound: logTailTimeout},
 			end:   runEnd{done: make(chan struct{})},
 		},
 	}
@@ -267,9 +267,11 @@ func (c *Controller) Run(ctx context.Context) (*Result, error) {
 	// Run returns only once its goroutines have stopped: the deferred calls
 	// run last first, so the queue is shut down and the context cancelled
 	// (the worker leaves its loop, requests in flight end), then the cache
-	// wait and the worker are waited for, then cleanup's background deletes.
+	// wait and the worker are waited for, then the log tail reads and
+	// cleanup's background deletes.
 	var wg sync.WaitGroup
 	defer c.deletes.wg.Wait()
+	defer c.tails.wg.Wait()
 	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

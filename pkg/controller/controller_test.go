@@ -100,7 +100,7 @@ type fixture struct {
 	uids    int
 }
 
-func newFixture(t *testing.T, m *config.Model) *fixture {
+func newFixture(t *testing.T, m *config.Model, with ...func(*Options)) *fixture {
 	_, ctx := ktesting.NewTestContext(t)
 	f := &fixture{t: t, ctx: ctx, client: fake.NewClientset(), now: time.Unix(1_800_000_000, 0)}
 	// The fake clientset sets no UIDs; the controller relies on them.
@@ -112,9 +112,14 @@ func newFixture(t *testing.T, m *config.Model) *fixture {
 		return false, nil, nil
 	})
 	f.factory = informers.NewSharedInformerFactory(f.client, 0)
-	c, err := NewController(ctx, f.client, f.factory.Batch().V1().Jobs(), Options{
-		Namespace: "ns", RunID: "r1", Model: m, Now: func() time.Time { return f.now },
-	})
+	opts := Options{Namespace: "ns", RunID: "r1", Model: m, Now: func() time.Time { return f.now }}
+	for _, w := range with {
+		w(&opts)
+	}
+	if opts.LogLines > 0 {
+		opts.Pods = f.factory.Core().V1().Pods()
+	}
+	c, err := NewController(ctx, f.client, f.factory.Batch().V1().Jobs(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,8 +132,17 @@ func newFixture(t *testing.T, m *config.Model) *fixture {
 }
 
 // sync runs one sync after copying the fake server's Jobs into the lister,
-// as the informer would.
+// as the informer would, and waits for what it left running in the
+// background (the next sync joins the log tails it read).
 func (f *fixture) sync() {
+	f.t.Helper()
+	f.syncOnly()
+	f.c.deletes.wg.Wait() // cleanup's deletes run in the background
+	f.c.tails.wg.Wait()   // and so do log tail reads
+}
+
+// syncOnly runs one sync and waits for nothing it started.
+func (f *fixture) syncOnly() {
 	f.t.Helper()
 	idx := f.factory.Batch().V1().Jobs().Informer().GetIndexer()
 	for _, o := range idx.List() {
@@ -144,7 +158,6 @@ func (f *fixture) sync() {
 	if err := f.c.sync(f.ctx); err != nil {
 		f.t.Fatalf("sync: %v", err)
 	}
-	f.c.deletes.wg.Wait() // cleanup's deletes run in the background
 }
 
 // finish marks the Job of a node Complete (or Failed) on the fake server.

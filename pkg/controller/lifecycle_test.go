@@ -61,13 +61,16 @@ func TestRunLeavesNoGoroutine(t *testing.T) {
 }
 
 // A progress line that is not a state change reaches the output typed
-// (Options.OnNote), as it is printed: the live view never reads lines back.
+// (Options.OnNote), apart from the state changes (Options.OnTransition):
+// the controller prints nothing, and no output reads lines back.
 func TestNotesAreTyped(t *testing.T) {
-	f := newFixture(t, testModel(t, 0, false, []string{"a"}))
-	var notes []runmeta.Note
 	var progress strings.Builder
-	f.c.opts.OnNote = func(n runmeta.Note) { notes = append(notes, n) }
-	f.c.opts.Progress = &progress
+	f := newFixture(t, testModel(t, 0, false, []string{"a"}), progressTo(&progress))
+	var notes []runmeta.Note
+	var transitions []runmeta.Transition
+	onNote, onTransition := f.c.opts.OnNote, f.c.opts.OnTransition
+	f.c.opts.OnNote = func(n runmeta.Note) { notes = append(notes, n); onNote(n) }
+	f.c.opts.OnTransition = func(t runmeta.Transition) { transitions = append(transitions, t); onTransition(t) }
 	foreign := manifest()
 	foreign.Name, foreign.Namespace = "someone-elses", "ns"
 	foreign.Labels = map[string]string{runmeta.LabelRun: "r1"}
@@ -78,8 +81,11 @@ func TestNotesAreTyped(t *testing.T) {
 	if len(notes) != 1 || notes[0].Kind != runmeta.NoteWarning || !strings.Contains(notes[0].Text, "someone-elses") {
 		t.Fatalf("notes %+v, want one warning about the foreign Job", notes)
 	}
-	if !strings.Contains(progress.String(), notes[0].Text) {
-		t.Errorf("the note is not printed as it is emitted:\n%s", progress.String())
+	if !strings.HasPrefix(progress.String(), notes[0].Text) {
+		t.Errorf("the note is not the first line of the progress:\n%s", progress.String())
+	}
+	if len(transitions) != 2 || transitions[0].State != runmeta.PhaseStarted || transitions[1].State != runmeta.StateRunning {
+		t.Errorf("transitions %+v, want the phase started and a's Job created", transitions)
 	}
 	if strings.HasPrefix(notes[0].Text, "[") { // the stamp of state lines
 		t.Errorf("a state line came as a note: %q", notes[0].Text)

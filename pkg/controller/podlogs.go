@@ -12,32 +12,30 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/jobernetes/jobernetes/pkg/record"
-	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
 // A failed container's last log lines say more than its exit code: they
 // are fetched when the Job is diagnosed, before anything of it is deleted
-// (a failed Job is kept, but its pods may be garbage-collected later).
+// (a failed Job is kept, but its pods may be garbage-collected later). The
+// fetches run off the sync (tails.go): a kubelet that does not answer
+// delays that Job's diagnosis, never the rest of the run.
 
-// logTailTimeout bounds the fetches of one failed Job: an unreachable
-// kubelet must not hold up the run for long (the fetch is on the sync's
-// path; it happens once per failed Job, for at most maxPodFailures pods).
+// logTailTimeout bounds the fetches of one failed Job, from the moment it
+// is diagnosed (the wait for a free reader included): its diagnosis, and
+// the run's end, wait at most this long for them. It happens once per
+// failed Job, for at most maxPodFailures pods.
 const logTailTimeout = 5 * time.Second
 
 // maxLogLineBytes bounds one line of a tail: a tail is for reading, and a
 // binary or minified log must not bloat the record.
 const maxLogLineBytes = 512
 
-// fillLogTails adds the last Options.LogLines lines of each failed
-// container's log to failures. A run without pods/log gets no tails and
-// one warning.
-func (c *Controller) fillLogTails(ctx context.Context, failures []record.PodFailure) {
-	if c.opts.LogLines <= 0 || c.notes.logsForbidden {
-		return
-	}
+// readTails adds the last Options.LogLines lines of each failed
+// container's log to failures, until ctx ends. It returns pods/log's
+// refusal (the run then asks no more, and says so once). It runs off the
+// sync: it touches nothing but failures.
+func (c *Controller) readTails(ctx context.Context, failures []record.PodFailure) (forbidden error) {
 	logger := klog.FromContext(ctx)
-	ctx, cancel := context.WithTimeout(ctx, logTailTimeout)
-	defer cancel()
 	for i := range failures {
 		f := &failures[i]
 		if f.Container == "" {
@@ -46,15 +44,14 @@ func (c *Controller) fillLogTails(ctx context.Context, failures []record.PodFail
 		tail, err := c.logTail(ctx, f.Pod, f.Container)
 		switch {
 		case apierrors.IsForbidden(err):
-			c.notes.logsForbidden = true
-			c.note(runmeta.NoteWarning, "warning: cannot read pod logs (%v): failed Jobs are reported without their log tail; the Role needs pods/log get\n", err)
-			return
+			return err
 		case err != nil:
 			logger.V(2).Info("No log tail for failed container", "pod", f.Pod, "container", f.Container, "err", err)
 			continue
 		}
 		f.LogTail = tail
 	}
+	return nil
 }
 
 func (c *Controller) logTail(ctx context.Context, pod, container string) ([]string, error) {

@@ -1,7 +1,6 @@
 package controller
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -63,22 +62,20 @@ func TestPodFailureText(t *testing.T) {
 	}
 }
 
-// fillLogTails asks pods/log once per failed container; a refusal stops
-// the asking and is said once.
-func TestFillLogTails(t *testing.T) {
+// readTails asks pods/log once per failed container that ran, and stops
+// at a refusal, which it returns.
+func TestReadTails(t *testing.T) {
 	forbidden := apierrors.NewForbidden(schema.GroupResource{Resource: "pods/log"}, "p1", nil)
 	for _, tc := range []struct {
-		name      string
-		lines     int
-		err       error
-		wantTail  []string
-		wantAsks  int // p1, p3, then p4 in a later diagnosis
-		wantWarns int
+		name          string
+		err           error
+		wantTail      []string
+		wantAsks      int // p1, p3
+		wantForbidden bool
 	}{
-		{"last lines", 2, nil, []string{"b", "c"}, 3, 0},
-		{"off", 0, nil, nil, 0, 0},
-		{"forbidden: one warning, no more asking", 2, forbidden, nil, 1, 1},
-		{"other error: no tail, no warning", 2, errors.New("kubelet unreachable"), nil, 3, 0},
+		{"last lines", nil, []string{"b", "c"}, 2, false},
+		{"forbidden: no more asking", forbidden, nil, 1, true},
+		{"other error: no tail, the next is asked", errors.New("kubelet unreachable"), nil, 2, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			client := fake.NewClientset()
@@ -93,15 +90,13 @@ func TestFillLogTails(t *testing.T) {
 				}
 				return true, &runtime.Unknown{Raw: []byte("a\nb\nc\n")}, nil
 			})
-			var progress bytes.Buffer
-			c := &Controller{client: client, ns: "ns", opts: Options{LogLines: tc.lines, Progress: &progress}}
+			c := &Controller{client: client, ns: "ns", opts: Options{LogLines: 2}}
 			failures := []record.PodFailure{
 				{Pod: "p1", Container: "main", ExitCode: 3},
 				{Pod: "p2", Reason: "DeadlineExceeded"}, // never ran a container: not asked
 				{Pod: "p3", Container: "main", ExitCode: 1},
 			}
-			c.fillLogTails(context.Background(), failures)
-			c.fillLogTails(context.Background(), []record.PodFailure{{Pod: "p4", Container: "main", ExitCode: 1}})
+			err := c.readTails(context.Background(), failures)
 			if asks != tc.wantAsks {
 				t.Errorf("asked for %d logs, want %d", asks, tc.wantAsks)
 			}
@@ -111,8 +106,8 @@ func TestFillLogTails(t *testing.T) {
 			if failures[1].LogTail != nil {
 				t.Errorf("a pod without a container got a tail")
 			}
-			if n := strings.Count(progress.String(), "warning: cannot read pod logs"); n != tc.wantWarns {
-				t.Errorf("%d warnings, want %d:\n%s", n, tc.wantWarns, progress.String())
+			if apierrors.IsForbidden(err) != tc.wantForbidden {
+				t.Errorf("readTails returned %v, want forbidden %v", err, tc.wantForbidden)
 			}
 		})
 	}

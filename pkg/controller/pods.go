@@ -65,18 +65,20 @@ func (c *Controller) podsOf(u *unit) []*corev1.Pod {
 }
 
 // diagnose reads the pods of Jobs that failed (before anything of them is
-// deleted: the record keeps what was found) and says, once per reason,
-// why a running Job's pod has not started.
+// deleted: the record keeps what was found; their log tails are read off
+// the sync, tails.go) and says, once per reason, why a running Job's pod
+// has not started.
 func (c *Controller) diagnose(ctx context.Context) {
 	if c.cache.pods == nil {
 		return
 	}
+	c.joinTails()
 	now := c.now()
 	for _, u := range c.liveUnits() {
 		switch {
 		case u.state == unitFailed && !u.inRecord.final && u.pods == nil && u.uid != "":
 			u.pods = runmeta.PodFailures(c.podsOf(u))
-			c.fillLogTails(ctx, u.pods)
+			c.readTailsOffSync(ctx, u)
 		case u.state == unitActive:
 			for _, pod := range c.podsOf(u) {
 				reason, msg := runmeta.PodWaiting(pod)

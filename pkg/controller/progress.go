@@ -2,37 +2,15 @@ package controller
 
 import (
 	"cmp"
-	"fmt"
-	"io"
 	"slices"
 
 	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
-// printf prints a state line of the progress (the stamped lines; their
-// typed form is the Transition).
-func (c *Controller) printf(format string, args ...interface{}) {
-	fmt.Fprintf(c.opts.Progress, format, args...)
-}
-
-// note prints a progress line that is not a state change and emits it as a
-// runmeta.Note of kind.
-func (c *Controller) note(kind, format string, args ...interface{}) {
-	text := fmt.Sprintf(format, args...)
-	_, _ = io.WriteString(c.opts.Progress, text)
-	if c.opts.OnNote != nil {
-		c.opts.OnNote(runmeta.Note{Time: c.now(), Kind: kind, Text: text})
-	}
-}
-
-func (c *Controller) stamp() string {
-	return fmt.Sprintf("[%8s]", "+"+runmeta.RoundDuration(c.now().Sub(c.start)).String())
-}
-
-// progressLines prints one line per state change since the last sync, in
-// DAG order, with phase boundaries. Only the phases of the units that
-// changed can have a line due (every phase on a full sync: an empty phase
-// has succeeded from the start).
+// progressLines emits one Transition per state change since the last sync,
+// in DAG order, with phase boundaries (pkg/render's Progress writes them
+// as lines). Only the phases of the units that changed can have a line due
+// (every phase on a full sync: an empty phase has succeeded from the start).
 func (c *Controller) progressLines() {
 	f := c.graphState()
 	due := c.dueLines()
@@ -44,16 +22,14 @@ func (c *Controller) progressLines() {
 		started, succeeded := f.PhaseProgress(pi)
 		if started && c.notes.phases[pi] == 0 {
 			c.notes.phases[pi] = 1
-			c.printf("%s phase %s started (%d jobs)\n", c.stamp(), p.Name, len(p.Nodes))
-			c.emit(Transition{Phase: p.Name, State: "started"})
+			c.emit(Transition{Phase: p.Name, State: runmeta.PhaseStarted, Jobs: len(p.Nodes)})
 		}
 		for _, u := range units {
 			c.unitLine(u)
 		}
 		if succeeded && c.notes.phases[pi] < 2 {
 			c.notes.phases[pi] = 2
-			c.printf("%s phase %s succeeded\n", c.stamp(), p.Name)
-			c.emit(Transition{Phase: p.Name, State: runmeta.StateSucceeded})
+			c.emit(Transition{Phase: p.Name, State: runmeta.PhaseSucceeded})
 		}
 	}
 }
@@ -86,45 +62,25 @@ func boolInt(b bool) int {
 	return 0
 }
 
+// unitLine emits u's state change, once; a failed Job's diagnosis follows
+// it, now or once its log tails are read (tails.go).
 func (c *Controller) unitLine(u *unit) {
 	if u.state == u.said.state {
 		return
 	}
 	u.said.state = u.state
-	kind := "Job"
-	if u.revert {
-		kind = "revert Job"
+	nd := c.nodes[u.node]
+	t := Transition{Phase: u.job.Phase, Job: u.job.Name, Name: u.name, State: u.state.String(),
+		Reason: u.reason, Message: u.message, Reaction: u.reaction, Revert: u.revert,
+		Created: u.created, Finished: u.finished}
+	if !u.revert && len(nd.units) > 0 {
+		t.Index = u.index - nd.units[0].index // a node's units are made together, in order
 	}
-	id := fmt.Sprintf("%s/%s (%s %s)", u.job.Phase, u.job.Name, kind, u.name)
-	defer c.emit(Transition{Phase: u.job.Phase, Job: u.job.Name, Name: u.name, State: u.state.String(),
-		Reason: u.reason, Message: u.message, Reaction: u.reaction})
-	switch u.state {
-	case unitActive:
-		c.printf("%s created   %s\n", c.stamp(), id)
-	case unitSucceeded:
-		if u.created.IsZero() { // never created: an empty matrix (dataflow.go)
-			c.printf("%s succeeded %s/%s: %s\n", c.stamp(), u.job.Phase, u.job.Name, u.message)
-			break
-		}
-		c.printf("%s succeeded %s in %s\n", c.stamp(), id, runmeta.RoundDuration(u.finished.Sub(u.created)))
-	case unitFailed:
-		c.printf("%s FAILED    %s: %s: %s\n", c.stamp(), id, u.reason, u.message)
-		for _, p := range u.pods {
-			c.note(runmeta.NoteDiagnosis, "%s", p.Text("           "))
-		}
-	case unitSkipped:
-		if c.nodes[u.node].units[0] != u {
-			return // one line per job
-		}
-		c.printf("%s skipped   %s/%s: %s\n", c.stamp(), u.job.Phase, u.job.Name, u.message)
+	if u.state == unitFailed && (len(u.pods) > 0 || u.tailsDue) {
+		t.DiagnosisDue, u.said.diagnosis = true, true
 	}
-}
-
-func (c *Controller) emit(t Transition) {
-	if c.opts.OnTransition == nil {
-		return
+	c.emit(t)
+	if t.DiagnosisDue && !u.tailsDue {
+		c.emitDiagnosis(u)
 	}
-	t.Time = c.now()
-	t.Elapsed = t.Time.Sub(c.start)
-	c.opts.OnTransition(t)
 }

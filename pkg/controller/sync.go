@@ -74,6 +74,9 @@ func (c *Controller) sync(ctx context.Context) error {
 			done = again.Result != graph.RunRunning && len(again.Skip) == 0
 		}
 	}
+	if c.tails.due > 0 {
+		done = false // a failed Job's diagnosis waits for its log tails (tails.go)
+	}
 	if err := c.recordAndCleanup(ctx, done); err != nil {
 		return err
 	}

@@ -53,6 +53,7 @@ type unit struct {
 	keptRunning  bool         // a Job of an earlier attempt, running when the retry began
 	inRecord     inRecord     // what the run record knows of it
 	deleteIssued deleteIssued // a delete this process issued
+	tailsDue     bool         // its failed containers' log tails are being read (tails.go)
 	// The small fields come last, together: a unit is one of the largest
 	// structures of a run (one per Job), and this order keeps it at 240
 	// bytes instead of 288 (TestUnitSize).
@@ -75,8 +76,9 @@ type jobTimes struct {
 
 // said is what the progress lines have said of a unit.
 type said struct {
-	waiting string    // the pod waiting reason last printed
-	state   unitState // the last state printed
+	waiting   string    // the pod waiting reason last said
+	state     unitState // the last state said
+	diagnosis bool      // its failed Transition said a Diagnosis follows
 }
 
 // inRecord is what the run record knows of a unit.

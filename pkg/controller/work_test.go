@@ -87,7 +87,7 @@ func TestIncrementalSyncMatchesFullSync(t *testing.T) {
 					})
 				}
 				var out bytes.Buffer
-				f.c.opts.Progress = &out
+				progressTo(&out)(&f.c.opts)
 				return f, &out
 			}
 			inc, incOut := newOne()

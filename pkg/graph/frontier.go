@@ -14,11 +14,14 @@ import (
 // or decided and not yet started or skipped). Its answer is always
 // Decide's on the same states: frontier_test.go holds the two equal.
 //
-// The incremental path covers the main phases while nothing has failed and
-// the run is neither cancelled nor past its deadline: the whole of a run
-// that goes well, but for its end. A failure, a cancel, the deadline, the
-// reverts and the finally phase come once per run and are decided by
-// Decide itself, on the states the Frontier holds.
+// The incremental path covers the main phases while the run is neither
+// cancelled nor past its deadline and nothing has failed, or something
+// has under failure_policy continue (which changes no decision but the
+// trigger rules': one_failed reads the failures, counted too): the whole
+// of a run that goes well, or goes on past its failures, but for its end.
+// A failure under stop or abort, a cancel, the deadline, the reverts and
+// the finally phase come once per run and are decided by Decide itself,
+// on the states the Frontier holds.
 type Frontier struct {
 	g     *Graph
 	state []NodeState // as the caller reported them
@@ -34,13 +37,16 @@ type Frontier struct {
 }
 
 // frontierCounts are the counts a visit reads instead of walking the
-// upstream: "done" is Terminal, "ok" is Succeeded, both as Decide's copy
-// would have them (with the skips decided and not yet reported).
+// upstream: "done" is Terminal, "ok" is Succeeded, "failed" HasFailed, all
+// as Decide's copy would have them (with the skips decided and not yet
+// reported).
 type frontierCounts struct {
 	depsNotDone  []int32 // per node: dependencies not done
 	depsNotOK    []int32 // per node: dependencies not succeeded
+	depsFailed   []int32 // per node: dependencies failed
 	phaseNotDone []int   // per phase
 	phaseNotOK   []int   // per phase
+	phaseFailed  []int   // per phase
 	phaseStarted []int   // per phase: nodes Started (for the caller's progress lines)
 	mainNotDone  int     // main-phase nodes not done
 	failed       int     // nodes whose Main HasFailed
@@ -110,8 +116,10 @@ func (f *Frontier) countAll() {
 	g, c := f.g, &f.count
 	c.depsNotDone = make([]int32, len(g.nodes))
 	c.depsNotOK = make([]int32, len(g.nodes))
+	c.depsFailed = make([]int32, len(g.nodes))
 	c.phaseNotDone = make([]int, len(g.phases))
 	c.phaseNotOK = make([]int, len(g.phases))
+	c.phaseFailed = make([]int, len(g.phases))
 	c.phaseStarted = make([]int, len(g.phases))
 	for n, nd := range g.nodes {
 		for _, m := range nd.Deps {
@@ -122,12 +130,12 @@ func (f *Frontier) countAll() {
 			if s != Succeeded {
 				c.depsNotOK[n]++
 			}
+			if s.HasFailed() {
+				c.depsFailed[n]++
+			}
 		}
 		s := f.state[n].Main
 		f.countNode(n, s, 1)
-		if s.HasFailed() {
-			c.failed++
-		}
 	}
 }
 
@@ -144,6 +152,10 @@ func (f *Frontier) countNode(n int, s State, sign int) {
 	if s != Succeeded {
 		c.phaseNotOK[p] += sign
 	}
+	if s.HasFailed() {
+		c.phaseFailed[p] += sign
+		c.failed += sign
+	}
 	if s.Started() {
 		c.phaseStarted[p] += sign
 	}
@@ -157,13 +169,6 @@ func (f *Frontier) Set(n int, s NodeState) {
 	}
 	before := f.effective(n)
 	f.state[n] = s
-	if old.Main.HasFailed() != s.Main.HasFailed() {
-		if s.Main.HasFailed() {
-			f.count.failed++
-		} else {
-			f.count.failed--
-		}
-	}
 	if s.Main != Pending {
 		f.verdict[n] = verdictNone
 	}
@@ -209,10 +214,11 @@ func (f *Frontier) Decide(run Run) Decision {
 	return d // Result: RunRunning, main nodes are not done
 }
 
-// settling: the run is past the part the Frontier follows (a failure, a
-// cancel, the deadline, or the main phases are done).
+// settling: the run is past the part the Frontier follows (a failure that
+// its policy acts on, a cancel, the deadline, or the main phases are done).
+// Under continue a failure changes nothing but what trigger rules read.
 func (f *Frontier) settling(run Run) bool {
-	return run.Cancelled || run.Deadline || f.count.failed > 0 || f.count.mainNotDone == 0
+	return run.Cancelled || run.Deadline || f.count.failed > 0 && run.Policy != PolicyContinue || f.count.mainNotDone == 0
 }
 
 // visit decides Pending main node n as Decide's phase walk would, from the
@@ -239,17 +245,17 @@ func (f *Frontier) visit(n int) {
 }
 
 // upstream is what node n's trigger rule reads, once its upstream is done
-// (ok false before). Nothing has failed while the Frontier decides itself.
+// (ok false before).
 func (f *Frontier) upstream(n int) (upstream, bool) {
 	c := &f.count
 	if len(f.g.nodes[n].Deps) > 0 {
-		return upstream{terminal: true, succeeded: c.depsNotOK[n] == 0}, c.depsNotDone[n] == 0
+		return upstream{terminal: true, succeeded: c.depsNotOK[n] == 0, anyFailed: c.depsFailed[n] > 0}, c.depsNotDone[n] == 0
 	}
 	prev := c.prevMain[f.g.nodes[n].Phase]
 	if prev < 0 {
 		return noUpstream, true
 	}
-	return upstream{terminal: true, succeeded: c.phaseNotOK[prev] == 0}, c.phaseNotDone[prev] == 0
+	return upstream{terminal: true, succeeded: c.phaseNotOK[prev] == 0, anyFailed: c.phaseFailed[prev] > 0}, c.phaseNotDone[prev] == 0
 }
 
 // effective is node n's state as what it feeds sees it.
@@ -268,17 +274,19 @@ func (f *Frontier) moved(n int, before, after State) {
 	}
 	c, nd := &f.count, f.g.nodes[n]
 	p := nd.Phase
-	phaseDone, phaseOK := c.phaseNotDone[p] == 0, c.phaseNotOK[p] == 0
+	phaseDone, phaseOK, phaseFailed := c.phaseNotDone[p] == 0, c.phaseNotOK[p] == 0, c.phaseFailed[p] > 0
 	f.countNode(n, before, -1)
 	f.countNode(n, after, 1)
 	doneBy := delta(before.Terminal(), after.Terminal())
 	okBy := delta(before == Succeeded, after == Succeeded)
+	failedBy := delta(before.HasFailed(), after.HasFailed())
 	for _, m := range nd.Dependents {
 		c.depsNotDone[m] -= int32(doneBy)
 		c.depsNotOK[m] -= int32(okBy)
+		c.depsFailed[m] += int32(failedBy)
 		f.push(m)
 	}
-	if next := c.nextMain[p]; next >= 0 && (phaseDone != (c.phaseNotDone[p] == 0) || phaseOK != (c.phaseNotOK[p] == 0)) {
+	if next := c.nextMain[p]; next >= 0 && (phaseDone != (c.phaseNotDone[p] == 0) || phaseOK != (c.phaseNotOK[p] == 0) || phaseFailed != (c.phaseFailed[p] > 0)) {
 		for _, m := range c.roots[next] {
 			f.push(m)
 		}

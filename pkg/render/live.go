@@ -187,6 +187,16 @@ func (v *LiveView) Note(n runmeta.Note) {
 	v.dirty = true
 }
 
+// Diagnosis takes why a failed Job's pods failed (controller.Options.
+// OnDiagnosis): printed above the table at the next draw, as the progress
+// lines say it.
+func (v *LiveView) Diagnosis(d runmeta.Diagnosis) {
+	if len(d.Pods) == 0 {
+		return
+	}
+	v.Note(runmeta.Note{Time: d.Time, Text: DiagnosisText(d.Pods)})
+}
+
 // Start redraws until stopped.
 func (v *LiveView) Start(tick time.Duration) {
 	v.loop.stop, v.loop.done = make(chan struct{}), make(chan struct{})

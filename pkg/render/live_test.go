@@ -14,6 +14,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/jobernetes/jobernetes/pkg/config"
+	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/report"
 	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
@@ -178,6 +179,7 @@ func TestLiveViewRedrawsOnPTY(t *testing.T) {
 	v.Observe(runmeta.Transition{Time: time.Now(), Job: first.Name, Name: name, State: "running"})
 	time.Sleep(150 * time.Millisecond)
 	v.Note(runmeta.Note{Time: time.Now(), Kind: runmeta.NoteWarning, Text: "warning: a foreign Job\n"})
+	v.Diagnosis(runmeta.Diagnosis{Time: time.Now(), Name: name, Pods: []record.PodFailure{{Pod: name + "-p", Container: "main", ExitCode: 3}}})
 	v.Observe(runmeta.Transition{Time: time.Now(), Job: first.Name, Name: name, State: "succeeded"})
 	time.Sleep(150 * time.Millisecond)
 	v.Close()
@@ -200,8 +202,8 @@ func TestLiveViewRedrawsOnPTY(t *testing.T) {
 	if !regexp.MustCompile(`\x1b\[\d+A`).MatchString(s) || !strings.Contains(s, ansiEraseDown) {
 		t.Errorf("no cursor-up / erase sequences on the terminal:\n%q", s)
 	}
-	if !strings.Contains(s, "warning: a foreign Job") {
-		t.Errorf("notes go above the table:\n%q", s)
+	if !strings.Contains(s, "warning: a foreign Job") || !strings.Contains(s, "           pod "+name+"-p container main: exit code 3") {
+		t.Errorf("notes and diagnoses go above the table:\n%q", s)
 	}
 	if !strings.Contains(s, "\x1b[32msucceeded") {
 		t.Errorf("the succeeded state is not coloured:\n%q", s)

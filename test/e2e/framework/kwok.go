@@ -109,9 +109,14 @@ func (cp *ControlPlane) createFakeNode(ctx context.Context) error {
 // node-lifecycle controller removed its not-ready taint: before that the
 // scheduler places no pod.
 func (cp *ControlPlane) waitNodeSchedulable(ctx context.Context) error {
+	return cp.waitSchedulable(ctx, FakeNodeName)
+}
+
+// waitSchedulable waits for node name as waitNodeSchedulable does.
+func (cp *ControlPlane) waitSchedulable(ctx context.Context, name string) error {
 	var last string
 	err := poll(ctx, 100*time.Millisecond, func(ctx context.Context) (bool, error) {
-		node, err := cp.Client.CoreV1().Nodes().Get(ctx, FakeNodeName, metav1.GetOptions{})
+		node, err := cp.Client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			last = err.Error()
 			return false, nil
@@ -135,7 +140,7 @@ func (cp *ControlPlane) waitNodeSchedulable(ctx context.Context) error {
 		return true, nil
 	})
 	if err != nil {
-		return fmt.Errorf("wait for node %s to be schedulable (%s): %w", FakeNodeName, last, err)
+		return fmt.Errorf("wait for node %s to be schedulable (%s): %w", name, last, err)
 	}
 	return nil
 }
