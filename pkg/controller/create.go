@@ -77,7 +77,11 @@ func (c *Controller) createJobs(ctx context.Context, todo []*unit) error {
 	var transient []error
 	workqueue.ParallelizeUntil(ctx, c.opts.CreateWorkers, len(todo), func(i int) {
 		u := todo[i]
+		crashPoint("before-create", u)
 		created, err := c.createOrAdopt(ctx, u)
+		if err == nil {
+			crashPoint("after-create", u)
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		if err := c.noteCreate(ctx, u, created, err); err != nil {
