@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +32,8 @@ func (c *Controller) newJob(u *unit) *batchv1.Job {
 			Namespace:   c.ns,
 			Labels:      c.runLabels(u, src.Labels),
 			Annotations: map[string]string{},
+			// Held until the record knows the Job (finalizer.go).
+			Finalizers: withFinalizer(src.Finalizers),
 		},
 		Spec: *src.Spec.DeepCopy(),
 	}
@@ -46,6 +49,14 @@ func (c *Controller) newJob(u *unit) *batchv1.Job {
 	// Pods carry the run's labels too: `kubectl logs -l jobernetes.io/run=ID`.
 	job.Spec.Template.Labels = c.runLabels(u, job.Spec.Template.Labels)
 	return job
+}
+
+// withFinalizer is a manifest's finalizers and the run's.
+func withFinalizer(own []string) []string {
+	if slices.Contains(own, runmeta.FinalizerUnrecorded) {
+		return own
+	}
+	return append(slices.Clip(own), runmeta.FinalizerUnrecorded)
 }
 
 func (c *Controller) runLabels(u *unit, base map[string]string) map[string]string {
@@ -138,6 +149,7 @@ func (c *Controller) noteCreate(ctx context.Context, u *unit, created *batchv1.J
 		c.queue.AddAfter(c.runID, expectationTimeout+time.Second)
 		c.setState(u, unitActive)
 		u.uid = created.UID
+		c.noteFinalizer(u, created)
 		u.created = c.now()
 		if ct := created.CreationTimestamp.Time; !ct.IsZero() && c.now().Sub(ct) > 2*time.Second {
 			u.created = created.CreationTimestamp.Time // adopted: created by an earlier process

@@ -61,6 +61,7 @@ type unit struct {
 	keptRunning  bool         // a Job of an earlier attempt, running when the retry began
 	inRecord     inRecord     // what the run record knows of it
 	deleteIssued deleteIssued // a delete this process issued
+	fin          finState     // the run's finalizer on its Job (finalizer.go)
 	// The small fields come last, together: a unit is one of the largest
 	// structures of a run (one per Job), and this order keeps it at 240
 	// bytes instead of 288 (TestUnitSize).
@@ -83,6 +84,16 @@ type deleteIssued struct {
 	cleanup bool // after it succeeded (cleanup)
 	abort   bool // by the abort failure policy or the deadline
 }
+
+// finState is what this process knows of runmeta.FinalizerUnrecorded on
+// a unit's Job (one byte: a unit has no room for two).
+type finState uint8
+
+const (
+	finNone     finState = iota // not seen on its Job (or an earlier version's Job)
+	finHeld                     // its Job carries it; no removal issued yet
+	finReleased                 // its removal was issued and has not failed
+)
 
 // renameUnits gives every unit the name of its attempt.
 func (c *Controller) renameUnits() {
