@@ -131,8 +131,9 @@ func (c *Controller) createOrAdopt(ctx context.Context, u *unit) (*batchv1.Job, 
 	case created.Labels[runmeta.LabelRun] != c.runID:
 		// Ours, but its run label was removed or changed while no
 		// orchestrator ran: the filtered informer will never show it, so
-		// adopting it would wait for it forever.
-		return nil, &refusal{"Deleted", fmt.Sprintf("Job %s/%s left the run: its label %s=%s was removed or changed by someone other than this run",
+		// adopting it would wait for it forever. It is returned so that its
+		// finalizer is released once the record holds the failure.
+		return created, &refusal{"Deleted", fmt.Sprintf("Job %s/%s left the run: its label %s=%s was removed or changed by someone other than this run",
 			c.ns, u.name, runmeta.LabelRun, c.runID)}
 	}
 	klog.FromContext(ctx).V(2).Info("Adopted existing Job of the run", "job", klog.KObj(created))
@@ -162,6 +163,10 @@ func (c *Controller) noteCreate(ctx context.Context, u *unit, created *batchv1.J
 	case errors.As(err, &ref):
 		c.setState(u, unitFailed)
 		u.reason, u.message = ref.reason, ref.message
+		if created != nil { // ours, left the run
+			u.uid = created.UID
+			c.noteFinalizer(u, created)
+		}
 	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
 		// The manifest passed validation but the API server refuses it:
 		// permanent, so the job fails instead of being retried forever.
