@@ -27,15 +27,7 @@ var ErrRecordRefused = errors.New("the API server refuses the run record")
 // not its size), and only then deletes the succeeded ones when cleanup is on:
 // a Job is never deleted before the record remembers it.
 func (c *Controller) recordAndCleanup(ctx context.Context, done bool) error {
-	var newly []*unit
-	for _, u := range c.liveUnits() {
-		if !u.inRecord.final && (u.state == unitSucceeded || u.state == unitFailed || u.state == unitSkipped) {
-			newly = append(newly, u)
-		}
-		if u.state == unitActive && !u.inRecord.created && u.uid != "" {
-			newly = append(newly, u) // written behind the create: see record.JobCreated
-		}
-	}
+	newly := c.unrecorded()
 	recNow := c.flow.recNow
 	c.flow.recNow = false
 	if recNow {
@@ -55,6 +47,21 @@ func (c *Controller) recordAndCleanup(ctx context.Context, done bool) error {
 		return c.deleteFinished(ctx, !done)
 	}
 	return nil
+}
+
+// unrecorded are the units whose news the record lacks: finished, or
+// created (written behind the create: see record.JobCreated).
+func (c *Controller) unrecorded() []*unit {
+	var newly []*unit
+	for _, u := range c.liveUnits() {
+		if !u.inRecord.final && (u.state == unitSucceeded || u.state == unitFailed || u.state == unitSkipped) {
+			newly = append(newly, u)
+		}
+		if u.state == unitActive && !u.inRecord.created && u.uid != "" {
+			newly = append(newly, u)
+		}
+	}
+	return newly
 }
 
 // writeRecord records newly finished (or newly created) units and, when

@@ -2,13 +2,16 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	batchv1 "k8s.io/api/batch/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
+	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/runmeta"
 )
 
@@ -75,6 +78,12 @@ func (c *Controller) releaseFinalizers(ctx context.Context, async bool) error {
 			todo = append(todo, release{u: u, name: u.name, uid: u.uid})
 		}
 	}
+	return c.issueReleases(ctx, todo, async)
+}
+
+// issueReleases removes the finalizer from todo's Jobs (see
+// releaseFinalizers).
+func (c *Controller) issueReleases(ctx context.Context, todo []release, async bool) error {
 	if len(todo) == 0 {
 		return nil
 	}
@@ -115,4 +124,32 @@ func (c *Controller) takeUnreleased() error {
 		c.touch(r.u)
 	}
 	return err
+}
+
+// Stop is for a process told to stop (SIGINT, SIGTERM: the run is left to
+// be resumed), once Run has returned: it records what this process
+// created or saw finish and releases the finalizer of those Jobs, so that
+// only a SIGKILL leaves a Job holding it. A run whose record is gone (the
+// wrapper Job deleted, and the record with it) can never be resumed: its
+// Jobs are released all the same, or they would stay terminating. Not
+// after a lost Lease: another orchestrator may be driving the run.
+func (c *Controller) Stop(ctx context.Context) error {
+	if c.store == nil || c.end.result != nil {
+		return nil
+	}
+	err := c.writeRecord(ctx, c.unrecorded(), false)
+	if !apierrors.IsNotFound(err) && !errors.Is(err, record.ErrNotFound) {
+		if err != nil {
+			return err
+		}
+		return c.releaseFinalizers(ctx, false)
+	}
+	var todo []release
+	for _, u := range c.units {
+		if u.fin == finHeld {
+			u.fin = finReleased
+			todo = append(todo, release{u: u, name: u.name, uid: u.uid})
+		}
+	}
+	return c.issueReleases(ctx, todo, false)
 }

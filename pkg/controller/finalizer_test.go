@@ -227,3 +227,35 @@ func TestJobDeletedBeforeItWasRecorded(t *testing.T) {
 		t.Errorf("created %v after a's deletion", got)
 	}
 }
+
+// A process told to stop (SIGINT, SIGTERM) records the Jobs it created and
+// releases them, also when the run's record is gone (the run was deleted
+// with its wrapper Job: nothing can resume it).
+func TestStopRecordsAndReleases(t *testing.T) {
+	for _, recordGone := range []bool{false, true} {
+		t.Run(fmt.Sprintf("recordGone=%v", recordGone), func(t *testing.T) {
+			f := newFixture(t, testModel(t, 0, false, []string{"a"}))
+			f.c.opts.RecordInterval = time.Hour
+			f.c.work.lastWrite = f.now // no record write during the run
+			f.sync()
+			a := f.c.units[0]
+			if a.inRecord.created || !runmeta.HasFinalizer(f.jobOnServer(a.name)) {
+				t.Fatalf("a recorded %v, want not yet (the test needs the window)", a.inRecord.created)
+			}
+			if recordGone {
+				if err := f.client.CoreV1().ConfigMaps("ns").Delete(f.ctx, f.c.store.Meta().Name, metav1.DeleteOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := f.c.Stop(f.ctx); err != nil {
+				t.Fatalf("Stop: %v", err)
+			}
+			if !recordGone && !a.inRecord.created {
+				t.Errorf("a not recorded by Stop")
+			}
+			if runmeta.HasFinalizer(f.jobOnServer(a.name)) {
+				t.Errorf("a's Job still carries the finalizer after Stop")
+			}
+		})
+	}
+}
