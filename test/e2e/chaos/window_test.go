@@ -138,3 +138,45 @@ func checkNoFinalizers(t *testing.T, ns, runID string) {
 		}
 	}
 }
+
+// The orchestrator is told to stop (SIGINT) between a Job's create and its
+// record entry: before it exits it records the Job and releases the run's
+// finalizer (controller.Stop), so that a Job left behind by an interrupted
+// run can be deleted like any other; the resume adopts it.
+func TestInterruptedBetweenCreateAndRecord(t *testing.T) {
+	cp := framework.RequireCluster(t)
+	ns := cp.NewNamespace(t)
+	dir := e2eutil.WriteFiles(t, map[string]string{
+		"jobermodel.yaml": e2eutil.Model(false, 0, `
+  - phase_name: one
+    jobs:
+      - {name: victim, job_path: short.yaml}
+      - {name: next, job_path: ok.yaml, depends_on: [victim]}
+`),
+		"short.yaml": e2eutil.JobYAML("3s", false),
+		"ok.yaml":    e2eutil.JobYAML("0s", false),
+	})
+	rec := e2eutil.WatchJobs(t, cp.Client, ns)
+	runID := newRunID("window-int")
+	args := []string{"run", "-f", filepath.Join(dir, "jobermodel.yaml"), "-n", ns, "--run-id", runID, "--lease-duration", "2s"}
+	interrupted := jobernetes()
+	interrupted.Env = []string{envCrashAt + "=interrupt-after-create:victim"}
+	if r := interrupted.Run(context.Background(), t, args...); r.Code != 130 {
+		t.Fatalf("exit %d, want 130 (interrupted)", r.Code)
+	}
+	name := victimName(t, rec, "after-create")
+	if jr := readRecord(t, ns, runID).Jobs[name]; jr == nil {
+		t.Errorf("the interrupted process did not record victim's Job before it exited")
+	}
+	checkNoFinalizers(t, ns, runID)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if r := jobernetes().Run(ctx, t, args...); r.Code != 0 {
+		t.Errorf("resume: exit %d, want 0", r.Code)
+	}
+	for node, es := range e2eutil.ByNode(rec.Snapshot()) {
+		if len(es) != 1 {
+			t.Errorf("%s: %d Jobs created, want exactly 1", node, len(es))
+		}
+	}
+}
