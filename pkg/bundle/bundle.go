@@ -256,14 +256,15 @@ func serviceAccount(o Options) *corev1.ServiceAccount {
 
 // Rules are the least privilege `jobernetes run` needs in its namespace:
 // its Jobs (create, the informer's list and watch, get after AlreadyExists,
-// delete for cleanup), its record ConfigMap (get, create, update: it never
+// delete for cleanup, patch to remove the run's finalizer once the record
+// knows a Job: runmeta.FinalizerUnrecorded), its record ConfigMap (get, create, update: it never
 // lists ConfigMaps), core Events about them (client-go's recorder creates
 // and patches), its Lease, and reading its pods (list and watch: why a Job
 // failed or cannot start) and their logs (a failed container's last
 // lines). Nothing on Secrets, no pod writes or exec, no cluster scope.
 // manifests/role.yaml is generated from them.
 var Rules = []rbacv1.PolicyRule{
-	{APIGroups: []string{"batch"}, Resources: []string{"jobs"}, Verbs: []string{"get", "list", "watch", "create", "delete"}},
+	{APIGroups: []string{"batch"}, Resources: []string{"jobs"}, Verbs: []string{"get", "list", "watch", "create", "delete", "patch"}},
 	{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get", "list", "create", "update"}},
 	{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
 	// The run's pods, read only: the diagnosis of failed and waiting Jobs.

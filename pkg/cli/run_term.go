@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"k8s.io/klog/v2"
 
@@ -38,8 +39,8 @@ func (t *leaseTerm) runUntilDone(ctx context.Context) (*runmeta.Result, error) {
 	leaseOpts := controller.LeaseOptions{Duration: t.o.api.leaseDuration, Out: t.o.streams.ErrOut}
 	for lost := 0; ; lost++ {
 		var res *runmeta.Result
-		err := controller.WithRunLease(ctx, t.clients.lease, t.ns, t.runID, leaseOpts, func(ctx context.Context) (err error) {
-			res, err = t.run(ctx)
+		err := controller.WithRunLease(ctx, t.clients.lease, t.ns, t.runID, leaseOpts, func(leaseCtx context.Context) (err error) {
+			res, err = t.run(leaseCtx, ctx)
 			return err
 		})
 		if !errors.Is(err, controller.ErrLostLease) || ctx.Err() != nil || lost >= maxLeaseLosses {
@@ -49,9 +50,14 @@ func (t *leaseTerm) runUntilDone(ctx context.Context) (*runmeta.Result, error) {
 	}
 }
 
+// stopTimeout bounds what a process told to stop still does for its run
+// (controller.Stop).
+const stopTimeout = 5 * time.Second
+
 // run is one term: a controller, its informers, Prepare (create or resume
-// the record), Run.
-func (t *leaseTerm) run(ctx context.Context) (*runmeta.Result, error) {
+// the record), Run. ctx ends with the term (a lost Lease), outer with the
+// process (SIGINT, SIGTERM).
+func (t *leaseTerm) run(ctx, outer context.Context) (*runmeta.Result, error) {
 	factory := runmeta.NewInformerFactory(t.clients.run, t.ns, t.runID)
 	opts := t.opts
 	if t.watchPods {
@@ -79,6 +85,15 @@ func (t *leaseTerm) run(ctx context.Context) (*runmeta.Result, error) {
 		t.out.Started(ctrl.Record())
 	}
 	res, err := ctrl.Run(ctx)
+	if err != nil && outer.Err() != nil {
+		// Told to stop, not a lost Lease: record what this process
+		// created and release its finalizers (a resume would otherwise).
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(outer), stopTimeout)
+		if serr := ctrl.Stop(stopCtx); serr != nil {
+			klog.FromContext(ctx).Info("Could not record the run's last Jobs before stopping; a resume will", "run", t.runID, "err", serr)
+		}
+		cancel()
+	}
 	t.out.EndTerm()
 	if err == nil {
 		t.out.StopLive()

@@ -27,15 +27,7 @@ var ErrRecordRefused = errors.New("the API server refuses the run record")
 // not its size), and only then deletes the succeeded ones when cleanup is on:
 // a Job is never deleted before the record remembers it.
 func (c *Controller) recordAndCleanup(ctx context.Context, done bool) error {
-	var newly []*unit
-	for _, u := range c.liveUnits() {
-		if !u.inRecord.final && !u.tailsDue && (u.state == unitSucceeded || u.state == unitFailed || u.state == unitSkipped) {
-			newly = append(newly, u)
-		}
-		if u.state == unitActive && !u.inRecord.created && u.uid != "" {
-			newly = append(newly, u) // written behind the create: see record.JobCreated
-		}
-	}
+	newly := c.unrecorded()
 	recNow := c.flow.recNow
 	c.flow.recNow = false
 	if recNow {
@@ -48,10 +40,28 @@ func (c *Controller) recordAndCleanup(ctx context.Context, done bool) error {
 			return err
 		}
 	}
+	if err := c.releaseFinalizers(ctx, !done); err != nil {
+		return err
+	}
 	if c.model.Options.Cleanup {
 		return c.deleteFinished(ctx, !done)
 	}
 	return nil
+}
+
+// unrecorded are the units whose news the record lacks: finished, or
+// created (written behind the create: see record.JobCreated).
+func (c *Controller) unrecorded() []*unit {
+	var newly []*unit
+	for _, u := range c.liveUnits() {
+		if !u.inRecord.final && !u.said.tailsDue && (u.state == unitSucceeded || u.state == unitFailed || u.state == unitSkipped) {
+			newly = append(newly, u)
+		}
+		if u.state == unitActive && !u.inRecord.created && u.uid != "" {
+			newly = append(newly, u)
+		}
+	}
+	return newly
 }
 
 // writeRecord records newly finished (or newly created) units and, when
@@ -119,28 +129,54 @@ func (c *Controller) recordWriteError(err error) error {
 // deleter runs cleanup's deletes in the background: they are off the DAG's
 // critical path, and a sync that waited for them made the next completion's
 // creates wait too (reaction p99 at 1,000 Jobs: 151 ms without cleanup,
-// 211-272 ms with synchronous deletes). Only the sync goroutine touches
-// units; a failed delete comes back through failed.
+// 211-272 ms with synchronous deletes). The releases of the run's
+// finalizer (finalizer.go) go the same way. Only the sync goroutine touches
+// units; a failed delete or release comes back through a handback.
 type deleter struct {
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	failed []*unit
-	errs   []error
+	wg         sync.WaitGroup    // deletes and releases in flight: Run waits for them
+	failed     handback[*unit]   // deletes that failed
+	unreleased handback[release] // releases that failed
+	orphans    []release         // the full sync's recorded Jobs that are no units: to release
+}
+
+// handback carries background work that failed back to the sync goroutine.
+type handback[T any] struct {
+	mu    sync.Mutex
+	items []T
+	errs  []error
+}
+
+func (h *handback[T]) add(item T, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.items = append(h.items, item)
+	h.errs = append(h.errs, err)
+}
+
+// take empties h: what failed since the last call, and why.
+func (h *handback[T]) take() ([]T, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	items, err := h.items, errors.Join(h.errs...)
+	h.items, h.errs = nil, nil
+	return items, err
+}
+
+func (h *handback[T]) pending() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.items) > 0
 }
 
 // takeFailed hands the deletes that failed since the last call back to the
 // sync, which calls it, so that it issues them again: their units, live
 // again (work.go), and their errors.
 func (c *Controller) takeFailed() error {
-	d := &c.deletes
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, u := range d.failed {
+	failed, err := c.deletes.failed.take()
+	for _, u := range failed {
 		u.deleteIssued.cleanup = false
 		c.touch(u)
 	}
-	err := errors.Join(d.errs...)
-	d.failed, d.errs = nil, nil
 	return err
 }
 
@@ -188,10 +224,7 @@ func (c *Controller) deleteFinished(ctx context.Context, async bool) error {
 	go func() {
 		defer c.deletes.wg.Done()
 		work()
-		c.deletes.mu.Lock()
-		retry := len(c.deletes.failed) > 0
-		c.deletes.mu.Unlock()
-		if retry {
+		if c.deletes.failed.pending() {
 			c.queue.AddRateLimited(c.runID)
 		}
 	}()
@@ -203,10 +236,7 @@ func (c *Controller) deleteFinished(ctx context.Context, async bool) error {
 func (c *Controller) deleteSucceeded(ctx context.Context, u *unit, uid string, job *batchv1.Job) {
 	err := c.client.BatchV1().Jobs(c.ns).Delete(ctx, u.name, backgroundDelete(typesUID(uid)))
 	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
-		c.deletes.mu.Lock()
-		c.deletes.failed = append(c.deletes.failed, u)
-		c.deletes.errs = append(c.deletes.errs, fmt.Errorf("delete Job %s/%s: %w", c.ns, u.name, err))
-		c.deletes.mu.Unlock()
+		c.deletes.failed.add(u, fmt.Errorf("delete Job %s/%s: %w", c.ns, u.name, err))
 		return
 	}
 	if err == nil && c.opts.Recorder != nil && !c.opts.SkipJobEvents {

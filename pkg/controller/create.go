@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +32,8 @@ func (c *Controller) newJob(u *unit) *batchv1.Job {
 			Namespace:   c.ns,
 			Labels:      c.runLabels(u, src.Labels),
 			Annotations: map[string]string{},
+			// Held until the record knows the Job (finalizer.go).
+			Finalizers: withFinalizer(src.Finalizers),
 		},
 		Spec: *src.Spec.DeepCopy(),
 	}
@@ -46,6 +49,14 @@ func (c *Controller) newJob(u *unit) *batchv1.Job {
 	// Pods carry the run's labels too: `kubectl logs -l jobernetes.io/run=ID`.
 	job.Spec.Template.Labels = c.runLabels(u, job.Spec.Template.Labels)
 	return job
+}
+
+// withFinalizer is a manifest's finalizers and the run's.
+func withFinalizer(own []string) []string {
+	if slices.Contains(own, runmeta.FinalizerUnrecorded) {
+		return own
+	}
+	return append(slices.Clip(own), runmeta.FinalizerUnrecorded)
 }
 
 func (c *Controller) runLabels(u *unit, base map[string]string) map[string]string {
@@ -77,7 +88,11 @@ func (c *Controller) createJobs(ctx context.Context, todo []*unit) error {
 	var transient []error
 	workqueue.ParallelizeUntil(ctx, c.opts.CreateWorkers, len(todo), func(i int) {
 		u := todo[i]
+		crashPoint("before-create", u)
 		created, err := c.createOrAdopt(ctx, u)
+		if err == nil {
+			crashPoint("after-create", u)
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		if err := c.noteCreate(ctx, u, created, err); err != nil {
@@ -116,8 +131,9 @@ func (c *Controller) createOrAdopt(ctx context.Context, u *unit) (*batchv1.Job, 
 	case created.Labels[runmeta.LabelRun] != c.runID:
 		// Ours, but its run label was removed or changed while no
 		// orchestrator ran: the filtered informer will never show it, so
-		// adopting it would wait for it forever.
-		return nil, &refusal{"Deleted", fmt.Sprintf("Job %s/%s left the run: its label %s=%s was removed or changed by someone other than this run",
+		// adopting it would wait for it forever. It is returned so that its
+		// finalizer is released once the record holds the failure.
+		return created, &refusal{"Deleted", fmt.Sprintf("Job %s/%s left the run: its label %s=%s was removed or changed by someone other than this run",
 			c.ns, u.name, runmeta.LabelRun, c.runID)}
 	}
 	klog.FromContext(ctx).V(2).Info("Adopted existing Job of the run", "job", klog.KObj(created))
@@ -134,6 +150,7 @@ func (c *Controller) noteCreate(ctx context.Context, u *unit, created *batchv1.J
 		c.queue.AddAfter(c.runID, expectationTimeout+time.Second)
 		c.setState(u, unitActive)
 		u.uid = created.UID
+		c.noteFinalizer(u, created)
 		u.created = c.now()
 		if ct := created.CreationTimestamp.Time; !ct.IsZero() && c.now().Sub(ct) > 2*time.Second {
 			u.created = created.CreationTimestamp.Time // adopted: created by an earlier process
@@ -146,6 +163,10 @@ func (c *Controller) noteCreate(ctx context.Context, u *unit, created *batchv1.J
 	case errors.As(err, &ref):
 		c.setState(u, unitFailed)
 		u.reason, u.message = ref.reason, ref.message
+		if created != nil { // ours, left the run
+			u.uid = created.UID
+			c.noteFinalizer(u, created)
+		}
 	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
 		// The manifest passed validation but the API server refuses it:
 		// permanent, so the job fails instead of being retried forever.

@@ -76,11 +76,11 @@ func (c *Controller) unitLine(u *unit) {
 	if !u.revert && len(nd.units) > 0 {
 		t.Index = u.index - nd.units[0].index // a node's units are made together, in order
 	}
-	if u.state == unitFailed && (len(u.pods) > 0 || u.tailsDue) {
+	if u.state == unitFailed && (len(u.pods) > 0 || u.said.tailsDue) {
 		t.DiagnosisDue, u.said.diagnosis = true, true
 	}
 	c.emit(t)
-	if t.DiagnosisDue && !u.tailsDue {
+	if t.DiagnosisDue && !u.said.tailsDue {
 		c.emitDiagnosis(u)
 	}
 }

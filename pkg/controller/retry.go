@@ -149,6 +149,11 @@ func (c *Controller) keepUnfinished(ctx context.Context, u *unit, name string, a
 		return false, nil // not the run's any more: the resume rules report it
 	}
 	if j.DeletionTimestamp != nil {
+		// The record holds it (Created): its finalizer has done its work,
+		// and without it the Job goes.
+		if err := runmeta.ReleaseFinalizer(ctx, jobs, name, j.UID); err != nil {
+			return false, runmeta.ClusterError("release Job "+name, err)
+		}
 		c.note(runmeta.NoteWaiting, "waiting for Job %s/%s (attempt %d) to be deleted before its job %s runs again\n", c.ns, name, attempt, u.job.Name)
 		logger.Info("Waiting for a deleted Job of an earlier attempt to be gone", "job", klog.KObj(j))
 		err := wait.PollUntilContextCancel(ctx, 250*time.Millisecond, true, func(ctx context.Context) (bool, error) {

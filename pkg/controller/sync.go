@@ -96,6 +96,7 @@ func (c *Controller) observe(ctx context.Context) {
 		jobs, _ := c.cache.jobs.Jobs(c.ns).List(labels.Everything()) // a lister's List does not fail
 		for _, j := range jobs {
 			touched = append(touched, j.Name)
+			c.noteCachedFinalizer(j)
 		}
 	}
 	for _, name := range touched {
@@ -182,6 +183,29 @@ func (c *Controller) vanished(ctx context.Context, u *unit) {
 	c.gone(u, "Job %s/%s disappeared before it finished: deleted, or it left the run (its label %s=%s was removed or changed)")
 }
 
+// terminating fails a unit whose Job is being deleted before it finished
+// (a finished one keeps its result): the run's abort, or someone else. A
+// Job kept by the run's finalizer (finalizer.go) says so even when it was
+// deleted while no orchestrator ran and before the record knew it: this
+// process finds it terminating on its first look (the unit not yet
+// created in its eyes), and never creates it again.
+func (c *Controller) terminating(u *unit) {
+	switch {
+	case u.deleteIssued.abort:
+		c.setState(u, unitFailed)
+		u.reason = "Aborted"
+		u.message = "deleted by jobernetes: the run was aborted"
+	case u.state == unitNotCreated:
+		c.setState(u, unitFailed)
+		u.reason = "Deleted"
+		u.message = fmt.Sprintf("Job %s/%s was deleted while no orchestrator of the run was running (found being deleted); it is not created again", c.ns, u.name)
+	case u.state == unitActive:
+		c.setState(u, unitFailed)
+		u.reason = "Deleted"
+		u.message = fmt.Sprintf("Job %s/%s was deleted before it finished, by someone other than this run", c.ns, u.name)
+	}
+}
+
 // gone fails a unit whose Job left before it finished: aborted by this
 // run, or deleted by someone else (format names the Job and the label).
 func (c *Controller) gone(u *unit, format string) {
@@ -222,6 +246,7 @@ func (c *Controller) confirmCreation(ctx context.Context, u *unit) {
 
 func (c *Controller) observeJob(ctx context.Context, u *unit, j *batchv1.Job) {
 	u.uid = j.UID
+	c.noteFinalizer(u, j)
 	if u.created.IsZero() {
 		u.created = j.CreationTimestamp.Time
 	}
@@ -229,6 +254,10 @@ func (c *Controller) observeJob(ctx context.Context, u *unit, j *batchv1.Job) {
 		u.started = j.Status.StartTime.Time
 	}
 	cond := runmeta.FinishedCondition(j)
+	if cond == nil && j.DeletionTimestamp != nil {
+		c.terminating(u)
+		return
+	}
 	if cond == nil {
 		c.setState(u, unitActive)
 		return

@@ -46,7 +46,7 @@ func (c *Controller) readTailsOffSync(ctx context.Context, u *unit) {
 		return
 	}
 	r := tailRead{u: u, failures: slices.Clone(u.pods)}
-	u.tailsDue = true
+	u.said.tailsDue = true
 	c.tails.due++
 	ctx, cancel := context.WithTimeout(ctx, c.tails.bound) // from now: the wait for a slot counts
 	c.tails.wg.Add(1)
@@ -76,7 +76,7 @@ func (c *Controller) joinTails() {
 	for _, r := range done {
 		c.tails.due--
 		u := r.u
-		u.tailsDue = false
+		u.said.tailsDue = false
 		u.pods = r.failures
 		c.touch(u) // to be recorded, with its tails
 		if apierrors.IsForbidden(r.forbidden) && !c.notes.logsForbidden {

@@ -53,7 +53,7 @@ type unit struct {
 	keptRunning  bool         // a Job of an earlier attempt, running when the retry began
 	inRecord     inRecord     // what the run record knows of it
 	deleteIssued deleteIssued // a delete this process issued
-	tailsDue     bool         // its failed containers' log tails are being read (tails.go)
+	fin          finState     // the run's finalizer on its Job (finalizer.go)
 	// The small fields come last, together: a unit is one of the largest
 	// structures of a run (one per Job), and this order keeps it at 240
 	// bytes instead of 288 (TestUnitSize).
@@ -79,6 +79,10 @@ type said struct {
 	waiting   string    // the pod waiting reason last said
 	state     unitState // the last state said
 	diagnosis bool      // its failed Transition said a Diagnosis follows
+	// tailsDue: its failed containers' log tails are being read (tails.go);
+	// its diagnosis, and its final record entry, wait for them. Here, not
+	// in unit, where it would cost 8 bytes (TestUnitSize).
+	tailsDue bool
 }
 
 // inRecord is what the run record knows of a unit.
@@ -92,6 +96,16 @@ type deleteIssued struct {
 	cleanup bool // after it succeeded (cleanup)
 	abort   bool // by the abort failure policy or the deadline
 }
+
+// finState is what this process knows of runmeta.FinalizerUnrecorded on
+// a unit's Job (one byte: a unit has no room for two).
+type finState uint8
+
+const (
+	finNone     finState = iota // not seen on its Job (or an earlier version's Job)
+	finHeld                     // its Job carries it; no removal issued yet
+	finReleased                 // its removal was issued and has not failed
+)
 
 // renameUnits gives every unit the name of its attempt.
 func (c *Controller) renameUnits() {

@@ -14,7 +14,8 @@ import (
 //
 //   - the live units: every unit that may still change or still has
 //     something to be done for it (active; finished but not yet recorded;
-//     recorded but not yet cleaned up; a line not yet printed), and
+//     recorded but not yet cleaned up, or its finalizer not yet released;
+//     a line not yet printed), and
 //   - the units whose Jobs the informer delivered since (tracker.touched),
 //
 // and tell the graph's Frontier only the nodes whose units changed state.
@@ -142,7 +143,7 @@ func (c *Controller) endSync() {
 // ready (the Frontier) or the informer delivers its Job (touched).
 func (c *Controller) atRest(u *unit) bool {
 	switch {
-	case u.state != u.said.state, u.state == unitActive:
+	case u.state != u.said.state, u.state == unitActive, u.fin == finHeld:
 		return false
 	case u.state == unitNotCreated:
 		return !u.inRecord.created

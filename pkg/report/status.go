@@ -352,6 +352,10 @@ func fillJobStatus(js *JobStatus, jr *record.JobRecord, j *batchv1.Job, jobsRead
 			if c.Type == batchv1.JobFailed {
 				js.State = StateFailed
 			}
+		} else if j.DeletionTimestamp != nil {
+			// Unfinished and being deleted (held by the run's finalizer
+			// until the record knows it, or by someone's): not running.
+			js.State = StateDeleted
 		}
 	}
 	if js.CreatedAt != nil {

@@ -90,8 +90,9 @@ func TestGetRunStatus(t *testing.T) {
 }
 
 // A revert Job the record knows only as created: running while its Job is
-// there (it was shown as deleted once), deleted when it is gone, and
-// running when the Jobs were not read (the run's own output).
+// there (it was shown as deleted once), deleted when it is gone or being
+// deleted (held by the run's finalizer), and running when the Jobs were not
+// read (the run's own output).
 func TestRunStatusRunningRevert(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	rec := &record.Stored{
@@ -116,6 +117,7 @@ func TestRunStatusRunningRevert(t *testing.T) {
 	}{
 		{"its Job is there", []*batchv1.Job{revertJob}, StateRunning},
 		{"its Job is gone", []*batchv1.Job{}, "deleted"},
+		{"its Job is being deleted", []*batchv1.Job{terminating(revertJob, now)}, "deleted"},
 		{"Jobs not read", nil, StateRunning},
 	} {
 		st := RunStatusFrom(rec, tc.jobs, now.Add(time.Second))
@@ -125,6 +127,49 @@ func TestRunStatusRunningRevert(t *testing.T) {
 		}
 		if want := "a=failed,a (revert)=" + tc.want; strings.Join(got, ",") != want {
 			t.Errorf("%s: %q, want %q", tc.name, strings.Join(got, ","), want)
+		}
+	}
+}
+
+// terminating is j being deleted, held by the run's finalizer.
+func terminating(j *batchv1.Job, at time.Time) *batchv1.Job {
+	j = j.DeepCopy()
+	t := metav1.NewTime(at)
+	j.DeletionTimestamp = &t
+	j.Finalizers = []string{runmeta.FinalizerUnrecorded}
+	return j
+}
+
+// A Job the record does not know yet, being deleted: deleted, not running;
+// finished before the delete: its result.
+func TestRunStatusTerminatingJob(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	rec := &record.Stored{
+		Meta: metav1.ObjectMeta{Name: record.Name("r1"), Namespace: "ns", UID: "uid-record"},
+		Record: &record.Record{RunID: "r1", Result: record.ResultRunning,
+			Plan: []record.PlanJob{{Phase: "p0", Job: "a", KubernetesJobs: []string{"a-1"}}},
+			Jobs: map[string]*record.JobRecord{}},
+	}
+	isController := true
+	job := &batchv1.Job{ObjectMeta: metav1.ObjectMeta{
+		Name: "a-1", Namespace: "ns", CreationTimestamp: metav1.NewTime(now),
+		Labels:          map[string]string{runmeta.LabelRun: "r1"},
+		OwnerReferences: []metav1.OwnerReference{{Kind: "ConfigMap", Name: rec.Meta.Name, UID: "uid-record", Controller: &isController}},
+	}}
+	complete := terminating(job, now)
+	complete.Status.Conditions = []batchv1.JobCondition{{Type: batchv1.JobComplete, Status: "True", LastTransitionTime: metav1.NewTime(now)}}
+	for _, tc := range []struct {
+		name string
+		job  *batchv1.Job
+		want string
+	}{
+		{"running", job, StateRunning},
+		{"being deleted", terminating(job, now), StateDeleted},
+		{"complete, then deleted", complete, StateSucceeded},
+	} {
+		st := RunStatusFrom(rec, []*batchv1.Job{tc.job}, now.Add(time.Second))
+		if len(st.Jobs) != 1 || st.Jobs[0].State != tc.want {
+			t.Errorf("%s: %+v, want one Job %s", tc.name, st.Jobs, tc.want)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -69,17 +70,20 @@ func cancelMessage(reason string) string {
 
 // deleteActiveJobs deletes the run's unfinished Jobs (those controlled by
 // its record) and says how many it deleted and how many are still there.
+// The cancel is recorded, so no resume will need the run's finalizer to
+// tell a deleted Job from one never created: it releases it from every Job
+// of the run, or the Jobs it deletes would stay, terminating.
 func deleteActiveJobs(ctx context.Context, client kubernetes.Interface, ns, runID string, owner types.UID) (deleted, active int, err error) {
 	jobs := client.BatchV1().Jobs(ns)
-	sel := labels.SelectorFromSet(labels.Set{runmeta.LabelRun: runID}).String()
-	list, err := jobs.List(ctx, metav1.ListOptions{LabelSelector: sel})
+	list, err := runJobs(ctx, client, ns, runID, owner)
 	if err != nil {
-		return 0, 0, runmeta.ClusterError("list Jobs", err)
+		return 0, 0, err
 	}
-	for i := range list.Items {
-		j := &list.Items[i]
-		ref := metav1.GetControllerOfNoCopy(j)
-		if ref == nil || ref.UID != owner || runmeta.FinishedCondition(j) != nil {
+	for _, j := range list {
+		if err := release(ctx, client, j); err != nil {
+			return deleted, active, err
+		}
+		if runmeta.FinishedCondition(j) != nil {
 			continue
 		}
 		active++
@@ -110,6 +114,17 @@ func DeleteRun(ctx context.Context, client kubernetes.Interface, ns, runID strin
 		return &runmeta.RunningError{RunID: runID}
 	}
 	uid := run.Meta.UID
+	// Before the record goes (and the run with it): the garbage collector's
+	// deletes of the Jobs must not wait for a finalizer no one will release.
+	list, err := runJobs(ctx, client, ns, runID, uid)
+	if err != nil {
+		return err
+	}
+	for _, j := range list {
+		if err := release(ctx, client, j); err != nil {
+			return err
+		}
+	}
 	err = record.Delete(ctx, client, run)
 	if err != nil && !apierrors.IsNotFound(err) {
 		return runmeta.ClusterError("delete run record", err)
@@ -117,19 +132,37 @@ func DeleteRun(ctx context.Context, client kubernetes.Interface, ns, runID strin
 	if wait <= 0 {
 		return nil
 	}
-	sel := labels.SelectorFromSet(labels.Set{runmeta.LabelRun: runID}).String()
 	return waitFor(ctx, wait, func(ctx context.Context) (bool, error) {
-		list, err := client.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
-		if err != nil {
-			return false, runmeta.ClusterError("list Jobs", err)
-		}
-		for i := range list.Items {
-			if ref := metav1.GetControllerOfNoCopy(&list.Items[i]); ref != nil && ref.UID == uid {
-				return false, nil
-			}
-		}
-		return true, nil
+		left, err := runJobs(ctx, client, ns, runID, uid)
+		return len(left) == 0, err
 	})
+}
+
+// runJobs lists the Jobs of the run that its record controls.
+func runJobs(ctx context.Context, client kubernetes.Interface, ns, runID string, owner types.UID) ([]*batchv1.Job, error) {
+	sel := labels.SelectorFromSet(labels.Set{runmeta.LabelRun: runID}).String()
+	list, err := client.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{LabelSelector: sel})
+	if err != nil {
+		return nil, runmeta.ClusterError("list Jobs", err)
+	}
+	var out []*batchv1.Job
+	for i := range list.Items {
+		if ref := metav1.GetControllerOfNoCopy(&list.Items[i]); ref != nil && ref.UID == owner {
+			out = append(out, &list.Items[i])
+		}
+	}
+	return out, nil
+}
+
+// release removes the run's finalizer from j, if it carries it.
+func release(ctx context.Context, client kubernetes.Interface, j *batchv1.Job) error {
+	if !runmeta.HasFinalizer(j) {
+		return nil
+	}
+	if err := runmeta.ReleaseFinalizer(ctx, client.BatchV1().Jobs(j.Namespace), j.Name, j.UID); err != nil {
+		return runmeta.ClusterError("release Job "+j.Name, err)
+	}
+	return nil
 }
 
 func waitFor(ctx context.Context, timeout time.Duration, cond wait.ConditionWithContextFunc) error {

@@ -52,6 +52,7 @@ func StripJob(obj interface{}) (interface{}, error) {
 			OwnerReferences:   job.OwnerReferences,
 			CreationTimestamp: job.CreationTimestamp,
 			DeletionTimestamp: job.DeletionTimestamp,
+			Finalizers:        job.Finalizers, // FinalizerUnrecorded: still to release
 		},
 		Status: batchv1.JobStatus{
 			Conditions:     job.Status.Conditions,

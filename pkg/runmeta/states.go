@@ -11,7 +11,8 @@ const (
 	StateFailed    = "failed"    // its Failed condition, or the run failed it
 	StateSkipped   = "skipped"   // decided never to run
 	// StateDeleted is a Job the record has as created that no longer
-	// exists, unfinished (status only: someone deleted it).
+	// exists, unfinished, or an unfinished Job being deleted (status
+	// only: someone deleted it).
 	StateDeleted = "deleted"
 )
 

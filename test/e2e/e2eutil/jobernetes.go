@@ -21,7 +21,9 @@ import (
 // BuildJobernetes builds the jobernetes binary as the Dockerfile does
 // (static, -trimpath: it needs nothing from the host, so a Pod can run it
 // too) into a new temporary folder readable by all, and returns its path
-// and a function that removes the folder.
+// and a function that removes the folder. It adds the build tag e2ehooks:
+// the test hooks of pkg/controller/hooks_e2e.go (EnvCrashAt), which the
+// shipped binary does not have; unset, they change nothing.
 func BuildJobernetes() (string, func(), error) {
 	dir, err := os.MkdirTemp("", "jobernetes-e2e-bin-")
 	if err != nil {
@@ -33,7 +35,7 @@ func BuildJobernetes() (string, func(), error) {
 		return "", nil, err
 	}
 	bin := filepath.Join(dir, "jobernetes")
-	build := exec.Command("go", "build", "-trimpath", "-o", bin, "github.com/jobernetes/jobernetes/cmd/jobernetes")
+	build := exec.Command("go", "build", "-trimpath", "-tags", "e2ehooks", "-o", bin, "github.com/jobernetes/jobernetes/cmd/jobernetes")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
@@ -58,9 +60,11 @@ func Main(m *testing.M, binary *string, frameworkMain func(*testing.M) int) int 
 	return frameworkMain(m)
 }
 
-// Jobernetes runs the binary Bin against the cluster of Kubeconfig.
+// Jobernetes runs the binary Bin against the cluster of Kubeconfig, with
+// Env (KEY=VALUE) added to the test's environment.
 type Jobernetes struct {
 	Bin, Kubeconfig string
+	Env             []string
 }
 
 // Result is how one jobernetes process ended.
@@ -102,7 +106,7 @@ type Process struct {
 func (j Jobernetes) Start(t testing.TB, args ...string) *Process {
 	t.Helper()
 	cmd := exec.Command(j.Bin, args...)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+j.Kubeconfig)
+	cmd.Env = append(append(os.Environ(), j.Env...), "KUBECONFIG="+j.Kubeconfig)
 	// Dies with the test binary, whatever happens to it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	p := &Process{cmd: cmd, done: make(chan struct{})}

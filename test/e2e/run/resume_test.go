@@ -12,6 +12,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/jobernetes/jobernetes/pkg/runmeta"
 	"github.com/jobernetes/jobernetes/test/e2e/e2eutil"
 	"github.com/jobernetes/jobernetes/test/e2e/framework"
 )
@@ -175,6 +176,13 @@ func TestInterruptAndResume(t *testing.T) {
 	jobs, _ := cp.Client.BatchV1().Jobs(ns).List(context.Background(), metav1.ListOptions{})
 	if len(jobs.Items) != 1 {
 		t.Errorf("%d Jobs after the interrupt, want a's Job left as it was", len(jobs.Items))
+	}
+	// Told to stop, it recorded a's Job and released it: only a SIGKILL
+	// leaves a Job holding the run's finalizer (controller.Stop).
+	for _, j := range jobs.Items {
+		if runmeta.HasFinalizer(&j) {
+			t.Errorf("Job %s still carries %s after the interrupt", j.Name, runmeta.FinalizerUnrecorded)
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
