@@ -77,7 +77,7 @@ func Load(path string, opts LoadOptions) (*Model, error) {
 				job.Manifests = loader.manifests(rj, ps)
 			}
 			job.TriggerRule = rj.triggerRule
-			job.Env = rj.env
+			job.Env, job.Queue = rj.env, rj.queue
 			job.Results, job.When, job.Matrix = rj.results, rj.when, rj.matrix
 			expandStatic(job, raw.options.MaxMatrix)
 			if rj.revertPath != "" {

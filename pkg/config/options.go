@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -31,6 +33,10 @@ type Options struct {
 
 	// MaxMatrix is `max_matrix`: at most this many Jobs per matrix job.
 	MaxMatrix int
+
+	// Queue is `queue`: the Kueue LocalQueue of the run's Jobs (the
+	// kueue.x-k8s.io/queue-name label); a job's own `queue` wins.
+	Queue string
 }
 
 // Failure policies: what the run does once a Job has failed.
@@ -54,7 +60,7 @@ func DefaultOptions() Options {
 }
 
 var optionKeys = []string{"cleanup", "env", "failure_policy", "finally_phase", "incluster", "jobname",
-	"kubernetes_namespace", "max_matrix", "parallelization", "refresh_time", "run_timeout", "ssl_insecure_warnings"}
+	"kubernetes_namespace", "max_matrix", "parallelization", "queue", "refresh_time", "run_timeout", "ssl_insecure_warnings"}
 
 // decodeOptions reads the jobernetes_config mapping (nil: defaults).
 func decodeOptions(v any, ps *problems) Options {
@@ -153,6 +159,8 @@ func decodeOptions(v any, ps *problems) Options {
 			o.RunTimeout = durationValue(val, fp, ps)
 		case "env":
 			o.Env = decodeEnv(val, fp, ps.at)
+		case "queue":
+			o.Queue = queueValue(val, fp, ps.at)
 		default:
 			ps.at(fp.String(), unknownKeyMessage(key, optionKeys))
 		}
@@ -182,6 +190,20 @@ func durationValue(v any, fp *field.Path, ps *problems) time.Duration {
 		ps.at(fp.String(), "must be a duration such as 30m or a number of seconds, not "+describe(v))
 	}
 	return d
+}
+
+// queueValue reads a Kueue LocalQueue name: a DNS label, as Kueue's
+// webhook requires of the queue-name label.
+func queueValue(v any, fp *field.Path, report func(field, msg string)) string {
+	s, ok := stringValue(v, fp, report)
+	if !ok {
+		return ""
+	}
+	if errs := validation.IsDNS1123Label(s); len(errs) > 0 {
+		report(fp.String(), strconv.Quote(s)+" is not a valid Kueue queue name: "+strings.Join(errs, "; "))
+		return ""
+	}
+	return s
 }
 
 // boolValue accepts a YAML boolean, which includes YAML 1.1's True, False,

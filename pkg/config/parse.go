@@ -45,6 +45,7 @@ type rawJob struct {
 	triggerRule string // RuleAllSucceeded unless written
 	revertPath  string // revert_path as written, "" when absent
 	env         map[string]string
+	queue       string // queue as written, "" when absent
 
 	results  []string // declared result keys
 	when     *When    // nil when absent (or invalid)
@@ -56,7 +57,7 @@ type rawJob struct {
 var (
 	topKeys   = []string{"jobernetes", "jobernetes_config"}
 	phaseKeys = []string{"jobs", "phase_name"}
-	jobKeys   = []string{"depends_on", "env", "job_path", "matrix", "name", "results", "revert_path", "trigger_rule", "type", "when"}
+	jobKeys   = []string{"depends_on", "env", "job_path", "matrix", "name", "queue", "results", "revert_path", "trigger_rule", "type", "when"}
 )
 
 // parseModel decodes the model file's bytes. It returns nil when the file is
@@ -383,6 +384,9 @@ func decodeJob(v any, ph *rawPhase, jobsField *field.Path, index int, ps *proble
 	}
 	if ev := m["env"]; ev != nil {
 		job.env = decodeEnv(ev, fp.Child("env"), report)
+	}
+	if qv := m["queue"]; qv != nil {
+		job.queue = queueValue(qv, fp.Child("queue"), report)
 	}
 	decodeDataflow(m, job, fp, report)
 	if dv := m["depends_on"]; dv != nil {

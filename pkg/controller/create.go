@@ -34,6 +34,9 @@ func (c *Controller) newJob(u *unit) *batchv1.Job {
 		},
 		Spec: *src.Spec.DeepCopy(),
 	}
+	if q := c.queueOf(u); q != "" {
+		job.Labels[runmeta.QueueLabel] = q // on the Job only: its pods are the Job's, not the queue's
+	}
 	if !c.jobTmpl.dryRun { // a dry run's Jobs have no owner: there is no run record
 		job.OwnerReferences = []metav1.OwnerReference{c.jobTmpl.ownerRef}
 	}
@@ -46,6 +49,15 @@ func (c *Controller) newJob(u *unit) *batchv1.Job {
 	// Pods carry the run's labels too: `kubectl logs -l jobernetes.io/run=ID`.
 	job.Spec.Template.Labels = c.runLabels(u, job.Spec.Template.Labels)
 	return job
+}
+
+// queueOf is the Kueue LocalQueue of u's Job: its job's `queue`, else the
+// model's; "" for none.
+func (c *Controller) queueOf(u *unit) string {
+	if u.job.Queue != "" {
+		return u.job.Queue
+	}
+	return c.model.Options.Queue
 }
 
 func (c *Controller) runLabels(u *unit, base map[string]string) map[string]string {
@@ -133,6 +145,7 @@ func (c *Controller) noteCreate(ctx context.Context, u *unit, created *batchv1.J
 		c.tracker.expectCreation(created.Name, c.now())
 		c.queue.AddAfter(c.runID, expectationTimeout+time.Second)
 		c.setState(u, unitActive)
+		c.observeQueued(u, created) // Kueue's webhook suspends it as it is created
 		u.uid = created.UID
 		u.created = c.now()
 		if ct := created.CreationTimestamp.Time; !ct.IsZero() && c.now().Sub(ct) > 2*time.Second {

@@ -63,7 +63,7 @@ func (c *Controller) progressLines() {
 func (c *Controller) dueLines() map[int][]*unit {
 	due := map[int][]*unit{}
 	for _, u := range c.liveUnits() {
-		if u.state != u.said.state {
+		if u.state != u.said.state || u.queued != u.said.queued {
 			p := c.model.Graph.Node(u.node).Phase
 			due[p] = append(due[p], u)
 		}
@@ -87,20 +87,29 @@ func boolInt(b bool) int {
 }
 
 func (c *Controller) unitLine(u *unit) {
-	if u.state == u.said.state {
+	if u.state == u.said.state && u.queued == u.said.queued {
 		return
 	}
-	u.said.state = u.state
+	wasActive, wasQueued := u.said.state == unitActive, u.said.queued
+	u.said.state, u.said.queued = u.state, u.queued
 	kind := "Job"
 	if u.revert {
 		kind = "revert Job"
 	}
 	id := fmt.Sprintf("%s/%s (%s %s)", u.job.Phase, u.job.Name, kind, u.name)
-	defer c.emit(Transition{Phase: u.job.Phase, Job: u.job.Name, Name: u.name, State: u.state.String(),
+	defer c.emit(Transition{Phase: u.job.Phase, Job: u.job.Name, Name: u.name, State: u.stateName(),
 		Reason: u.reason, Message: u.message, Reaction: u.reaction})
 	switch u.state {
 	case unitActive:
-		c.printf("%s created   %s\n", c.stamp(), id)
+		if !wasActive {
+			c.printf("%s created   %s\n", c.stamp(), id)
+		}
+		switch {
+		case u.queued:
+			c.printf("%s queued    %s: %s: %s\n", c.stamp(), id, u.reason, u.message)
+		case wasQueued:
+			c.printf("%s admitted  %s\n", c.stamp(), id)
+		}
 	case unitSucceeded:
 		if u.created.IsZero() { // never created: an empty matrix (dataflow.go)
 			c.printf("%s succeeded %s/%s: %s\n", c.stamp(), u.job.Phase, u.job.Name, u.message)

@@ -93,6 +93,9 @@ func (c *Controller) jobReport(u *unit) (JobReport, time.Duration) {
 		jr.Wait = nonNeg(u.created.Sub(c.start))
 		if !u.finished.IsZero() {
 			jr.Run = nonNeg(u.finished.Sub(u.created))
+			if c.queueOf(u) != "" && !u.started.IsZero() {
+				jr.Queued = min(nonNeg(u.started.Sub(u.created)), jr.Run)
+			}
 			jr.Total = nonNeg(u.finished.Sub(c.start))
 			inSpan = nonNeg(u.finished.Sub(later(u.created, c.start)))
 		}

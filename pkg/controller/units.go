@@ -36,6 +36,15 @@ func (s unitState) String() string {
 	return runmeta.StateWaiting
 }
 
+// stateName is the unit's state as the run's output names it: an active
+// unit that a queue holds is queued.
+func (u *unit) stateName() string {
+	if u.state == unitActive && u.queued {
+		return runmeta.StateQueued
+	}
+	return u.state.String()
+}
+
 // unit is one Kubernetes Job: one manifest of one model job. A file job has
 // one unit, a directory job one per manifest; the graph node succeeds when
 // all of its units have.
@@ -61,6 +70,7 @@ type unit struct {
 	keptRunning  bool         // a Job of an earlier attempt, running when the retry began
 	inRecord     inRecord     // what the run record knows of it
 	deleteIssued deleteIssued // a delete this process issued
+	queued       bool         // active, held suspended until a queue (Kueue) admits it
 	// The small fields come last, together: a unit is one of the largest
 	// structures of a run (one per Job), and this order keeps it at 240
 	// bytes instead of 288 (TestUnitSize).
@@ -70,6 +80,7 @@ type unit struct {
 type said struct {
 	waiting string    // the pod waiting reason last printed
 	state   unitState // the last state printed
+	queued  bool      // whether it was printed as queued
 }
 
 // inRecord is what the run record knows of a unit.

@@ -142,7 +142,7 @@ func (c *Controller) endSync() {
 // ready (the Frontier) or the informer delivers its Job (touched).
 func (c *Controller) atRest(u *unit) bool {
 	switch {
-	case u.state != u.said.state, u.state == unitActive:
+	case u.state != u.said.state, u.queued != u.said.queued, u.state == unitActive:
 		return false
 	case u.state == unitNotCreated:
 		return !u.inRecord.created

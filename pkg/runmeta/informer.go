@@ -53,6 +53,8 @@ func StripJob(obj interface{}) (interface{}, error) {
 			CreationTimestamp: job.CreationTimestamp,
 			DeletionTimestamp: job.DeletionTimestamp,
 		},
+		// Suspend tells a Job that a queue (Kueue) holds: Queued.
+		Spec: batchv1.JobSpec{Suspend: job.Spec.Suspend},
 		Status: batchv1.JobStatus{
 			Conditions:     job.Status.Conditions,
 			StartTime:      job.Status.StartTime,
