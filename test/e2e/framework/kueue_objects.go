@@ -37,8 +37,9 @@ func kueueGVR(resource string) schema.GroupVersionResource {
 	return schema.GroupVersionResource{Group: "kueue.x-k8s.io", Version: "v1beta2", Resource: resource}
 }
 
-// installKueueCRDs creates every CRD in dir and waits until Kueue's
-// resources are served.
+// installKueueCRDs creates every CRD in dir and waits until discovery
+// lists each: Kueue's manager maps every kind as it starts, and exits on
+// one it cannot find.
 func (cp *ControlPlane) installKueueCRDs(ctx context.Context, dir string) error {
 	dyn, err := dynamic.NewForConfig(cp.Config)
 	if err != nil {
@@ -48,6 +49,7 @@ func (cp *ControlPlane) installKueueCRDs(ctx context.Context, dir string) error 
 	if err != nil || len(files) == 0 {
 		return fmt.Errorf("kueue CRDs in %s (run hack/build-kueue.sh): %v", dir, err)
 	}
+	var plurals []string
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -60,11 +62,22 @@ func (cp *ControlPlane) installKueueCRDs(ctx context.Context, dir string) error 
 		if _, err := dyn.Resource(crdGVR).Create(ctx, obj, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("create %s: %w", filepath.Base(f), err)
 		}
+		plural, _, _ := unstructured.NestedString(obj.Object, "spec", "names", "plural")
+		plurals = append(plurals, plural)
 	}
 	var last error
 	err = poll(ctx, 100*time.Millisecond, func(ctx context.Context) (bool, error) {
-		for _, gvr := range []schema.GroupVersionResource{KueueWorkloads, kueueClusterQueues, kueueLocalQueues, kueueResourceFlavor} {
-			if _, last = dyn.Resource(gvr).List(ctx, metav1.ListOptions{Limit: 1}); last != nil {
+		var list *metav1.APIResourceList
+		if list, last = cp.Client.Discovery().ServerResourcesForGroupVersion(KueueWorkloads.GroupVersion().String()); last != nil {
+			return false, nil
+		}
+		served := map[string]bool{}
+		for _, r := range list.APIResources {
+			served[r.Name] = true
+		}
+		for _, p := range plurals {
+			if !served[p] {
+				last = fmt.Errorf("%s not yet in discovery", p)
 				return false, nil
 			}
 		}

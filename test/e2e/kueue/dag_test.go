@@ -19,12 +19,12 @@ func cpuJob(d string) string {
 		"        command: [\"sleep\", \"1\"]\n        resources: {requests: {cpu: \"1\"}}\n", 1)
 }
 
-// tenJobs is a 10-Job DAG: a, then b1..b8 at once, then z; every Job in
-// queue.
+// tenJobs is a 10-Job DAG: a (first.yaml), then b1..b8 at once, then z
+// (job.yaml); every Job in queue.
 func tenJobs(queue string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "jobernetes_config:\n  queue: %s\njobernetes:\n", queue)
-	b.WriteString("  - phase_name: first\n    jobs:\n      - {name: a, job_path: job.yaml}\n")
+	b.WriteString("  - phase_name: first\n    jobs:\n      - {name: a, job_path: first.yaml}\n")
 	b.WriteString("  - phase_name: wide\n    jobs:\n")
 	for i := 1; i <= 8; i++ {
 		fmt.Fprintf(&b, "      - {name: b%d, job_path: job.yaml}\n", i)
@@ -34,14 +34,14 @@ func tenJobs(queue string) string {
 }
 
 // setup gives a test a namespace with a queue of 2 CPUs, the 10-Job model
-// (pods of d) and watches of its Jobs.
+// (a's pod runs 1 s, the others' d) and watches of its Jobs.
 func setup(t *testing.T, d string) (model string, jobs *e2eutil.Recorder, adm *admissions, jn e2eutil.Jobernetes, ns string) {
 	t.Helper()
 	cp := requireKueue(t)
 	ns = cp.NewNamespace(t)
 	queue := "q-" + ns
 	cp.NewKueueQueue(t, ns, queue, "2")
-	dir := e2eutil.WriteFiles(t, map[string]string{"jobermodel.yaml": tenJobs(queue), "job.yaml": cpuJob(d)})
+	dir := e2eutil.WriteFiles(t, map[string]string{"jobermodel.yaml": tenJobs(queue), "first.yaml": cpuJob("1s"), "job.yaml": cpuJob(d)})
 	jobs = e2eutil.WatchJobs(t, cp.Client, ns)
 	adm = watchAdmissions(t, cp, ns)
 	return filepath.Join(dir, "jobermodel.yaml"), jobs, adm, e2eutil.Jobernetes{Bin: binary, Kubeconfig: cp.AdminKubeconfig}, ns
