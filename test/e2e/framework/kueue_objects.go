@@ -46,8 +46,11 @@ func (cp *ControlPlane) installKueueCRDs(ctx context.Context, dir string) error 
 		return fmt.Errorf("dynamic client: %w", err)
 	}
 	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
-	if err != nil || len(files) == 0 {
-		return fmt.Errorf("kueue CRDs in %s (run hack/build-kueue.sh): %v", dir, err)
+	if err != nil {
+		return fmt.Errorf("kueue CRDs in %s: %w", dir, err)
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("no kueue CRDs in %s (run hack/build-kueue.sh)", dir)
 	}
 	var plurals []string
 	for _, f := range files {
