@@ -19,6 +19,8 @@ DEMO       ?= advanced
 DEMO_MODEL ?= examples/$(DEMO)/jobermodel.yaml
 # The control plane's binaries are built once into a cache outside git.
 CP_BIN      = $(shell hack/build-control-plane.sh | tail -n 1)
+# Kueue's manager, CRDs and webhooks (test/e2e/kueue), cached the same way.
+KUEUE_BIN   = $(shell hack/build-kueue.sh | tail -n 1)
 
 .PHONY: all build install dist docs test unit e2e chaos bench bench-ci bench-scale lint vet fmt golangci-lint demo cluster-up cluster-down cluster-status control-plane image clean help
 
@@ -55,7 +57,7 @@ unit: ## unit tests, fuzz seed corpora and a short benchmark pass (no cluster)
 
 e2e: ## e2e tests: one control plane per test package, packages one at a time
 	@mkdir -p $(OUT)
-	JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" go test -count=1 -p 1 -timeout 60m -v ./test/e2e/... 2>&1 | tee $(OUT)/e2e.log
+	JOBERNETES_CONTROL_PLANE_BIN="$(CP_BIN)" JOBERNETES_KUEUE_BIN="$(KUEUE_BIN)" go test -count=1 -p 1 -timeout 60m -v ./test/e2e/... 2>&1 | tee $(OUT)/e2e.log
 
 CHAOS_FULL     ?= 1
 CHAOS_FUZZTIME ?= 5m

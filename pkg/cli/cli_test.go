@@ -49,7 +49,7 @@ func TestValidate(t *testing.T) {
 		args: []string{"validate", "-f", invalid},
 		code: ExitInvalid,
 		stderr: []string{
-			invalid + `:4:3: jobernetes_config.clean_up: unknown key (did you mean "cleanup"?); valid keys are cleanup, env, failure_policy, finally_phase, incluster, jobname, kubernetes_namespace, max_matrix, parallelization, refresh_time, run_timeout, ssl_insecure_warnings`,
+			invalid + `:4:3: jobernetes_config.clean_up: unknown key (did you mean "cleanup"?); valid keys are cleanup, env, failure_policy, finally_phase, incluster, jobname, kubernetes_namespace, max_matrix, parallelization, queue, refresh_time, run_timeout, ssl_insecure_warnings`,
 			invalid + `:9:9: phase "p": job "a": jobernetes[0].jobs[0].job_path: ` + filepath.Join("testdata", "invalid", "missing.yaml") + ` does not exist (job_path is relative to the model file's folder)`,
 			invalid + `:10:9: phase "p": job "a": jobernetes[0].jobs[0].depends_on: dependency cycle: a -> b -> a (each job depends on the next); remove one of these dependencies`,
 			invalid + `:12:9: phase "p": job "b": jobernetes[0].jobs[1].job_path: ` + filepath.Join("testdata", "invalid", "missing.yaml") + ` does not exist (job_path is relative to the model file's folder)`,

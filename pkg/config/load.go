@@ -108,6 +108,7 @@ func (l *manifestLoader) job(rj *rawJob, phase, maxMatrix int, ps *problems) *Jo
 		DependsOn:   rj.dependsOn,
 		TriggerRule: rj.triggerRule,
 		Env:         rj.env,
+		Queue:       rj.queue,
 	}
 	if rj.usable && rj.typ != TypeModel {
 		job.Manifests = l.manifests(rj, ps)

@@ -80,12 +80,12 @@ func TestLoadInvalid(t *testing.T) {
 		dir: "unknown-keys",
 		want: []string{
 			`extra: unknown key; valid keys are jobernetes, jobernetes_config`,
-			`jobernetes_config.cleanpu: unknown key (did you mean "cleanup"?); valid keys are cleanup, env, failure_policy, finally_phase, incluster, jobname, kubernetes_namespace, max_matrix, parallelization, refresh_time, run_timeout, ssl_insecure_warnings`,
-			`jobernetes_config.colour: unknown key; valid keys are cleanup, env, failure_policy, finally_phase, incluster, jobname, kubernetes_namespace, max_matrix, parallelization, refresh_time, run_timeout, ssl_insecure_warnings`,
+			`jobernetes_config.cleanpu: unknown key (did you mean "cleanup"?); valid keys are cleanup, env, failure_policy, finally_phase, incluster, jobname, kubernetes_namespace, max_matrix, parallelization, queue, refresh_time, run_timeout, ssl_insecure_warnings`,
+			`jobernetes_config.colour: unknown key; valid keys are cleanup, env, failure_policy, finally_phase, incluster, jobname, kubernetes_namespace, max_matrix, parallelization, queue, refresh_time, run_timeout, ssl_insecure_warnings`,
 			`phase "p": jobernetes[0].job: unknown key (did you mean "jobs"?); valid keys are jobs, phase_name`,
 			`phase "p": jobernetes[0].jobs: required: every phase needs at least one job`,
-			`phase "q": job "a": jobernetes[1].jobs[0].dependson: unknown key (did you mean "depends_on"?); valid keys are depends_on, env, job_path, matrix, name, results, revert_path, trigger_rule, type, when`,
-			`phase "q": job "a": jobernetes[1].jobs[0].true: unknown key; YAML reads unquoted keys such as on, off, yes, no, y and n as booleans; valid keys are depends_on, env, job_path, matrix, name, results, revert_path, trigger_rule, type, when`,
+			`phase "q": job "a": jobernetes[1].jobs[0].dependson: unknown key (did you mean "depends_on"?); valid keys are depends_on, env, job_path, matrix, name, queue, results, revert_path, trigger_rule, type, when`,
+			`phase "q": job "a": jobernetes[1].jobs[0].true: unknown key; YAML reads unquoted keys such as on, off, yes, no, y and n as booleans; valid keys are depends_on, env, job_path, matrix, name, queue, results, revert_path, trigger_rule, type, when`,
 		},
 	}, {
 		dir: "duplicate-keys",

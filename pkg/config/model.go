@@ -54,6 +54,9 @@ type Job struct {
 	// Env is the job's `env`: parameters for its Jobs only, overriding the
 	// model's jobernetes_config env.
 	Env map[string]string
+	// Queue is the job's `queue`: the Kueue LocalQueue of its Jobs, over
+	// the model's; "" when absent.
+	Queue string
 
 	Dataflow
 

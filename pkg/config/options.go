@@ -6,8 +6,10 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -33,6 +35,10 @@ type Options struct {
 
 	// MaxMatrix is `max_matrix`: at most this many Jobs per matrix job.
 	MaxMatrix int
+
+	// Queue is `queue`: the Kueue LocalQueue of the run's Jobs (the
+	// kueue.x-k8s.io/queue-name label); a job's own `queue` wins.
+	Queue string
 }
 
 // Failure policies: what the run does once a Job has failed.
@@ -68,6 +74,7 @@ var optionDecoders = map[string]func(o *Options, x option){
 	"kubernetes_namespace":  func(o *Options, x option) { x.string(&o.Namespace, namespaceProblem) },
 	"max_matrix":            func(o *Options, x option) { x.maxMatrix(&o.MaxMatrix) },
 	"parallelization":       func(o *Options, x option) { x.parallelization(&o.Parallelization) },
+	"queue":                 func(o *Options, x option) { o.Queue = queueValue(x.v, x.fp, x.ps.at) },
 	"refresh_time":          func(o *Options, x option) { x.seconds(&o.RefreshTime) },
 	"run_timeout":           func(o *Options, x option) { o.RunTimeout = durationValue(x.v, x.fp, x.ps) },
 	"ssl_insecure_warnings": func(o *Options, x option) { x.bool(&o.SSLInsecureWarnings) },
@@ -226,6 +233,20 @@ func durationValue(v any, fp *field.Path, ps *problems) time.Duration {
 		ps.at(fp.String(), "must be a duration such as 30m or a number of seconds, not "+describe(v))
 	}
 	return d
+}
+
+// queueValue reads a Kueue LocalQueue name: a DNS label, as Kueue's
+// webhook requires of the queue-name label.
+func queueValue(v any, fp *field.Path, report func(field, msg string)) string {
+	s, ok := stringValue(v, fp, report)
+	if !ok {
+		return ""
+	}
+	if errs := validation.IsDNS1123Label(s); len(errs) > 0 {
+		report(fp.String(), strconv.Quote(s)+" is not a valid Kueue queue name: "+strings.Join(errs, "; "))
+		return ""
+	}
+	return s
 }
 
 // boolValue accepts a YAML boolean, which includes YAML 1.1's True, False,

@@ -45,6 +45,7 @@ type rawJob struct {
 	triggerRule string // RuleAllSucceeded unless written
 	revertPath  string // revert_path as written, "" when absent
 	env         map[string]string
+	queue       string // queue as written, "" when absent
 
 	rawDataflow
 }
@@ -320,6 +321,9 @@ var jobDecoders = []struct {
 	{"trigger_rule", decodeTriggerRule, ""},
 	{"revert_path", decodeRevertPath, ""},
 	{"env", decodeJobEnv, ""},
+	{"queue", func(job *rawJob, v any, fp *field.Path, report jobReport) {
+		job.queue = queueValue(v, fp.Child("queue"), report.at)
+	}, ""},
 	{"results", decodeJobResults, ""},
 	{"matrix", decodeJobMatrix, ""},
 	{"when", decodeJobWhen, ""},

@@ -37,6 +37,9 @@ func (c *Controller) newJob(u *unit) *batchv1.Job {
 		},
 		Spec: *src.Spec.DeepCopy(),
 	}
+	if q := c.queueOf(u); q != "" {
+		job.Labels[runmeta.QueueLabel] = q // on the Job only: its pods are the Job's, not the queue's
+	}
 	if !c.jobTmpl.dryRun { // a dry run's Jobs have no owner: there is no run record
 		job.OwnerReferences = []metav1.OwnerReference{c.jobTmpl.ownerRef}
 	}
@@ -59,6 +62,15 @@ func withFinalizer(own []string) []string {
 	return append(slices.Clip(own), runmeta.FinalizerUnrecorded)
 }
 
+// queueOf is the Kueue LocalQueue of u's Job: its job's `queue`, else the
+// model's; "" for none.
+func (c *Controller) queueOf(u *unit) string {
+	if u.job.Queue != "" {
+		return u.job.Queue
+	}
+	return c.model.Options.Queue
+}
+
 func (c *Controller) runLabels(u *unit, base map[string]string) map[string]string {
 	l := make(map[string]string, len(base)+4)
 	for k, v := range base {
@@ -72,7 +84,7 @@ func (c *Controller) runLabels(u *unit, base map[string]string) map[string]strin
 		l[runmeta.LabelRevert] = "true"
 	}
 	if u.attempt > 1 {
-		l[runmeta.LabelAttempt] = strconv.Itoa(u.attempt)
+		l[runmeta.LabelAttempt] = strconv.Itoa(int(u.attempt))
 	}
 	if cb := u.manifest.Matrix; cb != nil && !u.revert {
 		l[runmeta.LabelMatrix] = strconv.Itoa(cb.Index)
@@ -149,6 +161,7 @@ func (c *Controller) noteCreate(ctx context.Context, u *unit, created *batchv1.J
 		c.tracker.expectCreation(created.Name, c.now())
 		c.queue.AddAfter(c.runID, expectationTimeout+time.Second)
 		c.setState(u, unitActive)
+		c.observeQueued(u, created) // Kueue's webhook suspends it as it is created
 		u.uid = created.UID
 		c.noteFinalizer(u, created)
 		u.created = c.now()

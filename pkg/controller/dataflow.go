@@ -341,11 +341,11 @@ func (c *Controller) addRuntimeUnits(n int, mfs []*config.Manifest) {
 	nd := c.nodes[n]
 	for _, mf := range mfs {
 		u := c.addUnit(nd.job, mf, false)
-		u.attempt = c.attempt
+		u.attempt = int32(c.attempt)
 		if c.attempt < 1 {
 			u.attempt = 1
 		}
-		u.name = runmeta.AttemptJobName(c.runID, u.job, u.manifest, u.attempt, false)
+		u.name = runmeta.AttemptJobName(c.runID, u.job, u.manifest, int(u.attempt), false)
 		if _, ok := c.jobTmpl.manifestHash[mf]; !ok {
 			c.jobTmpl.manifestHash[mf] = runmeta.ManifestHash(mf)
 		}

@@ -23,7 +23,7 @@ func (c *Controller) jobEnv(u *unit) []corev1.EnvVar {
 		corev1.EnvVar{Name: config.EnvRunID, Value: c.runID},
 		corev1.EnvVar{Name: config.EnvPhase, Value: u.job.Phase},
 		corev1.EnvVar{Name: config.EnvJob, Value: u.job.Name},
-		corev1.EnvVar{Name: config.EnvAttempt, Value: strconv.Itoa(max(u.attempt, 1))},
+		corev1.EnvVar{Name: config.EnvAttempt, Value: strconv.Itoa(max(int(u.attempt), 1))},
 	)
 	if !u.revert {
 		env = append(env, matrixEnv(u.manifest.Matrix)...)

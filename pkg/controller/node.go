@@ -46,7 +46,7 @@ func (c *Controller) buildUnits() {
 }
 
 func (c *Controller) addUnit(j *config.Job, m *config.Manifest, revert bool) *unit {
-	u := &unit{identity: identity{index: len(c.units), node: j.Index, job: j, manifest: m, attempt: 1}, revert: revert}
+	u := &unit{identity: identity{index: len(c.units), node: j.Index, job: j, manifest: m, attempt: 1, revert: revert}}
 	c.units = append(c.units, u)
 	return u
 }

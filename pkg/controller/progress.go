@@ -39,7 +39,7 @@ func (c *Controller) progressLines() {
 func (c *Controller) dueLines() map[int][]*unit {
 	due := map[int][]*unit{}
 	for _, u := range c.liveUnits() {
-		if u.state != u.said.state {
+		if u.state != u.said.state || u.queued != u.said.queued {
 			p := c.model.Graph.Node(u.node).Phase
 			due[p] = append(due[p], u)
 		}
@@ -65,16 +65,25 @@ func boolInt(b bool) int {
 // unitLine emits u's state change, once; a failed Job's diagnosis follows
 // it, now or once its log tails are read (tails.go).
 func (c *Controller) unitLine(u *unit) {
-	if u.state == u.said.state {
+	if u.state == u.said.state && u.queued == u.said.queued {
 		return
 	}
-	u.said.state = u.state
+	wasActive := u.said.state == unitActive
+	u.said.state, u.said.queued = u.state, u.queued
 	nd := c.nodes[u.node]
-	t := Transition{Phase: u.job.Phase, Job: u.job.Name, Name: u.name, State: u.state.String(),
+	t := Transition{Phase: u.job.Phase, Job: u.job.Name, Name: u.name, State: u.stateName(),
 		Reason: u.reason, Message: u.message, Reaction: u.reaction, Revert: u.revert,
 		Created: u.created, Finished: u.finished}
 	if !u.revert && len(nd.units) > 0 {
 		t.Index = u.index - nd.units[0].index // a node's units are made together, in order
+	}
+	if u.state == unitActive && u.queued && !wasActive {
+		// Created, and held by its queue (Kueue's webhook suspends it as
+		// it is created): both are said.
+		created := t
+		created.State, created.Reason, created.Message = runmeta.StateRunning, "", ""
+		c.emit(created)
+		t.Reaction = 0 // counted once, with the create
 	}
 	if u.state == unitFailed && (len(u.pods) > 0 || u.said.tailsDue) {
 		t.DiagnosisDue, u.said.diagnosis = true, true

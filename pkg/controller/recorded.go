@@ -19,7 +19,7 @@ func (c *Controller) jobRecord(u *unit) *record.JobRecord {
 		jr.Results = c.recordResults(u)
 	}
 	if u.attempt > 1 {
-		jr.Attempt = u.attempt
+		jr.Attempt = int(u.attempt)
 	}
 	switch u.state {
 	case unitFailed:
@@ -66,7 +66,7 @@ func (c *Controller) restoreFromRecord() {
 func (c *Controller) restoreUnit(u *unit, jr *record.JobRecord) {
 	if jr.Result == record.JobCreated {
 		u.inRecord.created = true // its Job should be in the cache
-		if u.attempt < c.attempt {
+		if int(u.attempt) < c.attempt {
 			u.keptRunning, u.said.state = true, unitActive
 		}
 		return

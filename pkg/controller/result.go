@@ -87,12 +87,15 @@ func (c *Controller) jobReport(u *unit) (JobReport, time.Duration) {
 	}
 	jr := JobReport{Phase: u.job.Phase, Job: job, Name: u.name, State: u.state.String(),
 		Created: u.created, Finished: u.finished, Reason: u.reason, Message: u.message,
-		Attempt: max(u.attempt, 1), KeptRunning: u.keptRunning, Pods: u.pods, Results: c.flow.results[u.index]}
+		Attempt: max(int(u.attempt), 1), KeptRunning: u.keptRunning, Pods: u.pods, Results: c.flow.results[u.index]}
 	var inSpan time.Duration
 	if !u.created.IsZero() {
 		jr.Wait = nonNeg(u.created.Sub(c.start))
 		if !u.finished.IsZero() {
 			jr.Run = nonNeg(u.finished.Sub(u.created))
+			if c.queueOf(u) != "" && !u.started.IsZero() {
+				jr.Queued = min(nonNeg(u.started.Sub(u.created)), jr.Run)
+			}
 			jr.Total = nonNeg(u.finished.Sub(c.start))
 			inSpan = nonNeg(u.finished.Sub(later(u.created, c.start)))
 		}

@@ -27,9 +27,9 @@ import (
 // keep's, else the run's current attempt.
 func (c *Controller) setAttempts(keep map[*unit]int) {
 	for _, u := range c.units {
-		u.attempt = c.attempt
+		u.attempt = int32(c.attempt)
 		if a, ok := keep[u]; ok {
-			u.attempt = a
+			u.attempt = int32(a)
 		}
 	}
 	c.renameUnits()

@@ -259,9 +259,11 @@ func (c *Controller) observeJob(ctx context.Context, u *unit, j *batchv1.Job) {
 		return
 	}
 	if cond == nil {
+		c.observeQueued(u, j)
 		c.setState(u, unitActive)
 		return
 	}
+	u.queued = false
 	if u.finished.IsZero() {
 		u.finished = runmeta.FinishTime(j, cond).Time
 		if now := c.now(); now.Sub(u.finished) < 2*time.Second && u.state == unitActive {
@@ -280,6 +282,18 @@ func (c *Controller) observeJob(ctx context.Context, u *unit, j *batchv1.Job) {
 	} else {
 		c.setState(u, unitFailed)
 	}
+}
+
+// observeQueued notes whether a queue (Kueue) holds u's Job suspended,
+// and why: the run waits for it as for any active Job.
+func (c *Controller) observeQueued(u *unit, j *batchv1.Job) {
+	queued, reason, message := runmeta.Queued(j)
+	if queued == u.queued {
+		return
+	}
+	u.queued = queued
+	u.reason, u.message = reason, message
+	c.touch(u) // a line is due
 }
 
 // isOurs: created by this run, i.e. controlled by the run's ConfigMap. A Job

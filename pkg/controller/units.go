@@ -36,6 +36,15 @@ func (s unitState) String() string {
 	return runmeta.StateWaiting
 }
 
+// stateName is the unit's state as the run's output names it: an active
+// unit that a queue holds is queued.
+func (u *unit) stateName() string {
+	if u.state == unitActive && u.queued {
+		return runmeta.StateQueued
+	}
+	return u.state.String()
+}
+
 // unit is one Kubernetes Job: one manifest of one model job. A file job has
 // one unit, a directory job one per manifest; the graph node succeeds when
 // all of its units have.
@@ -49,11 +58,11 @@ type unit struct {
 	pods         []record.PodFailure // why its Job failed, from its pods
 	said         said                // what the progress lines have said of it
 	state        unitState
-	revert       bool         // the compensating Job of its node
 	keptRunning  bool         // a Job of an earlier attempt, running when the retry began
 	inRecord     inRecord     // what the run record knows of it
 	deleteIssued deleteIssued // a delete this process issued
 	fin          finState     // the run's finalizer on its Job (finalizer.go)
+	queued       bool         // active, held suspended until a queue (Kueue) admits it
 	// The small fields come last, together: a unit is one of the largest
 	// structures of a run (one per Job), and this order keeps it at 240
 	// bytes instead of 288 (TestUnitSize).
@@ -66,7 +75,8 @@ type identity struct {
 	job      *config.Job
 	manifest *config.Manifest
 	name     string
-	attempt  int // the run attempt whose name it has
+	attempt  int32 // the run attempt whose name it has (int32: beside revert, in the room of one int)
+	revert   bool  // the compensating Job of its node
 }
 
 // jobTimes are a Job's times, as the cluster (or this process) saw them.
@@ -78,6 +88,7 @@ type jobTimes struct {
 type said struct {
 	waiting   string    // the pod waiting reason last said
 	state     unitState // the last state said
+	queued    bool      // whether it was said as queued
 	diagnosis bool      // its failed Transition said a Diagnosis follows
 	// tailsDue: its failed containers' log tails are being read (tails.go);
 	// its diagnosis, and its final record entry, wait for them. Here, not
@@ -111,7 +122,7 @@ const (
 func (c *Controller) renameUnits() {
 	c.byName = make(map[string]int, len(c.units))
 	for _, u := range c.units {
-		u.name = runmeta.AttemptJobName(c.runID, u.job, u.manifest, u.attempt, u.revert)
+		u.name = runmeta.AttemptJobName(c.runID, u.job, u.manifest, int(u.attempt), u.revert)
 		c.byName[u.name] = u.index
 	}
 }

@@ -143,7 +143,7 @@ func (c *Controller) endSync() {
 // ready (the Frontier) or the informer delivers its Job (touched).
 func (c *Controller) atRest(u *unit) bool {
 	switch {
-	case u.state != u.said.state, u.state == unitActive, u.fin == finHeld:
+	case u.state != u.said.state, u.queued != u.said.queued, u.state == unitActive, u.fin == finHeld:
 		return false
 	case u.state == unitNotCreated:
 		return !u.inRecord.created

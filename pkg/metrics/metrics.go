@@ -163,7 +163,11 @@ func (r *Run) Observe(t runmeta.Transition) {
 	r.states[t.Name] = t.State
 	r.jobs.WithLabelValues(t.State).Inc()
 	switch t.State {
-	case runmeta.StateRunning:
+	case runmeta.StateRunning, runmeta.StateQueued:
+		// created once; a queued Job goes on to running (admitted)
+		if _, ok := r.created[t.Name]; ok {
+			break
+		}
 		r.created[t.Name] = t.Time
 		if t.Reaction > 0 {
 			r.reaction.Observe(t.Reaction.Seconds())

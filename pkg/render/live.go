@@ -24,6 +24,7 @@ func ansiUp(n int) string { return fmt.Sprintf("\x1b[%dA", n) }
 
 var stateColors = map[string]string{
 	report.StateWaiting:   "\x1b[2m",    // dim
+	report.StateQueued:    "\x1b[34m",   // blue
 	report.StateRunning:   "\x1b[33m",   // yellow
 	report.StateSucceeded: "\x1b[32m",   // green
 	report.StateFailed:    "\x1b[1;31m", // bold red
@@ -165,7 +166,7 @@ func (v *LiveView) Observe(t runmeta.Transition) {
 	lj.state, lj.reason = t.State, t.Reason
 	switch t.State {
 	case report.StateWaiting:
-	case report.StateRunning:
+	case report.StateRunning, report.StateQueued:
 		if lj.created.IsZero() {
 			lj.created = t.Time
 		}
@@ -267,6 +268,9 @@ func (v *LiveView) frameLocked() string {
 	head := fmt.Sprintf("jobernetes run %s  +%s  %d/%d Jobs succeeded", v.runID, fmtClock(now.Sub(v.start)), counts[report.StateSucceeded], total)
 	if n := counts[report.StateRunning]; n > 0 {
 		head += fmt.Sprintf(", %d running", n)
+	}
+	if n := counts[report.StateQueued]; n > 0 {
+		head += fmt.Sprintf(", %d queued", n)
 	}
 	if n := counts[report.StateFailed]; n > 0 {
 		head += fmt.Sprintf(", %d failed", n)

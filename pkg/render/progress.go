@@ -23,9 +23,10 @@ const diagnosisIndent = "           "
 // of its event. The controller emits a due Diagnosis within a bound;
 // Flush prints what a run that stops before it left held.
 type Progress struct {
-	mu   sync.Mutex
-	w    io.Writer
-	held []heldLine
+	mu     sync.Mutex
+	w      io.Writer
+	held   []heldLine
+	queued map[string]bool // Jobs said queued: their next running line says admitted
 }
 
 // heldLine is a line waiting behind a failed Job's diagnosis: text, or
@@ -42,7 +43,7 @@ func NewProgress(w io.Writer) *Progress { return &Progress{w: w} }
 func (p *Progress) Transition(t runmeta.Transition) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	line := TransitionLine(t)
+	line := p.lineLocked(t)
 	if t.State == runmeta.StateFailed && t.DiagnosisDue && t.Name != "" {
 		p.held = append(p.held, heldLine{text: line, due: t.Name})
 		return
@@ -107,6 +108,25 @@ func (p *Progress) releaseLocked() {
 	_, _ = io.WriteString(p.w, b.String())
 }
 
+// lineLocked is t's line; a Job said queued is said admitted when it
+// runs, not created again.
+func (p *Progress) lineLocked(t runmeta.Transition) string {
+	switch {
+	case t.Name == "":
+	case t.State == runmeta.StateQueued:
+		if p.queued == nil {
+			p.queued = map[string]bool{}
+		}
+		p.queued[t.Name] = true
+	case p.queued[t.Name]:
+		delete(p.queued, t.Name)
+		if t.State == runmeta.StateRunning {
+			return fmt.Sprintf("%s admitted  %s\n", Stamp(t.Elapsed), jobID(t))
+		}
+	}
+	return TransitionLine(t)
+}
+
 // Stamp is the time of a progress line since the run started.
 func Stamp(elapsed time.Duration) string {
 	return fmt.Sprintf("[%8s]", "+"+runmeta.RoundDuration(elapsed).String())
@@ -126,14 +146,12 @@ func TransitionLine(t runmeta.Transition) string {
 	case t.Name == "":
 		return ""
 	}
-	kind := "Job"
-	if t.Revert {
-		kind = "revert Job"
-	}
-	id := fmt.Sprintf("%s/%s (%s %s)", t.Phase, t.Job, kind, t.Name)
+	id := jobID(t)
 	switch t.State {
 	case runmeta.StateRunning:
 		return fmt.Sprintf("%s created   %s\n", stamp, id)
+	case runmeta.StateQueued: // created before, in a line of its own
+		return fmt.Sprintf("%s queued    %s: %s: %s\n", stamp, id, t.Reason, t.Message)
 	case runmeta.StateSucceeded:
 		if t.Created.IsZero() { // never created: an empty matrix
 			return fmt.Sprintf("%s succeeded %s/%s: %s\n", stamp, t.Phase, t.Job, t.Message)
@@ -148,6 +166,15 @@ func TransitionLine(t runmeta.Transition) string {
 		return fmt.Sprintf("%s skipped   %s/%s: %s\n", stamp, t.Phase, t.Job, t.Message)
 	}
 	return ""
+}
+
+// jobID names t's Job in a line: phase/job (Job name).
+func jobID(t runmeta.Transition) string {
+	kind := "Job"
+	if t.Revert {
+		kind = "revert Job"
+	}
+	return fmt.Sprintf("%s/%s (%s %s)", t.Phase, t.Job, kind, t.Name)
 }
 
 // DiagnosisText is a failed Job's pods, as they go below its line.

@@ -39,7 +39,10 @@ func TestTransitionLine(t *testing.T) {
 		{"skipped: a later Job of the job", with(func(t *runmeta.Transition) { t.State, t.Index = runmeta.StateSkipped, 1 }), ""},
 		{"skipped: a revert", with(func(t *runmeta.Transition) { t.State, t.Revert = runmeta.StateSkipped, true }), ""},
 		{"run cancelled", runmeta.Transition{Elapsed: 2900 * time.Millisecond, State: runmeta.RunCancelled, Message: "cancelled: bad data"}, "[   +2.9s] run cancelled: bad data\n"},
-		{"a state this version does not print", with(func(t *runmeta.Transition) { t.State = "queued" }), ""},
+		{"queued", with(func(t *runmeta.Transition) {
+			t.State, t.Reason, t.Message = runmeta.StateQueued, "Suspended", "Job suspended"
+		}), "[   +6.1s] queued    p/j (Job j-abc): Suspended: Job suspended\n"},
+		{"a state this version does not print", with(func(t *runmeta.Transition) { t.State = "hibernating" }), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := TransitionLine(tc.t); got != tc.want {
@@ -87,4 +90,38 @@ func TestProgressHoldsLinesBehindADueDiagnosis(t *testing.T) {
 	step("b failed again", func() { p.Transition(failed("b")) }, want)
 	step("the run stops", p.Flush, want+lineB)
 	step("flushed twice", p.Flush, want+lineB)
+}
+
+// A Job that its queue holds: created, queued, then admitted (not created
+// again); queued again (preempted) and admitted again; a queued Job that
+// fails is said failed.
+func TestProgressQueuedThenAdmitted(t *testing.T) {
+	tr := func(name, state string) runmeta.Transition {
+		return runmeta.Transition{Phase: "p", Job: name, Name: name + "-x", State: state, Reason: "r", Message: "m"}
+	}
+	var b strings.Builder
+	p := NewProgress(&b)
+	for _, ev := range []runmeta.Transition{
+		tr("a", runmeta.StateRunning), tr("a", runmeta.StateQueued), tr("a", runmeta.StateRunning),
+		tr("a", runmeta.StateQueued), tr("a", runmeta.StateRunning), tr("a", runmeta.StateRunning),
+		tr("b", runmeta.StateRunning), tr("b", runmeta.StateQueued), tr("b", runmeta.StateFailed),
+	} {
+		p.Transition(ev)
+	}
+	want := `[     +0s] created   p/a (Job a-x)
+[     +0s] queued    p/a (Job a-x): r: m
+[     +0s] admitted  p/a (Job a-x)
+[     +0s] queued    p/a (Job a-x): r: m
+[     +0s] admitted  p/a (Job a-x)
+[     +0s] created   p/a (Job a-x)
+[     +0s] created   p/b (Job b-x)
+[     +0s] queued    p/b (Job b-x): r: m
+[     +0s] FAILED    p/b (Job b-x): r: m
+`
+	if b.String() != want {
+		t.Fatalf("lines:\n%s\nwant:\n%s", b.String(), want)
+	}
+	if len(p.queued) != 0 {
+		t.Errorf("%d Jobs still remembered as queued, want none", len(p.queued))
+	}
 }

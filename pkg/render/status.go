@@ -176,7 +176,7 @@ func JobCounts(st *report.RunStatus) (done, total int) {
 			continue
 		}
 		total++
-		if j.State != report.StateWaiting && j.State != report.StateRunning {
+		if j.State != report.StateWaiting && j.State != report.StateQueued && j.State != report.StateRunning {
 			done++
 		}
 	}
@@ -239,6 +239,7 @@ func RunListText(w io.Writer, runs []report.RunSummary, now time.Time) {
 // stateStyles colour `status -o mermaid` nodes, one class per known state.
 var stateStyles = [][2]string{
 	{report.StateWaiting, "fill:#f6f8fa,stroke:#8c959f,color:#57606a"},
+	{report.StateQueued, "fill:#fbefff,stroke:#8250df,color:#3e1f79"},
 	{report.StateRunning, "fill:#ddf4ff,stroke:#0969da,color:#0a3069"},
 	{report.StateSucceeded, "fill:#dafbe1,stroke:#1a7f37,color:#044f1e"},
 	{report.StateFailed, "fill:#ffebe9,stroke:#cf222e,color:#82071e"},
@@ -394,7 +395,7 @@ func aggregateState(states []string) string {
 		switch s {
 		case report.StateFailed:
 			return report.StateFailed
-		case report.StateRunning:
+		case report.StateRunning, report.StateQueued:
 			running = true
 		case report.StateWaiting:
 			waiting = true

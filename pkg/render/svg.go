@@ -34,6 +34,7 @@ const (
 // as the Mermaid classes of `status -o mermaid`).
 var svgColors = map[string][2]string{
 	report.StateWaiting:   {"#f6f8fa", "#8c959f"},
+	report.StateQueued:    {"#fbefff", "#8250df"},
 	report.StateRunning:   {"#ddf4ff", "#0969da"},
 	report.StateSucceeded: {"#dafbe1", "#1a7f37"},
 	report.StateFailed:    {"#ffebe9", "#cf222e"},

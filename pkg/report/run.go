@@ -40,13 +40,14 @@ type RunReport struct {
 	Attempt int `json:"attempt"`
 }
 
-// JobReport is one Kubernetes Job of the run.
+// JobReport is one Kubernetes Job of the run. (More than 15 fields: the
+// JSON report's shape, kept flat for its readers.)
 type JobReport struct {
 	Phase         string `json:"phase"`
 	Job           string `json:"job"` // the model job
 	KubernetesJob string `json:"kubernetesJob"`
-	// State is waiting (never created), running, succeeded, failed or
-	// skipped; later versions may add states.
+	// State is waiting (never created), queued, running, succeeded,
+	// failed or skipped; later versions may add states.
 	State      string     `json:"state"`
 	CreatedAt  *time.Time `json:"createdAt,omitempty"`
 	FinishedAt *time.Time `json:"finishedAt,omitempty"`
@@ -55,8 +56,12 @@ type JobReport struct {
 	WaitSeconds  float64 `json:"waitSeconds"`
 	RunSeconds   float64 `json:"runSeconds"`
 	TotalSeconds float64 `json:"totalSeconds"`
-	Reason       string  `json:"reason,omitempty"`
-	Message      string  `json:"message,omitempty"`
+	// QueuedSeconds and RunningSeconds split RunSeconds for a Job of a
+	// queue (Kueue): created -> admitted (its startTime), then -> finished.
+	QueuedSeconds  float64 `json:"queuedSeconds,omitempty"`
+	RunningSeconds float64 `json:"runningSeconds,omitempty"`
+	Reason         string  `json:"reason,omitempty"`
+	Message        string  `json:"message,omitempty"`
 	// Attempt created the Job: less than the run's when a retry kept it
 	// (succeeded, or still running when the retry began: keptRunning).
 	Attempt     int  `json:"attempt"`
@@ -128,7 +133,17 @@ func jobReport(j runmeta.JobReport) JobReport {
 		WaitSeconds: seconds(j.Wait), RunSeconds: seconds(j.Run), TotalSeconds: seconds(j.Total),
 		Reason: j.Reason, Message: j.Message, Attempt: max(j.Attempt, 1), KeptRunning: j.KeptRunning,
 		Pods: j.Pods, Results: j.Results,
+		QueuedSeconds: seconds(j.Queued), RunningSeconds: queuedRunning(j),
 	}
+}
+
+// queuedRunning is a queued Job's running time: its run less its time
+// queued (0, left out, for a Job without a queue).
+func queuedRunning(j runmeta.JobReport) float64 {
+	if j.Queued == 0 || j.Finished.IsZero() {
+		return 0
+	}
+	return seconds(j.Run - j.Queued)
 }
 
 // podLines is one line per failed pod and its log tail below it, each

@@ -30,6 +30,7 @@ import (
 const (
 	StateWaiting   = runmeta.StateWaiting
 	StateRunning   = runmeta.StateRunning
+	StateQueued    = runmeta.StateQueued
 	StateSucceeded = runmeta.StateSucceeded
 	StateFailed    = runmeta.StateFailed
 	StateSkipped   = runmeta.StateSkipped
@@ -75,7 +76,7 @@ type AttemptStatus struct {
 type JobStatus struct {
 	JobInModel
 	KubernetesJob string     `json:"kubernetesJob"`
-	State         string     `json:"state"` // waiting, running, succeeded, failed, skipped
+	State         string     `json:"state"` // waiting, queued, running, succeeded, failed, skipped
 	CreatedAt     *time.Time `json:"createdAt,omitempty"`
 	FinishedAt    *time.Time `json:"finishedAt,omitempty"`
 	// DurationSeconds is created -> finished, or -> now while running.
@@ -344,6 +345,9 @@ func fillJobStatus(js *JobStatus, jr *record.JobRecord, j *batchv1.Job, jobsRead
 		created := j.CreationTimestamp.Time
 		js.CreatedAt = &created
 		js.State = StateRunning
+		if queued, reason, msg := runmeta.Queued(j); queued {
+			js.State, js.Reason, js.Message = StateQueued, reason, msg
+		}
 		if c := runmeta.FinishedCondition(j); c != nil {
 			t := runmeta.FinishTime(j, c).Time
 			js.FinishedAt = &t

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,10 +12,19 @@ import (
 
 // WriteText prints the final report: a table of every Job, then totals.
 func WriteText(w io.Writer, r *runmeta.Result) {
-	fmt.Fprintf(w, "\n%-16s %-22s %-36s %-10s %8s %8s %8s\n", "PHASE", "JOB", "KUBERNETES JOB", "STATE", "WAIT", "RUN", "TOTAL")
+	queued := slices.ContainsFunc(r.Jobs, func(j runmeta.JobReport) bool { return j.Queued > 0 })
+	fmt.Fprintf(w, "\n%-16s %-22s %-36s %-10s %8s %8s %8s", "PHASE", "JOB", "KUBERNETES JOB", "STATE", "WAIT", "RUN", "TOTAL")
+	if queued { // a run through a queue (Kueue): RUN is QUEUED + RUNNING
+		fmt.Fprintf(w, " %8s %8s", "QUEUED", "RUNNING")
+	}
+	fmt.Fprintln(w)
 	for _, j := range r.Jobs {
-		fmt.Fprintf(w, "%-16s %-22s %-36s %-10s %8s %8s %8s\n", trunc(j.Phase, 16), trunc(j.Job, 22), trunc(j.Name, 36), j.State,
+		fmt.Fprintf(w, "%-16s %-22s %-36s %-10s %8s %8s %8s", trunc(j.Phase, 16), trunc(j.Job, 22), trunc(j.Name, 36), j.State,
 			durCell(j.Wait, !j.Created.IsZero()), durCell(j.Run, !j.Finished.IsZero()), durCell(j.Total, !j.Finished.IsZero()))
+		if queued {
+			fmt.Fprintf(w, " %8s %8s", durCell(j.Queued, !j.Finished.IsZero()), durCell(j.Run-j.Queued, !j.Finished.IsZero()))
+		}
+		fmt.Fprintln(w)
 	}
 	wall := r.Finished.Sub(r.Started)
 	fmt.Fprintf(w, "\nrun %s in namespace %s: ", r.RunID, r.Namespace)

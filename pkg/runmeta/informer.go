@@ -54,6 +54,8 @@ func StripJob(obj interface{}) (interface{}, error) {
 			DeletionTimestamp: job.DeletionTimestamp,
 			Finalizers:        job.Finalizers, // FinalizerUnrecorded: still to release
 		},
+		// Suspend tells a Job that a queue (Kueue) holds: Queued.
+		Spec: batchv1.JobSpec{Suspend: job.Spec.Suspend},
 		Status: batchv1.JobStatus{
 			Conditions:     job.Status.Conditions,
 			StartTime:      job.Status.StartTime,

@@ -39,6 +39,7 @@ type JobReport struct {
 	Finished         time.Time
 	Wait             time.Duration // run start -> Job created (waiting for its dependencies)
 	Run              time.Duration // Job created -> Job finished
+	Queued           time.Duration // of Run, created -> started (admitted) for a Job of a queue (Kueue)
 	Total            time.Duration // run start -> Job finished
 	Reason, Message  string
 	// Attempt is the attempt that created the Job; less than the run's

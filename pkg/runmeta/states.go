@@ -5,8 +5,11 @@ package runmeta
 // set of these strings. Readers show a state they do not know (a later
 // version may add some) as it comes.
 const (
-	StateWaiting   = "waiting"   // not created yet
-	StateRunning   = "running"   // created, not finished
+	StateWaiting = "waiting" // not created yet
+	StateRunning = "running" // created, not finished
+	// StateQueued is a created Job held suspended until a queue (Kueue)
+	// admits it; then it is running.
+	StateQueued    = "queued"
 	StateSucceeded = "succeeded" // its Complete condition
 	StateFailed    = "failed"    // its Failed condition, or the run failed it
 	StateSkipped   = "skipped"   // decided never to run
@@ -18,4 +21,4 @@ const (
 
 // States are the states every version knows, in the order a Job goes
 // through them.
-var States = []string{StateWaiting, StateRunning, StateSucceeded, StateFailed, StateSkipped}
+var States = []string{StateWaiting, StateQueued, StateRunning, StateSucceeded, StateFailed, StateSkipped}

@@ -63,7 +63,7 @@
     const end = r.finishedAt ? Date.parse(r.finishedAt) : now();
     return fmtDur((end - Date.parse(r.startedAt)) / 1000);
   }
-  const KNOWN = ["waiting", "running", "succeeded", "failed", "skipped"];
+  const KNOWN = ["waiting", "queued", "running", "succeeded", "failed", "skipped"];
   const stateClass = (s) => (KNOWN.indexOf(s) >= 0 ? s : "other");
   const badge = (text, cls) => el("span", { class: "badge " + cls }, text);
 
@@ -245,12 +245,12 @@
     });
   }
 
-  // aggregate is a group's state: failed > running > waiting > skipped > succeeded.
+  // aggregate is a group's state: failed > running > queued > waiting > skipped > succeeded.
   function aggregate(g) {
     const live = g.rows.filter((r) => !r.replaced);
     const rows = live.length ? live : g.rows;
     const has = (s) => rows.some((r) => r.state === s);
-    for (const s of ["failed", "running", "waiting"]) if (has(s)) return s;
+    for (const s of ["failed", "running", "queued", "waiting"]) if (has(s)) return s;
     if (rows.every((r) => r.state === "skipped")) return "skipped";
     if (rows.every((r) => r.state === "succeeded" || r.state === "skipped")) return "succeeded";
     return "other";
@@ -261,7 +261,7 @@
     for (const r of rows) {
       if (r.replaced) continue;
       total++;
-      if (r.state !== "waiting" && r.state !== "running") done++;
+      if (r.state !== "waiting" && r.state !== "queued" && r.state !== "running") done++;
     }
     return [done, total];
   }
