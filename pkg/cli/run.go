@@ -159,24 +159,9 @@ func (o *runOptions) run(ctx context.Context) error {
 	}
 	defer out.Close()
 	fmt.Fprintf(out.Info, "run ID: %s (namespace %s)\n", runID, ns)
-	owner := ownerFromEnv()
-	if err := checkRecordOwner(ctx, clients.run, ns, runID, owner); err != nil {
+	term, err := o.newTerm(ctx, clients, out, model, ns, runID, params)
+	if err != nil {
 		return err
-	}
-	// Pods tell why a Job failed or cannot start; a Role from before they
-	// were read (or a user without the right) still runs, without that.
-	watchPods := canListPods(ctx, clients.run, ns, runID)
-	if !watchPods {
-		fmt.Fprintf(o.streams.ErrOut, "warning: may not list pods in namespace %s: failed Jobs will be reported without their pods' exit codes and messages\n", ns)
-	}
-	term := &leaseTerm{o: o, clients: clients, out: out, model: model, ns: ns, runID: runID,
-		opts: controller.Options{
-			Namespace: ns, RunID: runID, Model: model, Recorder: clients.recorder,
-			SkipJobEvents: !o.jobEvents, Owner: owner, RetryFailed: o.retryFailed,
-			OnTransition: out.OnTransition, OnNote: out.OnNote, OnDiagnosis: out.OnDiagnosis,
-			Params: params, LogLines: o.logLines, CreateWorkers: o.api.creates, RecordSegmentBytes: o.segmentBytes,
-		},
-		watchPods: watchPods,
 	}
 	res, err := term.runUntilDone(ctx)
 	out.StopLive()
@@ -196,6 +181,29 @@ func (o *runOptions) run(ctx context.Context) error {
 		return &ExitError{Code: ExitRunFailed, Err: fmt.Errorf("run %s failed", runID), Silent: true}
 	}
 	return nil
+}
+
+// newTerm is the run's first Lease term: what its controllers are given.
+func (o *runOptions) newTerm(ctx context.Context, clients *runClients, out *runOutput, model *config.Model, ns, runID string, params map[string]string) (*leaseTerm, error) {
+	owner := ownerFromEnv()
+	if err := checkRecordOwner(ctx, clients.run, ns, runID, owner); err != nil {
+		return nil, err
+	}
+	// Pods tell why a Job failed or cannot start; a Role from before they
+	// were read (or a user without the right) still runs, without that.
+	watchPods := canListPods(ctx, clients.run, ns, runID)
+	if !watchPods {
+		fmt.Fprintf(o.streams.ErrOut, "warning: may not list pods in namespace %s: failed Jobs will be reported without their pods' exit codes and messages\n", ns)
+	}
+	return &leaseTerm{o: o, clients: clients, out: out, model: model, ns: ns, runID: runID,
+		opts: controller.Options{
+			Namespace: ns, RunID: runID, Model: model, Recorder: clients.recorder,
+			SkipJobEvents: !o.jobEvents, Owner: owner, RetryFailed: o.retryFailed,
+			Events: controller.Events{OnTransition: out.OnTransition, OnNote: out.OnNote, OnDiagnosis: out.OnDiagnosis},
+			Params: params, LogLines: o.logLines, CreateWorkers: o.api.creates, RecordSegmentBytes: o.segmentBytes,
+		},
+		watchPods: watchPods,
+	}, nil
 }
 
 // load checks the flags, loads and validates the model and settles the

@@ -60,22 +60,26 @@ type Options struct {
 	// Params are `run -e` KEY=VALUE parameters: they override the model's
 	// env and are injected into every container of every Job.
 	Params map[string]string
-	// OnTransition, if set, is called (from the worker goroutine) for every
-	// state change of a Job, a phase or the run: the run's progress, which
-	// the controller never formats (pkg/render does).
-	OnTransition func(Transition)
-	// OnNote, if set, is called (from the worker goroutine) with every
-	// progress line that is not a state change.
-	OnNote func(runmeta.Note)
-	// OnDiagnosis, if set, is called (from the worker goroutine) with why a
-	// failed Job's pods failed, after its Transition (which says it is due).
-	OnDiagnosis func(runmeta.Diagnosis)
+	// Events receive what the run says, as typed events.
+	Events
 	// Pods, if set, is an informer of the run's pods (from the same
 	// filtered factory as the Jobs): why a Job failed, or cannot start.
 	Pods coreinformers.PodInformer
 	// LogLines is how many last log lines of each failed container a
 	// failed Job's diagnosis keeps (needs Pods); 0 keeps none.
 	LogLines int
+}
+
+// Events are the run's progress, which the controller never formats
+// (pkg/render does). Each, if set, is called from the worker goroutine.
+type Events struct {
+	// OnTransition takes every state change of a Job, a phase or the run.
+	OnTransition func(Transition)
+	// OnNote takes every progress line that is not a state change.
+	OnNote func(runmeta.Note)
+	// OnDiagnosis takes why a failed Job's pods failed, after its
+	// Transition (which says it is due).
+	OnDiagnosis func(runmeta.Diagnosis)
 }
 
 // Controller drives one run. It is not reusable.

@@ -86,7 +86,7 @@ func (c *Controller) jobReport(u *unit) (JobReport, time.Duration) {
 		job += " (revert)"
 	}
 	jr := JobReport{Phase: u.job.Phase, Job: job, Name: u.name, State: u.state.String(),
-		Created: u.created, Finished: u.finished, Reason: u.reason, Message: u.message,
+		JobTimes: runmeta.JobTimes{Created: u.created, Finished: u.finished}, Reason: u.reason, Message: u.message,
 		Attempt: max(int(u.attempt), 1), KeptRunning: u.keptRunning, Pods: u.pods, Results: c.flow.results[u.index]}
 	var inSpan time.Duration
 	if !u.created.IsZero() {

@@ -51,17 +51,9 @@ type JobReport struct {
 	State      string     `json:"state"`
 	CreatedAt  *time.Time `json:"createdAt,omitempty"`
 	FinishedAt *time.Time `json:"finishedAt,omitempty"`
-	// WaitSeconds is run start -> created, RunSeconds created -> finished,
-	// TotalSeconds run start -> finished (0 when unknown).
-	WaitSeconds  float64 `json:"waitSeconds"`
-	RunSeconds   float64 `json:"runSeconds"`
-	TotalSeconds float64 `json:"totalSeconds"`
-	// QueuedSeconds and RunningSeconds split RunSeconds for a Job of a
-	// queue (Kueue): created -> admitted (its startTime), then -> finished.
-	QueuedSeconds  float64 `json:"queuedSeconds,omitempty"`
-	RunningSeconds float64 `json:"runningSeconds,omitempty"`
-	Reason         string  `json:"reason,omitempty"`
-	Message        string  `json:"message,omitempty"`
+	JobSeconds
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
 	// Attempt created the Job: less than the run's when a retry kept it
 	// (succeeded, or still running when the retry began: keptRunning).
 	Attempt     int  `json:"attempt"`
@@ -71,6 +63,20 @@ type JobReport struct {
 	Pods []record.PodFailure `json:"pods,omitempty"`
 	// Results: the declared results it wrote (docs/dataflow.md).
 	Results json.RawMessage `json:"results,omitempty"`
+}
+
+// JobSeconds are where a Job's time went. In JobReport its fields stand
+// in the report itself, in this order.
+type JobSeconds struct {
+	// WaitSeconds is run start -> created, RunSeconds created -> finished,
+	// TotalSeconds run start -> finished (0 when unknown).
+	WaitSeconds  float64 `json:"waitSeconds"`
+	RunSeconds   float64 `json:"runSeconds"`
+	TotalSeconds float64 `json:"totalSeconds"`
+	// QueuedSeconds and RunningSeconds split RunSeconds for a Job of a
+	// queue (Kueue): created -> admitted (its startTime), then -> finished.
+	QueuedSeconds  float64 `json:"queuedSeconds,omitempty"`
+	RunningSeconds float64 `json:"runningSeconds,omitempty"`
 }
 
 // RunTimes are when a run ran and where its time went. In RunReport its
@@ -130,10 +136,10 @@ func jobReport(j runmeta.JobReport) JobReport {
 	return JobReport{
 		Phase: j.Phase, Job: j.Job, KubernetesJob: j.Name, State: j.State,
 		CreatedAt: timeOrNil(j.Created), FinishedAt: timeOrNil(j.Finished),
-		WaitSeconds: seconds(j.Wait), RunSeconds: seconds(j.Run), TotalSeconds: seconds(j.Total),
+		JobSeconds: JobSeconds{WaitSeconds: seconds(j.Wait), RunSeconds: seconds(j.Run), TotalSeconds: seconds(j.Total),
+			QueuedSeconds: seconds(j.Queued), RunningSeconds: queuedRunning(j)},
 		Reason: j.Reason, Message: j.Message, Attempt: max(j.Attempt, 1), KeptRunning: j.KeptRunning,
 		Pods: j.Pods, Results: j.Results,
-		QueuedSeconds: seconds(j.Queued), RunningSeconds: queuedRunning(j),
 	}
 }
 

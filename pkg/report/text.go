@@ -12,20 +12,7 @@ import (
 
 // WriteText prints the final report: a table of every Job, then totals.
 func WriteText(w io.Writer, r *runmeta.Result) {
-	queued := slices.ContainsFunc(r.Jobs, func(j runmeta.JobReport) bool { return j.Queued > 0 })
-	fmt.Fprintf(w, "\n%-16s %-22s %-36s %-10s %8s %8s %8s", "PHASE", "JOB", "KUBERNETES JOB", "STATE", "WAIT", "RUN", "TOTAL")
-	if queued { // a run through a queue (Kueue): RUN is QUEUED + RUNNING
-		fmt.Fprintf(w, " %8s %8s", "QUEUED", "RUNNING")
-	}
-	fmt.Fprintln(w)
-	for _, j := range r.Jobs {
-		fmt.Fprintf(w, "%-16s %-22s %-36s %-10s %8s %8s %8s", trunc(j.Phase, 16), trunc(j.Job, 22), trunc(j.Name, 36), j.State,
-			durCell(j.Wait, !j.Created.IsZero()), durCell(j.Run, !j.Finished.IsZero()), durCell(j.Total, !j.Finished.IsZero()))
-		if queued {
-			fmt.Fprintf(w, " %8s %8s", durCell(j.Queued, !j.Finished.IsZero()), durCell(j.Run-j.Queued, !j.Finished.IsZero()))
-		}
-		fmt.Fprintln(w)
-	}
+	writeJobTable(w, r.Jobs)
 	wall := r.Finished.Sub(r.Started)
 	fmt.Fprintf(w, "\nrun %s in namespace %s: ", r.RunID, r.Namespace)
 	if r.Succeeded {
@@ -70,6 +57,24 @@ func WriteText(w io.Writer, r *runmeta.Result) {
 	}
 	if r.Attempt > 1 {
 		fmt.Fprintf(w, "attempt %d of the run: wall-clock, Job time and critical path cover this attempt\n", r.Attempt)
+	}
+}
+
+// writeJobTable is the summary's table: one row per Job.
+func writeJobTable(w io.Writer, jobs []runmeta.JobReport) {
+	queued := slices.ContainsFunc(jobs, func(j runmeta.JobReport) bool { return j.Queued > 0 })
+	fmt.Fprintf(w, "\n%-16s %-22s %-36s %-10s %8s %8s %8s", "PHASE", "JOB", "KUBERNETES JOB", "STATE", "WAIT", "RUN", "TOTAL")
+	if queued { // a run through a queue (Kueue): RUN is QUEUED + RUNNING
+		fmt.Fprintf(w, " %8s %8s", "QUEUED", "RUNNING")
+	}
+	fmt.Fprintln(w)
+	for _, j := range jobs {
+		fmt.Fprintf(w, "%-16s %-22s %-36s %-10s %8s %8s %8s", trunc(j.Phase, 16), trunc(j.Job, 22), trunc(j.Name, 36), j.State,
+			durCell(j.Wait, !j.Created.IsZero()), durCell(j.Run, !j.Finished.IsZero()), durCell(j.Total, !j.Finished.IsZero()))
+		if queued {
+			fmt.Fprintf(w, " %8s %8s", durCell(j.Queued, !j.Finished.IsZero()), durCell(j.Run-j.Queued, !j.Finished.IsZero()))
+		}
+		fmt.Fprintln(w)
 	}
 }
 

@@ -31,17 +31,23 @@ type Result struct {
 	Attempt int
 }
 
+// JobTimes are when a Job of a run was created and finished, and where
+// its time went.
+type JobTimes struct {
+	Created  time.Time
+	Finished time.Time
+	Wait     time.Duration // run start -> Job created (waiting for its dependencies)
+	Run      time.Duration // Job created -> Job finished
+	Queued   time.Duration // of Run, created -> started (admitted) for a Job of a queue (Kueue)
+	Total    time.Duration // run start -> Job finished
+}
+
 // JobReport is one Kubernetes Job of the run.
 type JobReport struct {
 	Phase, Job, Name string
 	State            string // waiting, running, succeeded, failed
-	Created          time.Time
-	Finished         time.Time
-	Wait             time.Duration // run start -> Job created (waiting for its dependencies)
-	Run              time.Duration // Job created -> Job finished
-	Queued           time.Duration // of Run, created -> started (admitted) for a Job of a queue (Kueue)
-	Total            time.Duration // run start -> Job finished
-	Reason, Message  string
+	JobTimes
+	Reason, Message string
 	// Attempt is the attempt that created the Job; less than the run's
 	// when a retry kept it. KeptRunning: it was still running when the
 	// retry began.
