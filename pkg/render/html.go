@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/jobernetes/jobernetes/pkg/report"
-	"github.com/jobernetes/jobernetes/pkg/ui/assets"
+	"github.com/jobernetes/jobernetes/pkg/webpage"
 )
 
 // StatusHTML writes `status -o html`: the run as one self-contained HTML
@@ -19,11 +19,11 @@ import (
 // no server and nothing from the network; it does not update
 // (docs/ui.md).
 func StatusHTML(w io.Writer, st *report.RunStatus, now time.Time) error {
-	css, err := assets.FS.ReadFile("static/app.css")
+	css, err := webpage.FS.ReadFile("static/app.css")
 	if err != nil {
 		return err
 	}
-	js, err := assets.FS.ReadFile("static/app.js")
+	js, err := webpage.FS.ReadFile("static/app.js")
 	if err != nil {
 		return err
 	}

@@ -23,10 +23,10 @@ import (
 	"github.com/jobernetes/jobernetes/pkg/record"
 	"github.com/jobernetes/jobernetes/pkg/report"
 	"github.com/jobernetes/jobernetes/pkg/runmeta"
-	"github.com/jobernetes/jobernetes/pkg/ui/assets"
+	"github.com/jobernetes/jobernetes/pkg/webpage"
 )
 
-var staticFS = assets.FS
+var staticFS = webpage.FS
 
 var pageTemplate = template.Must(template.ParseFS(staticFS, "static/index.html"))
 

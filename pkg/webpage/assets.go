@@ -1,8 +1,8 @@
-// Package assets holds the web page of jobernetes ui (HTML, CSS, script),
+// Package webpage holds the web page of jobernetes ui (HTML, CSS, script),
 // embedded in the binary: plain files, no build step, nothing from the
 // network. pkg/ui serves them; pkg/render inlines them into status -o html
 // (docs/ui.md).
-package assets
+package webpage
 
 import "embed"
 
