@@ -71,6 +71,9 @@ func BenchmarkLoad(b *testing.B) {
 	}
 }
 
+// benchWhen is the common shape of `when`, which the fast path reads.
+const benchWhen = `results.detect.changed == "true" && results.detect.count > %d`
+
 // BenchmarkLoadWhen10000 is validate's cost for 10,000 distinct `when`
 // expressions (issue 23: under 1 s), or the same one 10,000 times.
 func BenchmarkLoadWhen10000(b *testing.B) {
@@ -92,7 +95,10 @@ func BenchmarkLoadWhen10000(b *testing.B) {
 				if distinct {
 					limit = i
 				}
-				fmt.Fprintf(&sb, "      - name: job_%d\n        job_path: job.yaml\n        when: results.detect.changed == \"true\" && results.detect.count > %d\n", i, limit)
+				fmt.Fprintf(&sb, "      - name: job_%d\n        job_path: job.yaml\n        when: "+benchWhen+"\n", i, limit)
+			}
+			if _, fast := fastWhen(fmt.Sprintf(benchWhen, 9999)); !fast {
+				b.Fatalf("%s does not take the fast path of when_fast.go", benchWhen)
 			}
 			path := filepath.Join(dir, "jobermodel.yaml")
 			if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
