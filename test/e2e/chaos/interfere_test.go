@@ -143,20 +143,7 @@ func TestRunLabelEditedByHand(t *testing.T) {
 // from "never created" and fails the run instead of creating it again.
 func TestJobDeletedWhileOrchestratorDown(t *testing.T) {
 	cp := framework.RequireCluster(t)
-	ns := cp.NewNamespace(t)
-	dir := e2eutil.WriteFiles(t, map[string]string{
-		"jobermodel.yaml": e2eutil.Model(false, 0, `
-  - phase_name: one
-    jobs:
-      - {name: victim, job_path: long.yaml}
-      - {name: next, job_path: ok.yaml, depends_on: [victim]}
-`),
-		"long.yaml": e2eutil.JobYAML("20s", false),
-		"ok.yaml":   e2eutil.JobYAML("0s", false),
-	})
-	rec := e2eutil.WatchJobs(t, cp.Client, ns)
-	runID := newRunID("deldown")
-	args := []string{"run", "-f", filepath.Join(dir, "jobermodel.yaml"), "-n", ns, "--run-id", runID, "--lease-duration", "2s"}
+	ns, rec, runID, args := victimRun(t, cp, "20s", "deldown")
 	p := jobernetes().Start(t, args...)
 	var name string
 	e2eutil.WaitFor(t, time.Minute, "Job victim", func() bool {

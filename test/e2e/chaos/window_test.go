@@ -40,20 +40,7 @@ func TestKilledBetweenCreateAndRecord(t *testing.T) {
 		{"killed-after-create-then-deleted", "after-create:victim", true, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ns := cp.NewNamespace(t)
-			dir := e2eutil.WriteFiles(t, map[string]string{
-				"jobermodel.yaml": e2eutil.Model(false, 0, `
-  - phase_name: one
-    jobs:
-      - {name: victim, job_path: short.yaml}
-      - {name: next, job_path: ok.yaml, depends_on: [victim]}
-`),
-				"short.yaml": e2eutil.JobYAML("3s", false),
-				"ok.yaml":    e2eutil.JobYAML("0s", false),
-			})
-			rec := e2eutil.WatchJobs(t, cp.Client, ns)
-			runID := newRunID("window")
-			args := []string{"run", "-f", filepath.Join(dir, "jobermodel.yaml"), "-n", ns, "--run-id", runID, "--lease-duration", "2s"}
+			ns, rec, runID, args := victimRun(t, cp, "3s", "window")
 			crashing := jobernetes()
 			crashing.Env = []string{envCrashAt + "=" + tc.crashAt}
 			if r := crashing.Run(context.Background(), t, args...); r.Code != -1 {
@@ -104,6 +91,28 @@ func TestKilledBetweenCreateAndRecord(t *testing.T) {
 	}
 }
 
+// victimRun writes a run of two jobs, victim (pods of the duration given)
+// and next after it, in a namespace of its own watched from the start; args
+// run it (and resume it) under one run ID with a short Lease.
+func victimRun(t *testing.T, cp *framework.ControlPlane, victimPods, prefix string) (ns string, rec *e2eutil.Recorder, runID string, args []string) {
+	t.Helper()
+	ns = cp.NewNamespace(t)
+	dir := e2eutil.WriteFiles(t, map[string]string{
+		"jobermodel.yaml": e2eutil.Model(false, 0, `
+  - phase_name: one
+    jobs:
+      - {name: victim, job_path: victim.yaml}
+      - {name: next, job_path: ok.yaml, depends_on: [victim]}
+`),
+		"victim.yaml": e2eutil.JobYAML(victimPods, false),
+		"ok.yaml":     e2eutil.JobYAML("0s", false),
+	})
+	rec = e2eutil.WatchJobs(t, cp.Client, ns)
+	runID = newRunID(prefix)
+	args = []string{"run", "-f", filepath.Join(dir, "jobermodel.yaml"), "-n", ns, "--run-id", runID, "--lease-duration", "2s"}
+	return ns, rec, runID, args
+}
+
 // victimName is the name of the victim's Job, once created (before-create:
 // none was, and the test does not need it yet).
 func victimName(t *testing.T, rec *e2eutil.Recorder, crashAt string) string {
@@ -145,20 +154,7 @@ func checkNoFinalizers(t *testing.T, ns, runID string) {
 // run can be deleted like any other; the resume adopts it.
 func TestInterruptedBetweenCreateAndRecord(t *testing.T) {
 	cp := framework.RequireCluster(t)
-	ns := cp.NewNamespace(t)
-	dir := e2eutil.WriteFiles(t, map[string]string{
-		"jobermodel.yaml": e2eutil.Model(false, 0, `
-  - phase_name: one
-    jobs:
-      - {name: victim, job_path: short.yaml}
-      - {name: next, job_path: ok.yaml, depends_on: [victim]}
-`),
-		"short.yaml": e2eutil.JobYAML("3s", false),
-		"ok.yaml":    e2eutil.JobYAML("0s", false),
-	})
-	rec := e2eutil.WatchJobs(t, cp.Client, ns)
-	runID := newRunID("window-int")
-	args := []string{"run", "-f", filepath.Join(dir, "jobermodel.yaml"), "-n", ns, "--run-id", runID, "--lease-duration", "2s"}
+	ns, rec, runID, args := victimRun(t, cp, "3s", "window-int")
 	interrupted := jobernetes()
 	interrupted.Env = []string{envCrashAt + "=interrupt-after-create:victim"}
 	if r := interrupted.Run(context.Background(), t, args...); r.Code != 130 {
