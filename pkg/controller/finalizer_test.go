@@ -12,6 +12,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
 	core "k8s.io/client-go/testing"
 
 	"github.com/jobernetes/jobernetes/pkg/record"
@@ -257,5 +258,45 @@ func TestStopRecordsAndReleases(t *testing.T) {
 				t.Errorf("a's Job still carries the finalizer after Stop")
 			}
 		})
+	}
+}
+
+// A Job whose run label was removed while no orchestrator ran, after the
+// record held it (Created) but before its process released the finalizer
+// (killed in between): the filtered informer never shows it again, so the
+// resume fails its job from the record and releases the finalizer by the
+// recorded UID; it is not created again.
+func TestResumeReleasesAJobThatLeftTheRun(t *testing.T) {
+	f := newFixture(t, testModel(t, 0, false, []string{"a", "b<-a"}))
+	a := f.c.units[0]
+	j := f.c.newJob(a)
+	j.UID = "uid-a"
+	delete(j.Labels, runmeta.LabelRun) // it left the run
+	if _, err := f.client.BatchV1().Jobs("ns").Create(f.ctx, j, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	err := f.c.store.Update(f.ctx, record.Change{Jobs: map[string]*record.JobRecord{
+		a.name: {Job: "a", Phase: "p0", Result: record.JobCreated, UID: "uid-a"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The resumed process's informer is filtered by the run's label: it
+	// lists and watches no Job.
+	f.client.PrependReactor("list", "jobs", func(core.Action) (bool, runtime.Object, error) {
+		return true, &batchv1.JobList{}, nil
+	})
+	f.client.PrependWatchReactor("jobs", core.DefaultWatchReactor(watch.NewFake(), nil))
+	f.restart(f.c.model, false)
+	f.sync()
+	a = f.c.units[0]
+	if a.state != unitFailed || a.reason != "Deleted" || !strings.Contains(a.message, "left the run") {
+		t.Fatalf("a is %v (%s: %s), want failed: deleted or left the run", a.state, a.reason, a.message)
+	}
+	if runmeta.HasFinalizer(f.jobOnServer(a.name)) {
+		t.Errorf("the Job that left the run still carries the finalizer")
+	}
+	if got := f.actions("create", "jobs"); len(got) != 0 {
+		t.Errorf("created %v, want nothing", got)
 	}
 }

@@ -66,6 +66,7 @@ func (c *Controller) restoreFromRecord() {
 func (c *Controller) restoreUnit(u *unit, jr *record.JobRecord) {
 	if jr.Result == record.JobCreated {
 		u.inRecord.created = true // its Job should be in the cache
+		u.uid = typesUID(jr.UID)
 		if int(u.attempt) < c.attempt {
 			u.keptRunning, u.said.state = true, unitActive
 		}

@@ -157,6 +157,13 @@ func (c *Controller) observeUnit(ctx context.Context, u *unit, j *batchv1.Job) {
 		u.reason = "Deleted"
 		u.message = fmt.Sprintf("Job %s/%s was deleted, or left the run (its label %s=%s was removed or changed), while no orchestrator of the run was running (the run record says it was created); it is not created again",
 			c.ns, u.name, runmeta.LabelRun, c.runID)
+		if u.uid != "" && u.fin == finNone {
+			// It may have left the run still carrying the finalizer (its
+			// process killed between the record write and the release):
+			// released once the failure is recorded; a Job that is gone
+			// answers NotFound, which is nothing to release.
+			u.fin = finHeld
+		}
 		return
 	}
 	// The informer may have added it between the lookup above and the
