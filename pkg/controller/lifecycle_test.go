@@ -40,24 +40,40 @@ func TestRunLeavesNoGoroutine(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	cancel()
+	waitRunCancelled(t, done, "after its context was cancelled")
+	// At once, before anything else stops: none of Run's goroutines is left.
+	for _, fn := range stillRunning("(*Controller).Run.func", "(*Controller).processNextWorkItem", "(*Controller).deleteFinished.func") {
+		t.Errorf("a goroutine of Run is still running after Run returned: %s", fn)
+	}
+	f.factory.Shutdown()
+	goleak.VerifyNone(t, before)
+}
+
+// waitRunCancelled waits for Run's error on done, which must be the
+// cancel's; when says what Run should have returned after.
+func waitRunCancelled(t *testing.T, done <-chan error, when string) {
+	t.Helper()
 	select {
 	case err := <-done:
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("Run: %v, want context.Canceled", err)
 		}
 	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after its context was cancelled")
+		t.Fatal("Run did not return " + when)
 	}
-	// At once, before anything else stops: none of Run's goroutines is left.
+}
+
+// stillRunning lists the functions of fns that some goroutine is in now.
+func stillRunning(fns ...string) []string {
 	buf := make([]byte, 1<<20)
 	stacks := string(buf[:runtime.Stack(buf, true)])
-	for _, fn := range []string{"(*Controller).Run.func", "(*Controller).processNextWorkItem", "(*Controller).deleteFinished.func"} {
+	var out []string
+	for _, fn := range fns {
 		if strings.Contains(stacks, fn) {
-			t.Errorf("a goroutine of Run is still running after Run returned: %s", fn)
+			out = append(out, fn)
 		}
 	}
-	f.factory.Shutdown()
-	goleak.VerifyNone(t, before)
+	return out
 }
 
 // A progress line that is not a state change reaches the output typed

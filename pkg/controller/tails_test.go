@@ -3,11 +3,9 @@ package controller
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -268,16 +266,8 @@ func TestRunWaitsForLogTailReads(t *testing.T) {
 	case <-time.After(300 * time.Millisecond):
 	}
 	f.c.tails.mu.Unlock()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("Run: %v, want context.Canceled", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after the read ended")
-	}
-	buf := make([]byte, 1<<20)
-	if stacks := string(buf[:runtime.Stack(buf, true)]); strings.Contains(stacks, "(*Controller).readTailsOffSync.func") {
+	waitRunCancelled(t, done, "after the read ended")
+	if len(stillRunning("(*Controller).readTailsOffSync.func")) > 0 {
 		t.Errorf("a log tail read is still running after Run returned")
 	}
 	f.factory.Shutdown()

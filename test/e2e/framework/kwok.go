@@ -79,30 +79,35 @@ options:
 
 // createFakeNode registers the node kwok plays, with room for any test load.
 func (cp *ControlPlane) createFakeNode(ctx context.Context) error {
-	huge := corev1.ResourceList{
-		corev1.ResourceCPU:    resource.MustParse("10k"),
-		corev1.ResourceMemory: resource.MustParse("100Ti"),
-		corev1.ResourcePods:   resource.MustParse("100k"),
-	}
-	node := &corev1.Node{
-		ObjectMeta: metav1.ObjectMeta{
-			Name: FakeNodeName,
-			// kwok plays nodes that carry this annotation (and all nodes with manageAllNodes).
-			Annotations: map[string]string{"kwok.x-k8s.io/node": "fake"},
-			Labels: map[string]string{
-				"type":                   "kwok",
-				"kubernetes.io/hostname": FakeNodeName,
-				"kubernetes.io/os":       "linux",
-				"kubernetes.io/arch":     "amd64",
-			},
-		},
-		Status: corev1.NodeStatus{Allocatable: huge, Capacity: huge},
-	}
-	_, err := cp.Client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{})
+	_, err := cp.Client.CoreV1().Nodes().Create(ctx, fakeNode(FakeNodeName, "10k", "100Ti", "100k"), metav1.CreateOptions{})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create fake node: %w", err)
 	}
 	return nil
+}
+
+// fakeNode is a node named name that kwok plays, with room for cpu, memory
+// and pods.
+func fakeNode(name, cpu, memory, pods string) *corev1.Node {
+	room := corev1.ResourceList{
+		corev1.ResourceCPU:    resource.MustParse(cpu),
+		corev1.ResourceMemory: resource.MustParse(memory),
+		corev1.ResourcePods:   resource.MustParse(pods),
+	}
+	return &corev1.Node{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: name,
+			// kwok plays nodes that carry this annotation (and all nodes with manageAllNodes).
+			Annotations: map[string]string{"kwok.x-k8s.io/node": "fake"},
+			Labels: map[string]string{
+				"type":                   "kwok",
+				"kubernetes.io/hostname": name,
+				"kubernetes.io/os":       "linux",
+				"kubernetes.io/arch":     "amd64",
+			},
+		},
+		Status: corev1.NodeStatus{Allocatable: room, Capacity: room},
+	}
 }
 
 // waitNodeSchedulable waits until kwok reported the node Ready and the

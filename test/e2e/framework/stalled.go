@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -67,20 +65,7 @@ func (cp *ControlPlane) AddStalledNode(t testing.TB, name string) {
 
 // addNode registers one more node kwok plays.
 func (cp *ControlPlane) addNode(ctx context.Context, name string) error {
-	huge := corev1.ResourceList{
-		corev1.ResourceCPU:    resource.MustParse("1k"),
-		corev1.ResourceMemory: resource.MustParse("10Ti"),
-		corev1.ResourcePods:   resource.MustParse("10k"),
-	}
-	node := &corev1.Node{
-		ObjectMeta: metav1.ObjectMeta{
-			Name:        name,
-			Annotations: map[string]string{"kwok.x-k8s.io/node": "fake"},
-			Labels:      map[string]string{"type": "kwok", "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"},
-		},
-		Status: corev1.NodeStatus{Allocatable: huge, Capacity: huge},
-	}
-	if _, err := cp.Client.CoreV1().Nodes().Create(ctx, node, metav1.CreateOptions{}); err != nil {
+	if _, err := cp.Client.CoreV1().Nodes().Create(ctx, fakeNode(name, "1k", "10Ti", "10k"), metav1.CreateOptions{}); err != nil {
 		return fmt.Errorf("create node %s: %w", name, err)
 	}
 	return nil
