@@ -286,11 +286,19 @@ func (cp *ControlPlane) loadAdminClient() error {
 	return nil
 }
 
-// startComponent starts one component on fresh ports and waits until ready
-// returns nil. If the component dies because a port was taken meanwhile, it
-// tries again with new ports.
+// startComponent starts one component of cp.BinDir on fresh ports and waits
+// until ready returns nil. If the component dies because a port was taken
+// meanwhile, it tries again with new ports.
 func (cp *ControlPlane) startComponent(ctx context.Context, name string, nports int,
 	args func(ports []int) []string, env []string, ready func(context.Context) error) error {
+	return cp.startBinary(ctx, filepath.Join(cp.BinDir, name), name, nports,
+		func(ports []int) ([]string, error) { return args(ports), nil }, env, ready)
+}
+
+// startBinary is startComponent for the binary bin, whose arguments may need
+// a file written for the ports (args' error ends the start).
+func (cp *ControlPlane) startBinary(ctx context.Context, bin, name string, nports int,
+	args func(ports []int) ([]string, error), env []string, ready func(context.Context) error) error {
 	const attempts = 3
 	logPath := filepath.Join(cp.Dir, "logs", name+".log")
 	// A reused dir starts with fresh logs; retries below append to this one.
@@ -304,7 +312,11 @@ func (cp *ControlPlane) startComponent(ctx context.Context, name string, nports 
 			return fmt.Errorf("start %s: %w", name, err)
 		}
 		logStart := fileSize(logPath)
-		p, err := startProcess(name, filepath.Join(cp.BinDir, name), args(ports), env, logPath, cp.detach)
+		argv, err := args(ports)
+		if err != nil {
+			return fmt.Errorf("start %s: %w", name, err)
+		}
+		p, err := startProcess(name, bin, argv, env, logPath, cp.detach)
 		if err != nil {
 			return err
 		}

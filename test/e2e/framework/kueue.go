@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"time"
 )
 
 // Kueue is the component name of Kueue's manager (sigs.k8s.io/kueue), which
@@ -64,7 +63,6 @@ func KueueBinDir() (string, error) {
 // Service name the API server cannot reach here). Only the batch/job
 // integration is on. Kueue stops with the control plane.
 func (cp *ControlPlane) StartKueue(ctx context.Context, binDir string) error {
-	begin := time.Now()
 	if err := cp.installKueueCRDs(ctx, filepath.Join(binDir, "crds")); err != nil {
 		return err
 	}
@@ -72,41 +70,29 @@ func (cp *ControlPlane) StartKueue(ctx context.Context, binDir string) error {
 	if err != nil {
 		return err
 	}
-	ports, err := freePorts(4)
-	if err != nil {
-		return fmt.Errorf("start kueue: %w", err)
-	}
+	// ports: health, metrics, webhook, visibility.
 	cfgPath := filepath.Join(cp.Dir, "kueue", "config.yaml")
-	if err := os.WriteFile(cfgPath, []byte(kueueConfig(ports, certDir)), 0o600); err != nil {
-		return fmt.Errorf("write kueue config: %w", err)
+	var ports []int
+	args := func(p []int) ([]string, error) {
+		ports = p
+		if err := os.WriteFile(cfgPath, []byte(kueueConfig(p, certDir)), 0o600); err != nil {
+			return nil, fmt.Errorf("write kueue config: %w", err)
+		}
+		return []string{
+			"--config=" + cfgPath,
+			fmt.Sprintf("--visibility-server-port=%d", p[3]),
+			"--feature-gates=VisibilityOnDemand=false",
+			"--zap-log-level=info",
+		}, nil
 	}
-	args := []string{
-		"--config=" + cfgPath,
-		fmt.Sprintf("--visibility-server-port=%d", ports[3]),
-		"--feature-gates=VisibilityOnDemand=false",
-		"--zap-log-level=info",
+	ready := func(ctx context.Context) error {
+		return cp.httpOK(ctx, fmt.Sprintf("http://127.0.0.1:%d/readyz", ports[0]), "")
 	}
-	logPath := filepath.Join(cp.Dir, "logs", Kueue+".log")
 	env := []string{"KUBECONFIG=" + cp.AdminKubeconfig}
-	p, err := startProcess(Kueue, filepath.Join(binDir, Kueue), args, env, logPath, cp.detach)
-	if err != nil {
+	if err := cp.startBinary(ctx, filepath.Join(binDir, Kueue), Kueue, 4, args, env, ready); err != nil {
 		return err
 	}
-	cp.mu.Lock()
-	cp.procs = append(cp.procs, p)
-	cp.mu.Unlock()
-	if err := cp.saveState(); err != nil {
-		return err
-	}
-	readyURL := fmt.Sprintf("http://127.0.0.1:%d/readyz", ports[0])
-	if err := cp.waitReady(ctx, p, func(ctx context.Context) error { return cp.httpOK(ctx, readyURL, "") }); err != nil {
-		return fmt.Errorf("start kueue: %w\n--- last lines of %s:\n%s", err, logPath, tailFile(logPath, 30))
-	}
-	if err := cp.registerKueueWebhooks(ctx, filepath.Join(binDir, "webhooks.yaml"), ports[2]); err != nil {
-		return err
-	}
-	fmt.Fprintf(cp.out, "%s ready in %s (pid %d, ports %v)\n", Kueue, time.Since(begin).Round(time.Millisecond), p.PID, ports)
-	return nil
+	return cp.registerKueueWebhooks(ctx, filepath.Join(binDir, "webhooks.yaml"), ports[2])
 }
 
 // kueueConfig is the manager's Configuration: health, metrics and webhook
