@@ -27,13 +27,7 @@ func TestRunLeavesNoGoroutine(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 		return false, nil, nil
 	})
-	ctx, cancel := context.WithCancel(f.ctx)
-	f.factory.Start(ctx.Done())
-	done := make(chan error, 1)
-	go func() {
-		_, err := f.c.Run(ctx)
-		done <- err
-	}()
+	cancel, done := runInBackground(f)
 	// Let the worker create the first phase's Jobs, then stop the run.
 	deadline := time.Now().Add(10 * time.Second)
 	for len(f.actions("create", "jobs")) < 1 && time.Now().Before(deadline) {
@@ -47,6 +41,19 @@ func TestRunLeavesNoGoroutine(t *testing.T) {
 	}
 	f.factory.Shutdown()
 	goleak.VerifyNone(t, before)
+}
+
+// runInBackground starts the fixture's informers and its Run, both stopped
+// by the returned cancel; Run's error arrives on done.
+func runInBackground(f *fixture) (cancel context.CancelFunc, done <-chan error) {
+	ctx, cancel := context.WithCancel(f.ctx)
+	f.factory.Start(ctx.Done())
+	errs := make(chan error, 1)
+	go func() {
+		_, err := f.c.Run(ctx)
+		errs <- err
+	}()
+	return cancel, errs
 }
 
 // waitRunCancelled waits for Run's error on done, which must be the

@@ -2,7 +2,6 @@ package controller
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -212,13 +211,7 @@ func TestRunWaitsForLogTailReads(t *testing.T) {
 	f := newFixture(t, testModel(t, 0, false, []string{"a"}), func(o *Options) { o.LogLines = 2 })
 	asked, _ := blockingLogs(t, f)
 	before := goleak.IgnoreCurrent() // the log server's
-	ctx, cancel := context.WithCancel(f.ctx)
-	f.factory.Start(ctx.Done())
-	done := make(chan error, 1)
-	go func() {
-		_, err := f.c.Run(ctx)
-		done <- err
-	}()
+	cancel, done := runInBackground(f)
 	name := f.c.nodes[0].units[0].name
 	var job *metav1.ObjectMeta
 	deadline := time.Now().Add(10 * time.Second)
